@@ -1,0 +1,3 @@
+module github.com/eventmall/eventmall
+
+go 1.24
