@@ -1,0 +1,82 @@
+// eventmall on Jenkins: a scripted pipeline, loaded by the root Jenkinsfile inside
+// node('docker') after `checkout scm` (a declarative `pipeline {}` block cannot be
+// loaded from another file, a scripted one can).
+//
+// Use a Multibranch Pipeline job: pull requests (CHANGE_ID set) run check and plan;
+// the main branch runs deploy, on every push and on "Build Now" (the manual trigger).
+//
+// Credentials (Manage Jenkins → Credentials):
+//   eventmall-aws-deployer     "AWS Credentials" (AWS Credentials plugin) with
+//                              "IAM Role To Use" = the deployer role ARN, so the binding
+//                              yields short-lived session credentials (AWS_SESSION_TOKEN).
+//   eventmall-slack-bot-token  "Secret text".
+// Environment (global or folder properties): AWS_REGION, TF_STATE_BUCKET, TF_LOCK_TABLE,
+// EVENTMALL_ENVIRONMENT, SLACK_CHANNEL.
+//
+// Every `sh` below uses single-quoted Groovy strings: the shell expands the variables,
+// Groovy never interpolates a secret into the command line.
+
+properties([disableConcurrentBuilds()])
+
+def awsDeployer = [$class: 'AmazonWebServicesCredentialsBinding',
+                   credentialsId: 'eventmall-aws-deployer',
+                   accessKeyVariable: 'AWS_ACCESS_KEY_ID',
+                   secretKeyVariable: 'AWS_SECRET_ACCESS_KEY']
+
+stage('Install Dagger') {
+    sh '''
+        curl -fsSL https://dl.dagger.io/dagger/install.sh | BIN_DIR="$HOME/.local/bin" DAGGER_VERSION=0.19.7 sh
+        "$HOME/.local/bin/dagger" version
+    '''
+}
+
+withEnv(["PATH+DAGGER=${env.HOME}/.local/bin"]) {
+    if (env.CHANGE_ID) {
+        stage('Check') {
+            sh '''
+                dagger call check
+            '''
+        }
+        stage('Plan') {
+            try {
+                withCredentials([awsDeployer]) {
+                    sh '''
+                        : "${AWS_SESSION_TOKEN:?short-lived credentials required: set IAM Role To Use on eventmall-aws-deployer}"
+                        dagger call plan \
+                          --aws-access-key-id=env://AWS_ACCESS_KEY_ID \
+                          --aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY \
+                          --aws-session-token=env://AWS_SESSION_TOKEN \
+                          --region="$AWS_REGION" \
+                          --state-bucket="$TF_STATE_BUCKET" \
+                          --lock-table="$TF_LOCK_TABLE" \
+                          --environment="$EVENTMALL_ENVIRONMENT" \
+                          > plan.md
+                    '''
+                }
+            } finally {
+                archiveArtifacts artifacts: 'plan.md', allowEmptyArchive: true
+            }
+        }
+    } else if (env.BRANCH_NAME == 'main') {
+        stage('Deploy') {
+            withCredentials([awsDeployer,
+                             string(credentialsId: 'eventmall-slack-bot-token', variable: 'SLACK_BOT_TOKEN')]) {
+                sh '''
+                    : "${AWS_SESSION_TOKEN:?short-lived credentials required: set IAM Role To Use on eventmall-aws-deployer}"
+                    dagger call deploy \
+                      --aws-access-key-id=env://AWS_ACCESS_KEY_ID \
+                      --aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY \
+                      --aws-session-token=env://AWS_SESSION_TOKEN \
+                      --region="$AWS_REGION" \
+                      --state-bucket="$TF_STATE_BUCKET" \
+                      --lock-table="$TF_LOCK_TABLE" \
+                      --environment="$EVENTMALL_ENVIRONMENT" \
+                      --slack-token=env://SLACK_BOT_TOKEN \
+                      --slack-channel="$SLACK_CHANNEL"
+                '''
+            }
+        }
+    } else {
+        echo "eventmall: branch ${env.BRANCH_NAME} is neither a pull request nor main; nothing to do."
+    }
+}
