@@ -1,0 +1,117 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// recorder is a stand-in for Slack's Web API that records each call.
+type recorder struct {
+	mu    sync.Mutex
+	calls []call
+}
+
+type call struct {
+	method string
+	form   url.Values
+	auth   string
+}
+
+func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	_ = req.ParseForm()
+	r.mu.Lock()
+	r.calls = append(r.calls, call{method: strings.TrimPrefix(req.URL.Path, "/"), form: req.PostForm, auth: req.Header.Get("Authorization")})
+	r.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "channel": "C123", "ts": "1700000000.000100"})
+}
+
+func TestSlackThreadsStagesUnderOneMessage(t *testing.T) {
+	rec := &recorder{}
+	srv := httptest.NewServer(rec)
+	defer srv.Close()
+
+	n := NewSlack("xoxb-test-token", "#drops", srv.URL+"/")
+	ctx := context.Background()
+	if err := n.Start(ctx, Deploy{Environment: "prod", Region: "eu-west-1", Revision: "abc123"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Stage(ctx, StageResult{Stage: "plan edge", Status: Succeeded, Duration: 1500 * time.Millisecond, Detail: "+3 ~1 -0"}); err != nil {
+		t.Fatal(err)
+	}
+	failLog := strings.Repeat("noise\n", 50) + "AssertionError: expected 10 sold, got 11"
+	if err := n.Stage(ctx, StageResult{Stage: "test-backend", Status: Failed, Duration: time.Minute, LogTail: LastLines(failLog, 20)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Finish(ctx, Failed, "test-backend", 2*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+
+	if len(rec.calls) != 4 {
+		t.Fatalf("got %d calls, want 4", len(rec.calls))
+	}
+	start, plan, fail, finish := rec.calls[0], rec.calls[1], rec.calls[2], rec.calls[3]
+	if start.method != "chat.postMessage" || start.form.Get("channel") != "#drops" || start.form.Get("thread_ts") != "" {
+		t.Errorf("start call wrong: %+v", start)
+	}
+	// slack-go sends the token as a form field for chat.* methods, as a
+	// bearer header for others; either way it must reach Slack.
+	if start.auth != "Bearer xoxb-test-token" && start.form.Get("token") != "xoxb-test-token" {
+		t.Errorf("token not sent: auth %q, form %q", start.auth, start.form.Get("token"))
+	}
+	if !strings.Contains(start.form.Get("text"), "prod (eu-west-1) started at abc123") {
+		t.Errorf("start text: %q", start.form.Get("text"))
+	}
+	for _, c := range []call{plan, fail} {
+		if c.form.Get("thread_ts") != "1700000000.000100" {
+			t.Errorf("stage not threaded under the deploy message: %+v", c.form)
+		}
+	}
+	if !strings.Contains(plan.form.Get("text"), "plan edge succeeded in 1.5s: +3 ~1 -0") {
+		t.Errorf("plan text: %q", plan.form.Get("text"))
+	}
+	if !strings.Contains(fail.form.Get("blocks"), "expected 10 sold, got 11") {
+		t.Errorf("failure reply lacks the log tail: %s", fail.form.Get("blocks"))
+	}
+	if finish.method != "chat.update" || finish.form.Get("ts") != "1700000000.000100" ||
+		!strings.Contains(finish.form.Get("text"), "FAILED at stage test-backend") {
+		t.Errorf("finish call wrong: %+v", finish)
+	}
+}
+
+func TestSlackErrorIsReported(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte(`{"ok":false,"error":"channel_not_found"}`))
+	}))
+	defer srv.Close()
+	err := NewSlack("t", "#nope", srv.URL).Start(context.Background(), Deploy{Environment: "prod"})
+	if err == nil || !strings.Contains(err.Error(), "channel_not_found") {
+		t.Fatalf("want channel_not_found, got %v", err)
+	}
+}
+
+func TestLogTailIsEscapedAndBounded(t *testing.T) {
+	long := strings.Repeat("x", 5000) + "<end>```"
+	blocks := StageBlocks(StageResult{Stage: "s", Status: Failed, LogTail: long})
+	b, _ := json.Marshal(blocks)
+	s := string(b)
+	if strings.Contains(s, "<end>") || !strings.Contains(s, "\\u0026lt;end\\u0026gt;") {
+		t.Errorf("markup not escaped: %s", s[len(s)-200:])
+	}
+	if len(s) > 3500 {
+		t.Errorf("log tail not bounded: %d bytes", len(s))
+	}
+}
+
+func TestLastLines(t *testing.T) {
+	if got := LastLines("a\nb\nc\n", 2); got != "b\nc" {
+		t.Fatalf("LastLines = %q", got)
+	}
+}
