@@ -1,0 +1,264 @@
+package parity
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// repoRoot is the repository root (two levels above this file).
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	root := filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+	if _, err := os.Stat(filepath.Join(root, "dagger.json")); err != nil {
+		t.Fatalf("no dagger.json at %s: %v", root, err)
+	}
+	return root
+}
+
+func truth(t *testing.T) *Truth {
+	t.Helper()
+	tr, err := LoadTruth(repoRoot(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+func TestCallsTxtIsTheContract(t *testing.T) {
+	tr := truth(t)
+	if got := strings.Join(tr.Order, ","); got != "check,plan,deploy" {
+		t.Fatalf("calls.txt functions = %s, want check,plan,deploy", got)
+	}
+	if tr.Version != "0.19.7" {
+		t.Errorf("dagger.json pins %q; the CI files were written for 0.19.7", tr.Version)
+	}
+	// The deploy call of the CLI contract, word for word.
+	want := []string{"call", "deploy",
+		"--aws-access-key-id=env://AWS_ACCESS_KEY_ID",
+		"--aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY",
+		"--aws-session-token=env://AWS_SESSION_TOKEN",
+		"--region=${AWS_REGION}",
+		"--state-bucket=${TF_STATE_BUCKET}",
+		"--lock-table=${TF_LOCK_TABLE}",
+		"--environment=${EVENTMALL_ENVIRONMENT}",
+		"--slack-token=env://SLACK_BOT_TOKEN",
+		"--slack-channel=${SLACK_CHANNEL}"}
+	if got := strings.Join(tr.Calls["deploy"].Words, " "); got != strings.Join(want, " ") {
+		t.Errorf("deploy in calls.txt:\n got %s\nwant %s", got, strings.Join(want, " "))
+	}
+	// plan takes the deploy call's AWS/state/environment arguments, without Slack.
+	var planWant []string
+	for _, w := range want[2:] {
+		if !strings.HasPrefix(w, "--slack-") {
+			planWant = append(planWant, w)
+		}
+	}
+	if got := strings.Join(tr.Calls["plan"].Words[2:], " "); got != strings.Join(planWant, " ") {
+		t.Errorf("plan in calls.txt:\n got %s\nwant %s", got, strings.Join(planWant, " "))
+	}
+	for _, s := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "SLACK_BOT_TOKEN"} {
+		if !tr.SecretEnv[s] {
+			t.Errorf("secret %s not passed as env:// in calls.txt", s)
+		}
+	}
+}
+
+// TestVendorsMakeTheSameCalls is the parity test proper: every vendor's files, read
+// from their fixed paths and followed through their pointers, make exactly the calls
+// of ci/calls.txt and install the pinned Dagger CLI.
+func TestVendorsMakeTheSameCalls(t *testing.T) {
+	root := repoRoot(t)
+	tr := truth(t)
+	for _, vd := range Vendors {
+		t.Run(vd.Name, func(t *testing.T) {
+			v, err := vd.Load(root, vd.Entry, tr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(v.Files) < 2 {
+				t.Errorf("%s: the fixed-path file %s should point at the real content under ci/ (read: %v)", vd.Name, vd.Entry, v.Files)
+			}
+			for _, f := range v.Files[1:] {
+				if !strings.HasPrefix(f, "ci/"+vd.Name+"/") {
+					t.Errorf("%s: %s is read but lies outside ci/%s/", vd.Name, f, vd.Name)
+				}
+			}
+			for _, p := range tr.Compare(v) {
+				t.Error(p)
+			}
+			t.Logf("%s: read %v; calls: %d jobs", vd.Name, v.Files, len(v.Jobs))
+		})
+	}
+}
+
+// TestDriftIsCaught runs the same comparison on drifted copies in testdata/drift and
+// requires each to fail with the expected message.
+func TestDriftIsCaught(t *testing.T) {
+	root := repoRoot(t)
+	tr := truth(t)
+	loaders := map[string]Loader{"github": LoadGitHub, "gitlab": LoadGitLab, "circleci": LoadCircleCI, "jenkins": LoadJenkins}
+	cases := []struct {
+		file, vendor, want string
+	}{
+		{"github-missing-lock-table.yml", "github", "lacks --lock-table=${TF_LOCK_TABLE}"},
+		{"github-action-secret-renamed.yml", "github", "--slack-token reads the secret from env://SLACK_TOKEN, want env://SLACK_BOT_TOKEN"},
+		{"github-unpinned.yml", "github", `Dagger version "latest" (as written: "latest"), want "0.19.7"`},
+		{"github-echo-secret.yml", "github", "echo prints the secret $AWS_SECRET_ACCESS_KEY"},
+		{"github-space-separated.yml", "github", `is not written --name=value`},
+		{"gitlab-other-function.yml", "gitlab", "`dagger call deploy-all` is not in ci/calls.txt"},
+		{"gitlab-other-function.yml", "gitlab", "no `dagger call deploy`"},
+		{"gitlab-install-latest.yml", "gitlab", "installed without a version"},
+		{"gitlab-wrong-version.yml", "gitlab", `Dagger version "0.19.8"`},
+		{"gitlab-missing-include.yml", "gitlab", "includes ci/gitlab/nowhere.yml"},
+		{"circleci-secret-as-value.yml", "circleci", "--slack-token=${SLACK_BOT_TOKEN} passes the secret as a value"},
+		{"circleci-no-plan.yml", "circleci", "no `dagger call plan`"},
+		{"circleci-no-install.yml", "circleci", "calls dagger without installing the pinned CLI"},
+		{"jenkins-region-literal.groovy", "jenkins", "--region=eu-west-1, want ${AWS_REGION}"},
+		{"jenkins-gstring.groovy", "jenkins", "Groovy would interpolate it"},
+		{"jenkins-unbalanced.groovy", "jenkins", "is never closed"},
+		{"jenkins-extra-arg.groovy", "jenkins", "has --debug=true, which ci/calls.txt does not"},
+		{"jenkins-order.groovy", "jenkins", "another order"},
+		{"jenkins-command-substitution.groovy", "jenkins", "is not allowed"},
+	}
+	for _, c := range cases {
+		t.Run(c.file+"/"+c.want, func(t *testing.T) {
+			rel := filepath.ToSlash(filepath.Join("ci", "parity", "testdata", "drift", c.file))
+			var msgs []string
+			v, err := loaders[c.vendor](root, rel, tr)
+			if err != nil {
+				msgs = []string{err.Error()}
+			} else {
+				msgs = tr.Compare(v)
+			}
+			if len(msgs) == 0 {
+				t.Fatalf("%s passed the parity check; it must fail with %q", c.file, c.want)
+			}
+			for _, m := range msgs {
+				if strings.Contains(m, c.want) {
+					return
+				}
+			}
+			t.Errorf("%s failed, but not with %q:\n%s", c.file, c.want, strings.Join(msgs, "\n"))
+		})
+	}
+}
+
+// TestEquivalentSpellingsPass: other ways of writing the same call are the same call.
+func TestEquivalentSpellingsPass(t *testing.T) {
+	root := repoRoot(t)
+	tr := truth(t)
+	for _, c := range []struct {
+		file string
+		load Loader
+	}{
+		{"github-action-args.yml", LoadGitHub},
+		{"gitlab-single-file.yml", LoadGitLab},
+		{"jenkins-declarative.groovy", LoadJenkins},
+	} {
+		t.Run(c.file, func(t *testing.T) {
+			v, err := c.load(root, filepath.ToSlash(filepath.Join("ci", "parity", "testdata", "ok", c.file)), tr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range tr.Compare(v) {
+				t.Error(p)
+			}
+		})
+	}
+}
+
+func TestOIDCHelperIsOneScript(t *testing.T) {
+	root := repoRoot(t)
+	a, err := os.ReadFile(filepath.Join(root, "ci", "gitlab", "aws-oidc.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(root, "ci", "circleci", "aws-oidc.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(a) != string(b) {
+		t.Error("ci/gitlab/aws-oidc.sh and ci/circleci/aws-oidc.sh differ; keep them identical")
+	}
+	f, err := ScanScript(Script{Where: "aws-oidc.sh", Text: string(a)}, map[string]bool{
+		"AWS_ACCESS_KEY_ID": true, "AWS_SECRET_ACCESS_KEY": true, "AWS_SESSION_TOKEN": true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range f.Problems {
+		t.Error(p)
+	}
+}
+
+// TestJenkinsStructure: the root Jenkinsfile checks out and loads the pipeline, which
+// has the stages the docs name.
+func TestJenkinsStructure(t *testing.T) {
+	root := repoRoot(t)
+	read := func(rel string) *Groovy {
+		src, err := os.ReadFile(filepath.Join(root, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := ParseGroovy(string(src))
+		if err != nil {
+			t.Fatalf("%s: %v", rel, err)
+		}
+		for _, p := range g.Problems {
+			t.Errorf("%s: %s", rel, p)
+		}
+		return g
+	}
+	top := read("Jenkinsfile")
+	var names []string
+	for _, s := range top.Steps {
+		names = append(names, s.Name+":"+s.Arg)
+	}
+	if got := strings.Join(names, " "); got != "node:docker load:ci/jenkins/pipeline.groovy" {
+		t.Errorf("Jenkinsfile steps = %q", got)
+	}
+	src, _ := os.ReadFile(filepath.Join(root, "Jenkinsfile"))
+	if i, j := strings.Index(string(src), "checkout scm"), strings.Index(string(src), "load "); i < 0 || i > j {
+		t.Error("Jenkinsfile must `checkout scm` before `load`")
+	}
+	stages := map[string]bool{}
+	for _, s := range read("ci/jenkins/pipeline.groovy").Steps {
+		if s.Name == "stage" {
+			stages[s.Arg] = true
+		}
+	}
+	for _, s := range []string{"Install Dagger", "Check", "Plan", "Deploy"} {
+		if !stages[s] {
+			t.Errorf("ci/jenkins/pipeline.groovy has no stage %q", s)
+		}
+	}
+}
+
+func TestShellCanonicalForm(t *testing.T) {
+	for _, c := range []struct{ src, want string }{
+		{`dagger call plan --region="$AWS_REGION"`, "call plan --region=${AWS_REGION}"},
+		{`dagger call plan --region=$AWS_REGION`, "call plan --region=${AWS_REGION}"},
+		{`dagger call plan '--region='"${AWS_REGION}"`, "call plan --region=${AWS_REGION}"},
+		{"dagger call plan \\\n  --region=\"$AWS_REGION\" > plan.md", "call plan --region=${AWS_REGION}"},
+		{"x=1; if true; then dagger call check | tee out; fi", "call check"},
+	} {
+		f, err := ScanScript(Script{Where: "t", Text: c.src}, nil)
+		if err != nil {
+			t.Fatalf("%q: %v", c.src, err)
+		}
+		if len(f.Calls) != 1 || strings.Join(f.Calls[0].Words, " ") != c.want {
+			t.Errorf("%q: calls %+v, want %q", c.src, f.Calls, c.want)
+		}
+	}
+	for _, bad := range []string{`dagger call plan --region="$(cat region)"`, `dagger call plan --region="${AWS_REGION:-eu-west-1}"`} {
+		if _, err := ScanScript(Script{Where: "t", Text: bad}, nil); err == nil {
+			t.Errorf("%q: accepted", bad)
+		}
+	}
+	if f, _ := ScanScript(Script{Where: "t", Text: "dagger version"}, nil); len(f.Calls) != 0 {
+		t.Errorf("dagger version counted as a call")
+	}
+}

@@ -1,0 +1,278 @@
+// Package parity extracts the `dagger call` invocations and Dagger CLI installs from
+// every CI vendor's files and compares them with ci/calls.txt, the single source of
+// truth. See parity_test.go.
+package parity
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// Call is one `dagger call` found in a script.
+type Call struct {
+	Where    string   // vendor file and job/step, for messages
+	Words    []string // canonical words after `dagger` ("call", "deploy", "--region=${AWS_REGION}", ...)
+	Function string   // first word after `call` that is not a flag
+}
+
+// Arg is one --name=value argument of a call.
+type Arg struct{ Name, Value string }
+
+// Args returns the call's arguments after the function name.
+func (c Call) Args() ([]Arg, error) {
+	var out []Arg
+	seen := false
+	for _, w := range c.Words[1:] {
+		if !seen {
+			if !strings.HasPrefix(w, "-") {
+				seen = true
+			}
+			continue
+		}
+		if !strings.HasPrefix(w, "--") {
+			return nil, fmt.Errorf("%s: argument %q of `dagger call %s` is not written --name=value", c.Where, w, c.Function)
+		}
+		name, value, ok := strings.Cut(w, "=")
+		if !ok {
+			return nil, fmt.Errorf("%s: argument %q of `dagger call %s` is not written --name=value", c.Where, w, c.Function)
+		}
+		out = append(out, Arg{name, value})
+	}
+	return out, nil
+}
+
+// Install is one installation of the Dagger CLI: Dagger's install script piped to a
+// shell, or the dagger/dagger-for-github action.
+type Install struct {
+	Where   string
+	Version string // resolved version, "" when none was given (the script then installs the latest)
+	Raw     string // the version as written, before resolution
+}
+
+// Script is a piece of shell text from a vendor file with the environment that the
+// vendor file itself sets around it (for resolving DAGGER_VERSION).
+type Script struct {
+	Where string
+	Text  string
+	Env   map[string]string
+}
+
+// Found is what a script holds.
+type Found struct {
+	Calls    []Call
+	Installs []Install
+	Problems []string // secret echoed, xtrace on, ...
+}
+
+var parser = syntax.NewParser(syntax.Variant(syntax.LangBash))
+
+// ScanScript parses shell text and returns the dagger calls and installs in it.
+// secretEnv names the variables that must never be printed.
+func ScanScript(s Script, secretEnv map[string]bool) (Found, error) {
+	var f Found
+	file, err := parser.Parse(strings.NewReader(s.Text), s.Where)
+	if err != nil {
+		return f, fmt.Errorf("%s: shell does not parse: %v", s.Where, err)
+	}
+	var walkErr error
+	syntax.Walk(file, func(n syntax.Node) bool {
+		if walkErr != nil {
+			return false
+		}
+		ce, ok := n.(*syntax.CallExpr)
+		if !ok || len(ce.Args) == 0 {
+			return true
+		}
+		words := make([]string, 0, len(ce.Args))
+		for _, w := range ce.Args {
+			words = append(words, wordText(w))
+		}
+		cmd := path.Base(words[0])
+		switch {
+		case cmd == "dagger":
+			c, isCall, err := daggerCall(s.Where, ce)
+			if err != nil {
+				walkErr = err
+				return false
+			}
+			if isCall {
+				f.Calls = append(f.Calls, c)
+			}
+		case cmd == "sh" || cmd == "bash":
+			for _, a := range ce.Assigns {
+				if a.Name != nil && a.Name.Value == "DAGGER_VERSION" {
+					raw := ""
+					if a.Value != nil {
+						raw = wordText(a.Value)
+					}
+					f.Installs = append(f.Installs, Install{Where: s.Where, Raw: raw, Version: resolve(raw, s.Env)})
+				}
+			}
+		case cmd == "echo" || cmd == "printf" || cmd == "cat":
+			for _, w := range ce.Args[1:] {
+				for _, name := range paramNames(w) {
+					if secretEnv[name] {
+						f.Problems = append(f.Problems, fmt.Sprintf("%s: %s prints the secret $%s", s.Where, cmd, name))
+					}
+				}
+			}
+		case cmd == "set":
+			for _, w := range words[1:] {
+				if w == "-x" || w == "xtrace" || (strings.HasPrefix(w, "-") && !strings.HasPrefix(w, "--") && strings.Contains(w, "x")) {
+					f.Problems = append(f.Problems, fmt.Sprintf("%s: `set %s` turns on xtrace, which prints commands and their values", s.Where, strings.Join(words[1:], " ")))
+				}
+			}
+		}
+		return true
+	})
+	if walkErr != nil {
+		return f, walkErr
+	}
+	// An install script piped to a shell without DAGGER_VERSION installs the latest.
+	if strings.Contains(s.Text, "dl.dagger.io/dagger/install.sh") {
+		pinned := false
+		for _, in := range f.Installs {
+			if in.Where == s.Where {
+				pinned = true
+			}
+		}
+		if !pinned {
+			f.Installs = append(f.Installs, Install{Where: s.Where})
+		}
+	}
+	return f, nil
+}
+
+func resolve(raw string, env map[string]string) string {
+	// "${NAME}" alone resolves through the vendor file's own environment.
+	if strings.HasPrefix(raw, "${") && strings.HasSuffix(raw, "}") && strings.Count(raw, "$") == 1 {
+		v, ok := env[raw[2:len(raw)-1]]
+		if !ok {
+			return ""
+		}
+		return resolve(v, env)
+	}
+	if strings.Contains(raw, "$") {
+		return ""
+	}
+	return raw
+}
+
+// daggerCall turns `dagger [global flags] call ...` into a Call. Other verbs
+// (`dagger version`) are not calls.
+func daggerCall(where string, ce *syntax.CallExpr) (Call, bool, error) {
+	var words []string
+	for _, w := range ce.Args[1:] {
+		cw, err := canonicalWord(w)
+		if err != nil {
+			return Call{}, false, fmt.Errorf("%s: in a dagger call: %v", where, err)
+		}
+		words = append(words, cw)
+	}
+	i := 0
+	for i < len(words) && strings.HasPrefix(words[i], "-") {
+		i++
+	}
+	if i >= len(words) || words[i] != "call" {
+		return Call{}, false, nil
+	}
+	if i > 0 {
+		return Call{}, false, fmt.Errorf("%s: global flags %q before `call` differ from calls.txt", where, words[:i])
+	}
+	if len(ce.Assigns) > 0 {
+		return Call{}, false, fmt.Errorf("%s: variables assigned on the dagger call line; set them in the vendor's environment instead", where)
+	}
+	c := Call{Where: where, Words: words}
+	for _, w := range words[1:] {
+		if !strings.HasPrefix(w, "-") {
+			c.Function = w
+			break
+		}
+	}
+	return c, true, nil
+}
+
+// canonicalWord renders a shell word as the value the shell would pass, with simple
+// parameter expansions kept as ${NAME}: `--region="$AWS_REGION"`, `--region=$AWS_REGION`
+// and `'--region='"${AWS_REGION}"` all become `--region=${AWS_REGION}`. Anything the
+// reader of a CI file cannot see at a glance (command substitution, ${X:-default},
+// arithmetic, globs in braces) is refused.
+func canonicalWord(w *syntax.Word) (string, error) {
+	var b strings.Builder
+	if err := canonicalParts(&b, w.Parts, false); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+func canonicalParts(b *strings.Builder, parts []syntax.WordPart, inDouble bool) error {
+	for _, p := range parts {
+		switch p := p.(type) {
+		case *syntax.Lit:
+			b.WriteString(unescape(p.Value, inDouble))
+		case *syntax.SglQuoted:
+			if p.Dollar {
+				return fmt.Errorf("$'...' quoting is not allowed")
+			}
+			b.WriteString(p.Value)
+		case *syntax.DblQuoted:
+			if err := canonicalParts(b, p.Parts, true); err != nil {
+				return err
+			}
+		case *syntax.ParamExp:
+			if p.Excl || p.Length || p.Width || p.Index != nil || p.Slice != nil || p.Repl != nil || p.Exp != nil || p.Names != 0 || p.Param == nil {
+				return fmt.Errorf("parameter expansion other than $NAME is not allowed")
+			}
+			b.WriteString("${" + p.Param.Value + "}")
+		default:
+			return fmt.Errorf("%T is not allowed (only literals and $NAME)", p)
+		}
+	}
+	return nil
+}
+
+func unescape(s string, inDouble bool) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '\\' && i+1 < len(s) {
+			n := s[i+1]
+			if !inDouble || strings.IndexByte("$`\"\\\n", n) >= 0 {
+				if n != '\n' {
+					b.WriteByte(n)
+				}
+				i++
+				continue
+			}
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// wordText is a lenient rendering used to recognise commands and install versions.
+func wordText(w *syntax.Word) string {
+	if s, err := canonicalWord(w); err == nil {
+		return s
+	}
+	var b strings.Builder
+	syntax.NewPrinter().Print(&b, w)
+	return b.String()
+}
+
+func paramNames(w *syntax.Word) []string {
+	var names []string
+	syntax.Walk(w, func(n syntax.Node) bool {
+		if pe, ok := n.(*syntax.ParamExp); ok && pe.Param != nil {
+			names = append(names, pe.Param.Value)
+		}
+		return true
+	})
+	return names
+}

@@ -1,0 +1,177 @@
+package parity
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Truth is ci/calls.txt parsed: one canonical call per function, and the Dagger
+// version every vendor must install (dagger.json's engineVersion without the "v").
+type Truth struct {
+	Calls     map[string]Call
+	Order     []string // functions in calls.txt order
+	SecretEnv map[string]bool
+	Version   string
+}
+
+// LoadTruth reads ci/calls.txt and dagger.json under root.
+func LoadTruth(root string) (*Truth, error) {
+	text, err := os.ReadFile(filepath.Join(root, "ci", "calls.txt"))
+	if err != nil {
+		return nil, err
+	}
+	f, err := ScanScript(Script{Where: "ci/calls.txt", Text: string(text)}, nil)
+	if err != nil {
+		return nil, err
+	}
+	t := &Truth{Calls: map[string]Call{}, SecretEnv: map[string]bool{}}
+	for _, c := range f.Calls {
+		if c.Function == "" {
+			return nil, fmt.Errorf("ci/calls.txt: a call without a function")
+		}
+		if _, dup := t.Calls[c.Function]; dup {
+			return nil, fmt.Errorf("ci/calls.txt: two calls of %q", c.Function)
+		}
+		args, err := c.Args()
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range args {
+			switch {
+			case strings.HasPrefix(a.Value, "env://"):
+				t.SecretEnv[strings.TrimPrefix(a.Value, "env://")] = true
+			case strings.HasPrefix(a.Value, "${") && strings.HasSuffix(a.Value, "}") && strings.Count(a.Value, "$") == 1:
+			default:
+				return nil, fmt.Errorf("ci/calls.txt: %s %s=%s: values must be env://NAME (secrets) or \"$NAME\" (set by the vendor)", c.Function, a.Name, a.Value)
+			}
+		}
+		t.Calls[c.Function] = c
+		t.Order = append(t.Order, c.Function)
+	}
+	if len(t.Calls) == 0 {
+		return nil, fmt.Errorf("ci/calls.txt holds no dagger call")
+	}
+	var dj struct {
+		EngineVersion string `json:"engineVersion"`
+	}
+	raw, err := os.ReadFile(filepath.Join(root, "dagger.json"))
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(raw, &dj); err != nil {
+		return nil, fmt.Errorf("dagger.json: %v", err)
+	}
+	t.Version = strings.TrimPrefix(dj.EngineVersion, "v")
+	if t.Version == "" {
+		return nil, fmt.Errorf("dagger.json has no engineVersion")
+	}
+	return t, nil
+}
+
+// Job is what a vendor runs in one job (or Jenkins stage group): its scripts, in order.
+type Job struct {
+	Where    string
+	Calls    []Call
+	Installs []Install
+}
+
+// Vendor is everything extracted from one vendor's files.
+type Vendor struct {
+	Name     string
+	Files    []string // every file read, entry point first
+	Jobs     []Job
+	Problems []string
+}
+
+// Compare checks a vendor against the truth and returns every difference.
+func (t *Truth) Compare(v *Vendor) []string {
+	probs := append([]string(nil), v.Problems...)
+	count := map[string]int{}
+	installs := 0
+	for _, j := range v.Jobs {
+		installs += len(j.Installs)
+		for _, in := range j.Installs {
+			switch {
+			case in.Raw == "" && in.Version == "":
+				probs = append(probs, fmt.Sprintf("%s: Dagger installed without a version (the install script would take the latest); pin %s", in.Where, t.Version))
+			case in.Version != t.Version:
+				probs = append(probs, fmt.Sprintf("%s: Dagger version %q (as written: %q), want %q from dagger.json", in.Where, in.Version, in.Raw, t.Version))
+			}
+		}
+		if len(j.Calls) > 0 && len(j.Installs) == 0 {
+			probs = append(probs, fmt.Sprintf("%s: calls dagger without installing the pinned CLI in the same job", j.Where))
+		}
+		for _, c := range j.Calls {
+			count[c.Function]++
+			want, ok := t.Calls[c.Function]
+			if !ok {
+				probs = append(probs, fmt.Sprintf("%s: `dagger call %s` is not in ci/calls.txt (known: %s)", c.Where, c.Function, strings.Join(t.Order, ", ")))
+				continue
+			}
+			probs = append(probs, diffCall(c, want, t.SecretEnv)...)
+		}
+	}
+	if installs == 0 {
+		probs = append(probs, fmt.Sprintf("%s: no installation of the Dagger CLI found", v.Name))
+	}
+	for _, fn := range t.Order {
+		switch n := count[fn]; {
+		case n == 0:
+			probs = append(probs, fmt.Sprintf("%s: no `dagger call %s` (ci/calls.txt wants one per vendor)", v.Name, fn))
+		case n > 1:
+			probs = append(probs, fmt.Sprintf("%s: `dagger call %s` appears %d times; want exactly one", v.Name, fn, n))
+		}
+	}
+	return probs
+}
+
+func diffCall(got, want Call, secretEnv map[string]bool) []string {
+	var probs []string
+	ga, err := got.Args()
+	if err != nil {
+		return []string{err.Error()}
+	}
+	wa, _ := want.Args()
+	gm, wm := map[string]string{}, map[string]string{}
+	for _, a := range ga {
+		if _, dup := gm[a.Name]; dup {
+			probs = append(probs, fmt.Sprintf("%s: %s given twice", got.Where, a.Name))
+		}
+		gm[a.Name] = a.Value
+	}
+	for _, a := range wa {
+		wm[a.Name] = a.Value
+	}
+	for _, a := range wa {
+		g, ok := gm[a.Name]
+		switch {
+		case !ok:
+			probs = append(probs, fmt.Sprintf("%s: `dagger call %s` lacks %s=%s", got.Where, got.Function, a.Name, a.Value))
+		case g != a.Value && strings.HasPrefix(a.Value, "env://") && strings.HasPrefix(g, "env://"):
+			probs = append(probs, fmt.Sprintf("%s: %s reads the secret from %s, want %s", got.Where, a.Name, g, a.Value))
+		case g != a.Value && strings.HasPrefix(a.Value, "env://"):
+			probs = append(probs, fmt.Sprintf("%s: %s=%s passes the secret as a value; want the reference %s", got.Where, a.Name, g, a.Value))
+		case g != a.Value:
+			probs = append(probs, fmt.Sprintf("%s: %s=%s, want %s", got.Where, a.Name, g, a.Value))
+		}
+	}
+	var extra []string
+	for _, a := range ga {
+		if _, ok := wm[a.Name]; !ok {
+			extra = append(extra, a.Name+"="+a.Value)
+		}
+	}
+	sort.Strings(extra)
+	for _, e := range extra {
+		probs = append(probs, fmt.Sprintf("%s: `dagger call %s` has %s, which ci/calls.txt does not", got.Where, got.Function, e))
+	}
+	if len(probs) == 0 && strings.Join(got.Words, " ") != strings.Join(want.Words, " ") {
+		probs = append(probs, fmt.Sprintf("%s: arguments in another order than ci/calls.txt:\n  got  %s\n  want %s", got.Where, strings.Join(got.Words, " "), strings.Join(want.Words, " ")))
+	}
+	_ = secretEnv
+	return probs
+}
