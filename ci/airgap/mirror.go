@@ -1,0 +1,196 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+)
+
+// caFiles lists the operator's extra CA certificates: EXTRA_CA_FILE may name
+// one file or a directory of them.
+func caFiles(cfg config) ([]string, error) {
+	if cfg.ExtraCA == "" {
+		return nil, nil
+	}
+	st, err := os.Stat(cfg.ExtraCA)
+	if err != nil {
+		return nil, err
+	}
+	if !st.IsDir() {
+		return []string{cfg.ExtraCA}, nil
+	}
+	entries, err := os.ReadDir(cfg.ExtraCA)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		n := e.Name()
+		if e.Type().IsRegular() && (strings.HasSuffix(n, ".crt") || strings.HasSuffix(n, ".pem")) {
+			out = append(out, filepath.Join(cfg.ExtraCA, n))
+		}
+	}
+	if len(out) == 0 {
+		return nil, failf("extra CA directory %s holds no .crt or .pem file", cfg.ExtraCA)
+	}
+	return out, nil
+}
+
+// newBuildContext makes an empty build folder for one image, with extra-ca/.
+func newBuildContext(cfg config, name string) (*buildContext, error) {
+	safe := strings.NewReplacer("/", "_", ":", "_").Replace(name)
+	dir := cfg.path("build", safe)
+	os.RemoveAll(dir)
+	if err := os.MkdirAll(filepath.Join(dir, "extra-ca"), 0o755); err != nil {
+		return nil, err
+	}
+	// COPY of a folder needs something in it
+	if err := os.WriteFile(filepath.Join(dir, "extra-ca", "README"), []byte("operator CA certificates for build stages\n"), 0o644); err != nil {
+		return nil, err
+	}
+	cas, err := caFiles(cfg)
+	if err != nil {
+		return nil, err
+	}
+	for i, f := range cas {
+		base := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(f), ".pem"), ".crt")
+		if err := copyFile(f, filepath.Join(dir, "extra-ca", fmt.Sprintf("%02d-%s.crt", i, base)), 0o644); err != nil {
+			return nil, err
+		}
+	}
+	return &buildContext{cfg: cfg, Dir: dir, Log: cfg.path("logs", "image-"+safe+".log")}, nil
+}
+
+func recipeHash(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		fmt.Fprintf(h, "%d:%s\n", len(p), p)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+func imageExistsLocally(tag string) bool {
+	_, err := docker("image", "inspect", "--format", "{{.Id}}", tag)
+	return err == nil
+}
+
+// baseMu serialises the making of the local base image.
+var baseMu sync.Mutex
+
+// ensureLocalBase makes sure the docker daemon has our debian base image,
+// which every other image builds FROM: pulled back from the mirror if only
+// the mirror has it, otherwise imported from the debootstrap rootfs and pushed.
+func ensureLocalBase(cfg config, reg string) error {
+	baseMu.Lock()
+	defer baseMu.Unlock()
+	tag := localTag(reg, baseRef)
+	if imageExistsLocally(tag) {
+		if has, _ := mirrorHas(reg, "library/debian", "bookworm-slim"); has {
+			return nil
+		}
+		return dockerLogged(cfg.path("logs", "image-base.log"), "push", tag)
+	}
+	if has, _ := mirrorHas(reg, "library/debian", "bookworm-slim"); has {
+		if err := dockerLogged(cfg.path("logs", "image-base.log"), "pull", tag); err == nil {
+			return nil
+		}
+	}
+	if err := step("debootstrap rootfs (cached tarball)", func() error { return ensureRootfs(cfg) }); err != nil {
+		return err
+	}
+	return step("image "+baseRef, func() error {
+		logFile := cfg.path("logs", "image-base.log")
+		if err := dockerLogged(logFile, "import",
+			"--change", "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+			"--change", `CMD ["bash"]`,
+			rootfsTarball(cfg), tag); err != nil {
+			return err
+		}
+		return dockerLogged(logFile, "push", tag)
+	})
+}
+
+// buildImage builds one recipe and pushes it to the mirror.
+func buildImage(cfg config, reg string, r imageRecipe) error {
+	b, err := newBuildContext(cfg, r.Ref)
+	if err != nil {
+		return err
+	}
+	if r.Prepare != nil {
+		if err := r.Prepare(b); err != nil {
+			return fmt.Errorf("preparing %s: %w", r.Ref, err)
+		}
+	}
+	dockerfile := strings.ReplaceAll(r.Dockerfile, "{{BASE}}", localTag(reg, baseRef))
+	if err := b.write("Dockerfile", dockerfile, 0o644); err != nil {
+		return err
+	}
+	tag := localTag(reg, r.Ref)
+	if err := dockerBuild(b, tag, "--label", recipeLabel+"="+recipeHash(r.Ref, r.Dockerfile)); err != nil {
+		return fmt.Errorf("building %s: %w", r.Ref, err)
+	}
+	if err := dockerLogged(b.Log, "push", tag); err != nil {
+		return fmt.Errorf("pushing %s: %w", r.Ref, err)
+	}
+	return os.RemoveAll(b.Dir)
+}
+
+func dockerBuild(b *buildContext, tag string, extra ...string) error {
+	os.Setenv("DOCKER_BUILDKIT", "0") // the classic builder uses our local base image as is
+	args := append([]string{"build", "--network", "bridge", "-t", tag}, extra...)
+	var err error
+	for attempt := 1; attempt <= 2; attempt++ { // apt or PyPI downloads can fail once
+		if err = dockerLogged(b.Log, append(args, b.Dir)...); err == nil {
+			return nil
+		}
+	}
+	return err
+}
+
+// missingImages lists the recipes whose image the mirror lacks.
+func missingImages(reg string) ([]imageRecipe, error) {
+	var missing []imageRecipe
+	for _, r := range recipes {
+		repo, tag, err := mirrorPath(r.Ref)
+		if err != nil {
+			return nil, err
+		}
+		has, err := mirrorHas(reg, repo, tag)
+		if err != nil {
+			return nil, failf("local registry %s does not answer: %v", reg, err)
+		}
+		if !has {
+			missing = append(missing, r)
+		}
+	}
+	return missing, nil
+}
+
+// ensureImages builds and pushes every image the mirror lacks.
+func ensureImages(cfg config, reg string) error {
+	missing, err := missingImages(reg)
+	if err != nil {
+		return err
+	}
+	if len(missing) == 0 {
+		logf("  mirror has all %d images\n", len(recipes))
+		return nil
+	}
+	if err := ensureLocalBase(cfg, reg); err != nil {
+		return err
+	}
+	for _, r := range missing {
+		if r.Ref == baseRef {
+			continue // done by ensureLocalBase
+		}
+		r := r
+		if err := step("image "+r.Ref, func() error { return buildImage(cfg, reg, r) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
