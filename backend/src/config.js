@@ -1,0 +1,92 @@
+// Configuration from the environment, validated once at start.
+// Every problem is reported (one message per variable) before the process exits.
+import path from 'node:path';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const HOSTPORT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
+
+export class ConfigError extends Error {
+  constructor(problems) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+function parsePort(name, raw, fallback, problems) {
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 65535) {
+    problems.push(`${name} must be a TCP port number between 1 and 65535 (got "${raw}")`);
+    return fallback;
+  }
+  return Number(raw);
+}
+
+function parseBool(name, raw, fallback, problems) {
+  if (raw === undefined || raw === '') return fallback;
+  const v = raw.toLowerCase();
+  if (['true', '1', 'yes'].includes(v)) return true;
+  if (['false', '0', 'no'].includes(v)) return false;
+  problems.push(`${name} must be true or false (got "${raw}")`);
+  return fallback;
+}
+
+function required(name, env, problems) {
+  const v = env[name];
+  if (v === undefined || v === '') {
+    problems.push(`${name} is required but not set`);
+    return '';
+  }
+  return v;
+}
+
+/**
+ * @param {Record<string,string|undefined>} env
+ * @param {{requireCache?: boolean}} [opts]
+ */
+export function loadConfig(env = process.env, opts = {}) {
+  const problems = [];
+  const requireCache = opts.requireCache ?? true;
+  const cfg = {
+    port: parsePort('PORT', env.PORT, 8080, problems),
+    db: {
+      host: required('DB_HOST', env, problems),
+      port: parsePort('DB_PORT', env.DB_PORT, 3306, problems),
+      user: required('DB_USER', env, problems),
+      // An empty password is allowed only when explicitly set to "" is impossible to tell apart
+      // from unset in most orchestrators, so it is required.
+      password: required('DB_PASSWORD', env, problems),
+      database: required('DB_NAME', env, problems),
+    },
+    memcachedServers: [],
+    staticDir: env.STATIC_DIR ? path.resolve(env.STATIC_DIR) : null,
+    migrateOnStart: parseBool('MIGRATE_ON_START', env.MIGRATE_ON_START, false, problems),
+    catalogDir: path.resolve(env.CATALOG_DIR || './catalog'),
+    catalogShiftToToday: parseBool('CATALOG_SHIFT_TO_TODAY', env.CATALOG_SHIFT_TO_TODAY, false, problems),
+    logLevel: (env.LOG_LEVEL || 'info').toLowerCase(),
+  };
+  if (cfg.db.database && !/^[A-Za-z0-9_]{1,64}$/.test(cfg.db.database)) {
+    problems.push(`DB_NAME must be 1-64 characters of letters, digits and underscore (got "${cfg.db.database}")`);
+  }
+  const servers = (env.MEMCACHED_SERVERS || '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (servers.length === 0) {
+    if (requireCache) problems.push('MEMCACHED_SERVERS is required but not set (comma-separated host:port list)');
+  } else {
+    for (const s of servers) {
+      if (!HOSTPORT.test(s) || Number(s.split(':')[1]) < 1 || Number(s.split(':')[1]) > 65535) {
+        problems.push(`MEMCACHED_SERVERS entry "${s}" is not host:port`);
+      }
+    }
+    cfg.memcachedServers = servers;
+  }
+  if (!LOG_LEVELS.includes(cfg.logLevel)) {
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${env.LOG_LEVEL}")`);
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return cfg;
+}
+
+/** A copy of the config that is safe to log: secrets removed. */
+export function redactedConfig(cfg) {
+  return { ...cfg, db: { ...cfg.db, password: cfg.db.password ? '[redacted]' : '' } };
+}

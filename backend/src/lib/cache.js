@@ -1,0 +1,202 @@
+// memcached wrapper: never throws, never blocks a request for long.
+//
+// - Every operation has a short timeout (memjs `timeout`), no retries.
+// - A circuit breaker: after a failure the cache is treated as down for `breakerMs`; operations
+//   return "miss" immediately instead of waiting on a dead server. After that one request probes
+//   it again (half-open); success closes the breaker.
+// - getOrLoad(): cache-aside with stampede protection:
+//     * per-process single flight (one loader call per key at a time in this process),
+//     * a memcached `add` lock so that across all tasks one caller refreshes an expired entry,
+//     * stale-while-revalidate: entries carry their own freshness deadline and are kept in
+//       memcached a little longer, so while one caller refreshes, others get the stale value,
+//     * when the cache is down, loads go straight to the database (still single-flighted).
+import memjs from 'memjs';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export class Cache {
+  /**
+   * @param {{servers: string[], prefix?: string, logger?: any, breakerMs?: number, timeoutSec?: number}} o
+   */
+  constructor({ servers, prefix = '', logger, breakerMs = 2000, timeoutSec = 0.25 }) {
+    this.prefix = prefix;
+    this.logger = logger;
+    this.breakerMs = breakerMs;
+    this.downUntil = 0;
+    this.wasDown = false;
+    this.inflight = new Map();
+    this.stats = { hits: 0, misses: 0, errors: 0, skipped: 0, loads: 0, staleServed: 0 };
+    this.client = servers.length
+      ? memjs.Client.create(servers.join(','), {
+        retries: 1,
+        retry_delay: 0,
+        failover: false,
+        timeout: timeoutSec,
+        conntimeout: timeoutSec * 2,
+        keepAlive: true,
+        keepAliveDelay: 15,
+        expires: 0,
+        logger: { log: (msg) => logger?.debug({ msg: String(msg) }, 'memjs') },
+      })
+      : null;
+  }
+
+  key(k) {
+    return `${this.prefix}${k}`;
+  }
+
+  isUp() {
+    return this.client !== null && Date.now() >= this.downUntil;
+  }
+
+  /** Whether the breaker is currently open (cache considered down). */
+  get down() {
+    return !this.isUp();
+  }
+
+  _fail(op, err) {
+    this.stats.errors++;
+    this.downUntil = Date.now() + this.breakerMs;
+    if (!this.wasDown) {
+      this.wasDown = true;
+      this.logger?.warn({ op, err: err?.message }, 'memcached unavailable: serving from the database');
+    }
+  }
+
+  _ok() {
+    if (this.wasDown) {
+      this.wasDown = false;
+      this.logger?.info('memcached is back');
+    }
+  }
+
+  async _op(op, fn, fallback) {
+    if (!this.isUp()) {
+      this.stats.skipped++;
+      return fallback;
+    }
+    try {
+      const r = await fn();
+      this._ok();
+      return r;
+    } catch (err) {
+      this._fail(op, err);
+      return fallback;
+    }
+  }
+
+  /** @returns {Promise<string|null>} */
+  get(k) {
+    return this._op('get', async () => {
+      const { value } = await this.client.get(this.key(k));
+      return value ? value.toString('utf8') : null;
+    }, null);
+  }
+
+  /** @returns {Promise<boolean>} whether the value was stored */
+  set(k, value, ttlSec) {
+    return this._op('set', () => this.client.set(this.key(k), value, { expires: ttlSec }), false);
+  }
+
+  /** @returns {Promise<boolean|null>} true stored, false key exists, null cache down */
+  add(k, value, ttlSec) {
+    return this._op('add', () => this.client.add(this.key(k), value, { expires: ttlSec }), null);
+  }
+
+  del(k) {
+    return this._op('delete', () => this.client.delete(this.key(k)), false);
+  }
+
+  /** Health probe that bypasses the breaker (used by /readyz). */
+  async ping() {
+    if (!this.client) return false;
+    try {
+      await this.client.get(this.key('__ping'));
+      this.downUntil = 0;
+      this._ok();
+      return true;
+    } catch (err) {
+      this._fail('ping', err);
+      return false;
+    }
+  }
+
+  _single(k, fn) {
+    let p = this.inflight.get(k);
+    if (!p) {
+      p = (async () => {
+        try {
+          return await fn();
+        } finally {
+          this.inflight.delete(k);
+        }
+      })();
+      this.inflight.set(k, p);
+    }
+    return p;
+  }
+
+  async _load(k, loader, freshMs, staleSec) {
+    this.stats.loads++;
+    const v = await loader();
+    const entry = JSON.stringify({ v, f: Date.now() + freshMs });
+    await this.set(k, entry, Math.ceil(freshMs / 1000) + staleSec);
+    return v;
+  }
+
+  /**
+   * Cache-aside read with stampede protection.
+   * @param {string} k cache key (prefix added)
+   * @param {() => Promise<any>} loader loads the value from the database (JSON-serialisable)
+   * @param {{freshMs: number, staleSec?: number, lockSec?: number}} o
+   */
+  async getOrLoad(k, loader, { freshMs, staleSec = 30, lockSec = 5 }) {
+    const raw = await this.get(k);
+    let entry = null;
+    if (raw) {
+      try {
+        entry = JSON.parse(raw);
+      } catch {
+        entry = null;
+      }
+    }
+    if (entry && entry.f > Date.now()) {
+      this.stats.hits++;
+      return entry.v;
+    }
+    this.stats.misses++;
+    return this._single(k, async () => {
+      if (!this.isUp()) return this._load(k, loader, freshMs, staleSec);
+      const locked = await this.add(`lock:${k}`, '1', lockSec);
+      if (locked !== false) {
+        // We own the refresh (or the cache just failed: load from the database).
+        try {
+          return await this._load(k, loader, freshMs, staleSec);
+        } finally {
+          if (locked) await this.del(`lock:${k}`);
+        }
+      }
+      if (entry) {
+        this.stats.staleServed++;
+        return entry.v;
+      }
+      // Cold miss while another task loads it: wait briefly for its result.
+      for (let i = 1; i <= 4; i++) {
+        await sleep(15 * i);
+        const again = await this.get(k);
+        if (again) {
+          try {
+            return JSON.parse(again).v;
+          } catch { /* fall through */ }
+        }
+      }
+      return this._load(k, loader, freshMs, staleSec);
+    });
+  }
+
+  close() {
+    try {
+      this.client?.close();
+    } catch { /* ignore */ }
+  }
+}

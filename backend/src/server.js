@@ -1,0 +1,92 @@
+// Production entry point: validate config, optionally migrate + load the catalogue, serve,
+// shut down gracefully on SIGTERM (ECS) / SIGINT.
+import pino from 'pino';
+import { ConfigError, loadConfig, redactedConfig } from './config.js';
+import { createPool } from './lib/db.js';
+import { Cache } from './lib/cache.js';
+import { systemClock } from './lib/clock.js';
+import { Shop } from './shop.js';
+import { buildApp, loggerOptions } from './app.js';
+import { CatalogInvalidError, migrateAndLoad } from './startup.js';
+import { isDbUnavailable } from './lib/errors.js';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const log = pino(loggerOptions('info'));
+    for (const p of err.problems) log.fatal({ problem: p }, `configuration error: ${p}`);
+    log.flush?.();
+    process.exitCode = 1;
+    return;
+  }
+  const logger = pino(loggerOptions(config.logLevel));
+  logger.info({ config: redactedConfig(config), node: process.version }, 'starting');
+
+  const clock = systemClock;
+  const pool = createPool(config.db);
+  const cache = new Cache({ servers: config.memcachedServers, prefix: `${config.db.database}:`, logger });
+  const state = { shuttingDown: false };
+
+  if (config.migrateOnStart) {
+    // The database may still be starting (first deploy, failover): retry for a while.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const r = await migrateAndLoad({ config, pool, cache, logger, clock });
+        logger.info({ migrationsApplied: r.applied, catalogue: r.summary && { ...r.summary, touchedDrops: undefined, touchedProducts: undefined } }, 'migrations and catalogue load done');
+        break;
+      } catch (err) {
+        if (err instanceof CatalogInvalidError) {
+          for (const e of err.errors) logger.fatal({ file: e.file, item: e.item, field: e.field }, `catalogue error: ${e.message}`);
+          process.exit(1);
+        }
+        if (!isDbUnavailable(err) || attempt >= 30) {
+          logger.fatal({ err: err.message, code: err.code }, 'startup migration failed');
+          process.exit(1);
+        }
+        logger.warn({ err: err.message, attempt }, 'database not reachable yet; retrying migration');
+        await sleep(2000);
+      }
+    }
+  }
+
+  const shop = new Shop({ pool, cache, clock, logger });
+  const app = await buildApp({ shop, cache, logger, staticDir: config.staticDir, state });
+  await app.listen({ port: config.port, host: '0.0.0.0' });
+
+  let stopping = false;
+  const shutdown = async (signal) => {
+    if (stopping) return;
+    stopping = true;
+    state.shuttingDown = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    const force = setTimeout(() => {
+      logger.error('graceful shutdown timed out; exiting');
+      process.exit(1);
+    }, 25_000);
+    force.unref();
+    try {
+      await app.close();
+      await pool.end().catch(() => {});
+      cache.close();
+      logger.info('shutdown complete');
+      clearTimeout(force);
+      process.exitCode = 0;
+    } catch (err) {
+      logger.error({ err: err.message }, 'error during shutdown');
+      process.exit(1);
+    }
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  // Last resort: never print the config (it holds the password), only the message.
+  process.stderr.write(`${JSON.stringify({ level: 'fatal', time: new Date().toISOString(), msg: `startup failed: ${err.message}` })}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,359 @@
+// Domain services: schedule / current drop, products, sessions, orders.
+import crypto from 'node:crypto';
+import { HttpError, isDbUnavailable } from './lib/errors.js';
+import { q } from './lib/db.js';
+
+export const SESSION_TTL_MS = 7 * 24 * 3600 * 1000;
+export const SESSION_ID_RE = /^[A-Za-z0-9_-]{43}$/;
+export const IDEMPOTENCY_KEY_RE = /^[A-Za-z0-9_-]{8,128}$/;
+export const ORDER_ID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const SCHEDULE_FRESH_MS = 30_000;
+const STOCK_FRESH_MS = 1_000;
+
+const iso = (ms) => new Date(ms).toISOString();
+
+function productJson(row) {
+  return {
+    id: row.id,
+    dropId: row.drop_id,
+    name: row.name,
+    description: row.description,
+    priceCents: Number(row.price_cents),
+    currency: row.currency,
+    imageUrl: row.image_url,
+    stockTotal: Number(row.stock_total),
+    stockRemaining: Number(row.stock_remaining),
+    soldOut: Number(row.stock_remaining) === 0,
+    limitPerCustomer: Number(row.limit_per_customer),
+  };
+}
+
+function orderJson(row) {
+  return {
+    id: row.id,
+    productId: row.product_id,
+    quantity: Number(row.quantity),
+    totalCents: Number(row.total_cents),
+    currency: row.currency,
+    status: row.status,
+    createdAt: new Date(row.created_at).toISOString(),
+  };
+}
+
+const PRODUCT_COLUMNS = `p.id, p.drop_id, p.name, p.description, p.price_cents, p.currency, p.image_url,
+  p.stock_total, p.stock_remaining, p.limit_per_customer`;
+
+export function requestHash(productId, quantity) {
+  return crypto.createHash('sha256').update(JSON.stringify({ productId, quantity })).digest('hex');
+}
+
+function unavailable(err) {
+  const e = new HttpError(503, 'service_unavailable', 'The shop is temporarily unavailable, please retry in a moment.');
+  e.cause = err;
+  return e;
+}
+
+export class Shop {
+  /**
+   * @param {{pool: any, cache: import('./lib/cache.js').Cache, clock: {now(): number}, logger?: any}} deps
+   */
+  constructor({ pool, cache, clock, logger }) {
+    this.pool = pool;
+    this.cache = cache;
+    this.clock = clock;
+    this.logger = logger;
+  }
+
+  // ---------- schedule and drops ----------
+
+  async loadSchedule() {
+    const [rows] = await q(this.pool, `SELECT e.id AS event_id, e.name, e.time_zone, d.id AS drop_id,
+        DATE_FORMAT(d.drop_date, '%Y-%m-%d') AS drop_date, d.starts_at, d.ends_at
+      FROM events e JOIN drops d ON d.event_id = e.id
+      WHERE d.active = 1 ORDER BY e.id, d.starts_at`);
+    const events = new Map();
+    for (const r of rows) {
+      let ev = events.get(r.event_id);
+      if (!ev) {
+        ev = { id: r.event_id, name: r.name, timeZone: r.time_zone, drops: [] };
+        events.set(r.event_id, ev);
+      }
+      ev.drops.push({ id: r.drop_id, date: r.drop_date, startsAt: Number(r.starts_at), endsAt: Number(r.ends_at) });
+    }
+    return [...events.values()];
+  }
+
+  schedule() {
+    return this.cache.getOrLoad('schedule:v1', () => this.loadSchedule(), { freshMs: SCHEDULE_FRESH_MS });
+  }
+
+  /** Pick the event to show at `now`: one with a live drop, else the next to start, else the last. */
+  static pick(schedule, now) {
+    let live = null;
+    let upcoming = null;
+    let past = null;
+    for (const ev of schedule) {
+      for (const d of ev.drops) {
+        if (d.startsAt <= now && now < d.endsAt) {
+          if (!live || d.startsAt < live.drop.startsAt) live = { event: ev, drop: d };
+        } else if (d.startsAt > now) {
+          if (!upcoming || d.startsAt < upcoming.next.startsAt) upcoming = { event: ev, next: d };
+        } else if (!past || d.endsAt > past.drop.endsAt) {
+          past = { event: ev, drop: d };
+        }
+      }
+    }
+    const chosen = live?.event ?? upcoming?.event ?? past?.event ?? null;
+    if (!chosen) return null;
+    const drop = live ? live.drop : null;
+    const next = chosen.drops.find((d) => d.startsAt > now) ?? null;
+    return { event: chosen, drop, next };
+  }
+
+  async loadDropProducts(dropId) {
+    const [rows] = await q(this.pool, `SELECT ${PRODUCT_COLUMNS} FROM products p
+      WHERE p.drop_id = ? AND p.active = 1 ORDER BY p.position, p.id`, [dropId]);
+    return rows.map(productJson);
+  }
+
+  dropProducts(dropId) {
+    return this.cache.getOrLoad(`drop:${dropId}`, () => this.loadDropProducts(dropId), { freshMs: STOCK_FRESH_MS });
+  }
+
+  async currentDrop() {
+    const now = this.clock.now();
+    let sched;
+    try {
+      sched = await this.schedule();
+    } catch (err) {
+      throw isDbUnavailable(err) ? unavailable(err) : err;
+    }
+    const view = Shop.pick(sched, now);
+    const body = {
+      serverTime: iso(now),
+      event: null,
+      drop: null,
+      nextDropAt: null,
+      secondsUntilNextDrop: null,
+    };
+    if (!view) return body;
+    body.event = { id: view.event.id, name: view.event.name, timeZone: view.event.timeZone };
+    if (view.drop) {
+      let products;
+      try {
+        products = await this.dropProducts(view.drop.id);
+      } catch (err) {
+        throw isDbUnavailable(err) ? unavailable(err) : err;
+      }
+      body.drop = {
+        id: view.drop.id,
+        date: view.drop.date,
+        startsAt: iso(view.drop.startsAt),
+        endsAt: iso(view.drop.endsAt),
+        products,
+      };
+    }
+    if (view.next) {
+      body.nextDropAt = iso(view.next.startsAt);
+      body.secondsUntilNextDrop = Math.max(0, Math.ceil((view.next.startsAt - now) / 1000));
+    }
+    return body;
+  }
+
+  // ---------- products ----------
+
+  async loadProduct(id) {
+    const [rows] = await q(this.pool, `SELECT ${PRODUCT_COLUMNS}, d.starts_at, d.ends_at FROM products p
+      JOIN drops d ON d.id = p.drop_id WHERE p.id = ? AND p.active = 1 AND d.active = 1`, [id]);
+    if (!rows.length) return null;
+    return { product: productJson(rows[0]), startsAt: Number(rows[0].starts_at), endsAt: Number(rows[0].ends_at) };
+  }
+
+  async productEntry(id) {
+    try {
+      return await this.cache.getOrLoad(`product:${id}`, () => this.loadProduct(id), { freshMs: STOCK_FRESH_MS });
+    } catch (err) {
+      throw isDbUnavailable(err) ? unavailable(err) : err;
+    }
+  }
+
+  /** A product whose drop has started (live or past). Products of future drops are not revealed. */
+  async product(id) {
+    const entry = await this.productEntry(id);
+    if (!entry || entry.startsAt > this.clock.now()) {
+      throw new HttpError(404, 'product_not_found', `No product with id "${id}".`, 'id');
+    }
+    return entry.product;
+  }
+
+  // ---------- sessions ----------
+
+  async createSession() {
+    const now = this.clock.now();
+    const id = crypto.randomBytes(32).toString('base64url');
+    const expiresAt = now + SESSION_TTL_MS;
+    try {
+      // Write-through: the database row makes sessions survive a cache node loss or restart.
+      await q(this.pool, 'INSERT INTO sessions (id, created_at, expires_at) VALUES (?, ?, ?)', [id, new Date(now), expiresAt]);
+    } catch (err) {
+      throw isDbUnavailable(err) ? unavailable(err) : err;
+    }
+    await this.cache.set(`sess:${id}`, String(expiresAt), Math.ceil(SESSION_TTL_MS / 1000));
+    return { sessionId: id, expiresAt: iso(expiresAt) };
+  }
+
+  /** @returns {Promise<string|null>} the session id when valid and not expired */
+  async resolveSession(id) {
+    if (typeof id !== 'string' || !SESSION_ID_RE.test(id)) return null;
+    const now = this.clock.now();
+    const cached = await this.cache.get(`sess:${id}`);
+    if (cached !== null) return Number(cached) > now ? id : null;
+    let rows;
+    try {
+      [rows] = await q(this.pool, 'SELECT expires_at FROM sessions WHERE id = ?', [id]);
+    } catch (err) {
+      throw isDbUnavailable(err) ? unavailable(err) : err;
+    }
+    if (!rows.length) return null;
+    const expiresAt = Number(rows[0].expires_at);
+    if (expiresAt <= now) return null;
+    await this.cache.set(`sess:${id}`, String(expiresAt), Math.max(1, Math.min(Math.ceil((expiresAt - now) / 1000), 29 * 86400)));
+    return id;
+  }
+
+  // ---------- orders ----------
+
+  async findOrderByKey(conn, sessionId, key) {
+    const [rows] = await q(conn, 'SELECT * FROM orders WHERE session_id = ? AND idempotency_key = ?', [sessionId, key]);
+    return rows[0] ?? null;
+  }
+
+  replayOrThrow(row, hash) {
+    if (row.request_hash !== hash) {
+      throw new HttpError(422, 'idempotency_key_reused',
+        'This Idempotency-Key was already used for a different order request; use a new key for a new order.', 'Idempotency-Key');
+    }
+    return { order: orderJson(row), replayed: true };
+  }
+
+  /**
+   * Place an order. Exactly-once per (session, idempotency key); never oversells.
+   * @returns {Promise<{order: object, replayed: boolean}>}
+   */
+  async placeOrder({ sessionId, key, productId, quantity }) {
+    const hash = requestHash(productId, quantity);
+    try {
+      const prior = await this.findOrderByKey(this.pool, sessionId, key);
+      if (prior) return this.replayOrThrow(prior, hash);
+    } catch (err) {
+      if (err instanceof HttpError) throw err;
+      throw isDbUnavailable(err) ? unavailable(err) : err;
+    }
+
+    const entry = await this.productEntry(productId);
+    if (!entry) throw new HttpError(404, 'product_not_found', `No product with id "${productId}".`, 'productId');
+    const now = this.clock.now();
+    if (now < entry.startsAt || now >= entry.endsAt) {
+      throw new HttpError(409, 'not_on_sale', `"${entry.product.name}" is not part of the live drop.`, 'productId');
+    }
+    const p = entry.product;
+    if (quantity > p.limitPerCustomer) {
+      throw new HttpError(429, 'limit_exceeded', `At most ${p.limitPerCustomer} of "${p.name}" per customer.`, 'quantity');
+    }
+    // Fast path: stock only goes down during a drop, so a cached 0 is (almost always) still 0.
+    if (p.stockRemaining === 0) {
+      throw new HttpError(409, 'sold_out', `"${p.name}" is sold out.`, 'productId');
+    }
+
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this._orderTx({ sessionId, key, hash, product: p, quantity, now, dropId: p.dropId });
+      } catch (err) {
+        if (err instanceof HttpError) throw err;
+        if ((err.code === 'ER_LOCK_DEADLOCK' || err.code === 'ER_LOCK_WAIT_TIMEOUT') && attempt < 4) {
+          this.logger?.warn({ code: err.code, attempt }, 'order transaction retried');
+          continue;
+        }
+        throw isDbUnavailable(err) ? unavailable(err) : err;
+      }
+    }
+  }
+
+  async _orderTx({ sessionId, key, hash, product, quantity, now, dropId }) {
+    const conn = await this.pool.getConnection();
+    let inTx = false;
+    try {
+      await q(conn, 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
+      await conn.beginTransaction();
+      inTx = true;
+      // 1. Per-customer limit: this row lock serialises only this customer's orders of this product.
+      await q(conn, `INSERT INTO customer_purchases (session_id, product_id, quantity) VALUES (?, ?, ?)
+        ON DUPLICATE KEY UPDATE quantity = quantity + ?`, [sessionId, product.id, quantity, quantity]);
+      const [[bought]] = await q(conn, 'SELECT quantity FROM customer_purchases WHERE session_id = ? AND product_id = ?', [sessionId, product.id]);
+      if (Number(bought.quantity) > product.limitPerCustomer) {
+        await conn.rollback();
+        inTx = false;
+        const before = Number(bought.quantity) - quantity;
+        throw new HttpError(429, 'limit_exceeded',
+          `At most ${product.limitPerCustomer} of "${product.name}" per customer; you already have ${before}.`, 'quantity');
+      }
+      // 2. The order row; the unique (session_id, idempotency_key) makes a concurrent duplicate fail here.
+      const id = crypto.randomUUID();
+      const createdAt = new Date(now);
+      const row = {
+        id, session_id: sessionId, idempotency_key: key, request_hash: hash, product_id: product.id, drop_id: dropId,
+        quantity, unit_price_cents: product.priceCents, total_cents: product.priceCents * quantity,
+        currency: product.currency, status: 'confirmed', created_at: createdAt,
+      };
+      try {
+        await q(conn, `INSERT INTO orders (id, session_id, idempotency_key, request_hash, product_id, drop_id, quantity,
+          unit_price_cents, total_cents, currency, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [row.id, row.session_id, row.idempotency_key, row.request_hash, row.product_id, row.drop_id, row.quantity,
+          row.unit_price_cents, row.total_cents, row.currency, row.status, row.created_at]);
+      } catch (err) {
+        if (err.code !== 'ER_DUP_ENTRY') throw err;
+        await conn.rollback();
+        inTx = false;
+        const existing = await this.findOrderByKey(conn, sessionId, key);
+        if (!existing) throw err;
+        return this.replayOrThrow(existing, hash);
+      }
+      // 3. The atomic, guarded stock decrement on the hot row, as late as possible so its lock is
+      //    held only for this statement and the commit.
+      const [upd] = await q(conn, `UPDATE products SET stock_remaining = stock_remaining - ?
+        WHERE id = ? AND active = 1 AND stock_remaining >= ?`, [quantity, product.id, quantity]);
+      if (upd.affectedRows !== 1) {
+        await conn.rollback();
+        inTx = false;
+        const [[s]] = await q(conn, 'SELECT stock_remaining FROM products WHERE id = ?', [product.id]);
+        const left = s ? Number(s.stock_remaining) : 0;
+        throw new HttpError(409, 'sold_out', left > 0
+          ? `Only ${left} of "${product.name}" left.`
+          : `"${product.name}" is sold out.`, left > 0 ? 'quantity' : 'productId');
+      }
+      await conn.commit();
+      inTx = false;
+      return { order: orderJson(row), replayed: false };
+    } catch (err) {
+      if (inTx) await conn.rollback().catch(() => {});
+      throw err;
+    } finally {
+      conn.release();
+    }
+  }
+
+  async order(sessionId, id) {
+    if (!ORDER_ID_RE.test(id)) return null;
+    try {
+      const [rows] = await q(this.pool, 'SELECT * FROM orders WHERE id = ? AND session_id = ?', [id, sessionId]);
+      return rows.length ? orderJson(rows[0]) : null;
+    } catch (err) {
+      throw isDbUnavailable(err) ? unavailable(err) : err;
+    }
+  }
+
+  async dbPing(timeout = 1000) {
+    await q(this.pool, 'SELECT 1', [], timeout);
+  }
+}
