@@ -4,26 +4,29 @@
 # AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN into the calling shell.
 #
 # Needs: AWS_ROLE_ARN, AWS_REGION, and the token in AWS_WEB_IDENTITY_TOKEN.
-# Optional: AWS_ROLE_SESSION_NAME, AWS_SESSION_DURATION (seconds, default 3600).
+# Optional: AWS_ROLE_SESSION_NAME, AWS_SESSION_DURATION (seconds, default 3600),
+# AWS_STS_ENDPOINT (default: the regional STS endpoint; the parity test points it at a fake).
 # Prints nothing secret: the token goes to curl on stdin, the answer into variables.
 # ci/gitlab/aws-oidc.sh and ci/circleci/aws-oidc.sh are byte-identical (the parity test checks it).
 
+# shellcheck shell=sh disable=SC2317 # "return || exit": sourced as intended, or run by mistake
 set +x
 : "${AWS_ROLE_ARN:?set AWS_ROLE_ARN to the deployer role ARN (terraform base output deployer_role_arn)}"
 : "${AWS_REGION:?set AWS_REGION}"
 : "${AWS_WEB_IDENTITY_TOKEN:?no OIDC token in AWS_WEB_IDENTITY_TOKEN}"
 
 eventmall_sts_answer=$(printf '%s' "$AWS_WEB_IDENTITY_TOKEN" | curl -fsS --retry 3 \
-  "https://sts.${AWS_REGION}.amazonaws.com/" \
+  "${AWS_STS_ENDPOINT:-https://sts.${AWS_REGION}.amazonaws.com/}" \
   --data-urlencode "Action=AssumeRoleWithWebIdentity" \
   --data-urlencode "Version=2011-06-15" \
   --data-urlencode "RoleArn=${AWS_ROLE_ARN}" \
   --data-urlencode "RoleSessionName=${AWS_ROLE_SESSION_NAME:-eventmall-ci}" \
   --data-urlencode "DurationSeconds=${AWS_SESSION_DURATION:-3600}" \
-  --data-urlencode "WebIdentityToken@-" | tr -d '\n\r') || {
+  --data-urlencode "WebIdentityToken@-") || {
   echo "aws-oidc: AssumeRoleWithWebIdentity failed for ${AWS_ROLE_ARN}" >&2
   return 1 2>/dev/null || exit 1
 }
+eventmall_sts_answer=$(printf '%s' "$eventmall_sts_answer" | tr -d '\n\r')
 
 eventmall_xml_field() {
   printf '%s' "$eventmall_sts_answer" | sed -n "s:.*<$1>\([^<]*\)</$1>.*:\1:p"

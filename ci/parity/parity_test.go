@@ -262,3 +262,57 @@ func TestShellCanonicalForm(t *testing.T) {
 		t.Errorf("dagger version counted as a call")
 	}
 }
+
+// TestJenkinsHarnessAgrees cross-checks the Groovy reader against Groovy itself:
+// ci/validate.sh runs the pipeline under real Groovy with stub steps
+// (ci/jenkins/harness/run.groovy) for a pull request and for main, and points
+// EVENTMALL_JENKINS_SH_DIRS at the recorded sh scripts. Each must equal, byte for byte,
+// a script this package decoded, and together they must make the calls of calls.txt.
+func TestJenkinsHarnessAgrees(t *testing.T) {
+	dirs := os.Getenv("EVENTMALL_JENKINS_SH_DIRS")
+	if dirs == "" {
+		t.Skip("EVENTMALL_JENKINS_SH_DIRS not set (ci/validate.sh sets it after running the Groovy harness)")
+	}
+	root := repoRoot(t)
+	tr := truth(t)
+	decoded := map[string]bool{}
+	for _, rel := range []string{"Jenkinsfile", "ci/jenkins/pipeline.groovy"} {
+		src, err := os.ReadFile(filepath.Join(root, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := ParseGroovy(string(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range g.Steps {
+			if s.Name == "sh" {
+				decoded[s.Arg] = true
+			}
+		}
+	}
+	v := &Vendor{Name: "jenkins (run under Groovy)"}
+	for _, dir := range filepath.SplitList(dirs) {
+		files, err := filepath.Glob(filepath.Join(dir, "*.sh"))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("no scripts in %s", dir)
+		}
+		j := Job{Where: dir}
+		for _, f := range files {
+			text, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !decoded[string(text)] {
+				t.Errorf("%s: Groovy ran a script the reader did not decode identically:\n%s", f, text)
+			}
+			if err := addScript(v, &j, Script{Where: f, Text: string(text), Env: map[string]string{}}, tr); err != nil {
+				t.Fatal(err)
+			}
+		}
+		v.Jobs = append(v.Jobs, j)
+	}
+	for _, p := range tr.Compare(v) {
+		t.Error(p)
+	}
+}
