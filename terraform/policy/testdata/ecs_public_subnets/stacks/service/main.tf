@@ -1,0 +1,4 @@
+module "service" {
+  source     = "../../modules/service"
+  subnet_ids = var.public_subnet_ids
+}

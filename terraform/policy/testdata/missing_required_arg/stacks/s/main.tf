@@ -1,0 +1,3 @@
+module "thing" {
+  source = "../../modules/thing"
+}

@@ -1,0 +1,8 @@
+terraform {
+  backend "s3" {}
+}
+
+output "vpc_id" {
+  description = "VPC."
+  value       = "vpc-1"
+}

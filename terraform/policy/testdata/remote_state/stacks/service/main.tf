@@ -1,0 +1,4 @@
+data "terraform_remote_state" "network" {
+  backend = "s3"
+  config  = {}
+}

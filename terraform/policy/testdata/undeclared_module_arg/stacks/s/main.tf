@@ -1,0 +1,5 @@
+module "thing" {
+  source = "../../modules/thing"
+  name   = "a"
+  colour = "blue"
+}

@@ -1,0 +1,4 @@
+resource "aws_rds_cluster" "this" {
+  engine            = "aurora-mysql"
+  storage_encrypted = false
+}

@@ -1,0 +1,4 @@
+output "id" {
+  description = "ID."
+  value       = "x"
+}

@@ -1,0 +1,3 @@
+variable "subnet_ids" {
+  description = "Subnets, but no type."
+}

@@ -1,0 +1,44 @@
+output "repository_url" {
+  description = "ECR repository URL (images are pushed and referenced by digest)."
+  value       = module.registry.repository_url
+}
+
+output "cache_endpoint" {
+  description = "host:port of the memcached configuration endpoint."
+  value       = module.cache.configuration_endpoint
+}
+
+output "database_endpoint" {
+  description = "Aurora writer endpoint (DNS name)."
+  value       = module.database.endpoint
+}
+
+output "database_reader_endpoint" {
+  description = "Aurora reader endpoint (DNS name)."
+  value       = module.database.reader_endpoint
+}
+
+output "database_port" {
+  description = "MySQL port."
+  value       = module.database.port
+}
+
+output "database_name" {
+  description = "Schema name."
+  value       = module.database.database_name
+}
+
+output "database_secret_arn" {
+  description = "Secrets Manager secret (JSON username/password) managed by RDS for the master user."
+  value       = module.database.master_user_secret_arn
+}
+
+output "cache_security_group_id" {
+  description = "Security group of the cache."
+  value       = module.cache.security_group_id
+}
+
+output "database_security_group_id" {
+  description = "Security group of the database."
+  value       = module.database.security_group_id
+}

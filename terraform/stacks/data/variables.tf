@@ -1,0 +1,67 @@
+variable "vpc_id" {
+  description = "ID of the VPC (network stack output)."
+  type        = string
+}
+
+variable "private_subnet_ids" {
+  description = "Private subnets of the cache and the database (network stack output)."
+  type        = list(string)
+}
+
+variable "availability_zones" {
+  description = "Availability zones in subnet order (network stack output): writer in the first, readers in the others."
+  type        = list(string)
+}
+
+variable "bastion_security_group_id" {
+  description = "Security group of the bastion (network stack output), admitted by cache and database."
+  type        = string
+}
+
+variable "cache_node_type" {
+  description = "ElastiCache node type."
+  type        = string
+  default     = "cache.t4g.small"
+}
+
+variable "cache_nodes" {
+  description = "Number of memcached nodes."
+  type        = number
+  default     = 2
+}
+
+variable "database_instance_class" {
+  description = "Aurora instance class of writer and readers."
+  type        = string
+  default     = "db.r6g.large"
+}
+
+variable "database_engine_version" {
+  description = "Aurora MySQL 3 (MySQL 8.0) engine version."
+  type        = string
+  default     = "8.0.mysql_aurora.3.08.2"
+}
+
+variable "database_skip_final_snapshot" {
+  description = "Skip the final snapshot at teardown (false keeps \"<name>-final\" of the orders)."
+  type        = bool
+  default     = false
+}
+
+variable "database_deletion_protection" {
+  description = "Deletion protection of the cluster (set true while the event runs, false before teardown)."
+  type        = bool
+  default     = false
+}
+
+variable "database_require_secure_transport" {
+  description = "Refuse non-TLS MySQL connections."
+  type        = bool
+  default     = true
+}
+
+variable "repository_name" {
+  description = "Name of the ECR repository; empty: \"<project>-<environment>/backend\"."
+  type        = string
+  default     = ""
+}

@@ -1,0 +1,36 @@
+data "aws_availability_zones" "available" {
+  state = "available"
+
+  filter {
+    name   = "opt-in-status"
+    values = ["opt-in-not-required"]
+  }
+}
+
+locals {
+  azs = slice(sort(data.aws_availability_zones.available.names), 0, var.az_count)
+}
+
+module "network" {
+  source = "../../modules/network"
+
+  name               = local.name
+  cidr_block         = var.vpc_cidr
+  availability_zones = local.azs
+  logs_kms_key_arn   = var.logs_kms_key_arn
+  private_zone_name  = var.private_zone_name
+  tags               = local.tags
+}
+
+# The bastion takes no inbound connection (SSM Session Manager), so it sits in a private subnet
+# and reaches the SSM endpoints through its zone's NAT gateway; see modules/bastion/README.md.
+module "bastion" {
+  source = "../../modules/bastion"
+
+  name           = local.name
+  vpc_id         = module.network.vpc_id
+  vpc_cidr_block = module.network.vpc_cidr_block
+  subnet_id      = module.network.private_subnet_ids[0]
+  instance_type  = var.bastion_instance_type
+  tags           = local.tags
+}

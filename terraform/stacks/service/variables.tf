@@ -1,0 +1,167 @@
+variable "image" {
+  description = "Backend image pinned by digest: <repository_url>@sha256:<64 hex>."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[^@\\s]+@sha256:[0-9a-f]{64}$", var.image))
+    error_message = "image must be pinned by digest (REPOSITORY@sha256:...), never by tag."
+  }
+}
+
+variable "event_time_zone" {
+  description = "IANA time zone of the event's midnight (scheduled scaling), e.g. Asia/Seoul."
+  type        = string
+}
+
+variable "vpc_id" {
+  description = "ID of the VPC (network stack output)."
+  type        = string
+}
+
+variable "private_subnet_ids" {
+  description = "Private subnets of the tasks (network stack output)."
+  type        = list(string)
+}
+
+variable "alb_arn" {
+  description = "ARN of the ALB (edge stack output)."
+  type        = string
+}
+
+variable "alb_target_group_arn" {
+  description = "Target group of the tasks (edge stack output)."
+  type        = string
+}
+
+variable "alb_security_group_id" {
+  description = "Security group of the ALB (edge stack output)."
+  type        = string
+}
+
+variable "site_url" {
+  description = "Public URL of the shop (edge stack output)."
+  type        = string
+
+  validation {
+    condition     = startswith(var.site_url, "https://")
+    error_message = "site_url must be an https:// URL."
+  }
+}
+
+variable "repository_url" {
+  description = "ECR repository URL (data stack output); the image must come from it."
+  type        = string
+}
+
+variable "cache_endpoint" {
+  description = "host:port of the memcached configuration endpoint (data stack output)."
+  type        = string
+}
+
+variable "database_endpoint" {
+  description = "Aurora writer endpoint (data stack output)."
+  type        = string
+}
+
+variable "database_reader_endpoint" {
+  description = "Aurora reader endpoint (data stack output)."
+  type        = string
+}
+
+variable "database_port" {
+  description = "MySQL port (data stack output)."
+  type        = number
+  default     = 3306
+}
+
+variable "database_name" {
+  description = "Schema name (data stack output)."
+  type        = string
+  default     = "eventmall"
+}
+
+variable "database_secret_arn" {
+  description = "Secrets Manager secret with the database credentials (data stack output)."
+  type        = string
+}
+
+variable "cache_security_group_id" {
+  description = "Security group of the cache (data stack output); the service adds its ingress rule."
+  type        = string
+}
+
+variable "database_security_group_id" {
+  description = "Security group of the database (data stack output); the service adds its ingress rule."
+  type        = string
+}
+
+variable "alarm_topic_arn" {
+  description = "SNS topic of the alarms (base stack output); empty for no alarms."
+  type        = string
+  default     = ""
+}
+
+variable "logs_kms_key_arn" {
+  description = "KMS key of the log groups (base stack output)."
+  type        = string
+}
+
+variable "container_port" {
+  description = "Port the API container listens on."
+  type        = number
+  default     = 3000
+}
+
+variable "cpu" {
+  description = "Task CPU units."
+  type        = number
+  default     = 512
+}
+
+variable "memory" {
+  description = "Task memory (MiB)."
+  type        = number
+  default     = 1024
+}
+
+variable "min_capacity" {
+  description = "Tasks in the quiet part of the day."
+  type        = number
+  default     = 2
+}
+
+variable "rush_min_capacity" {
+  description = "Floor of tasks from before midnight until after the rush."
+  type        = number
+  default     = 8
+}
+
+variable "max_capacity" {
+  description = "Maximum tasks."
+  type        = number
+  default     = 20
+}
+
+variable "scale_out_schedule" {
+  description = "Cron (event time zone) raising the floor before midnight."
+  type        = string
+  default     = "cron(40 23 * * ? *)"
+}
+
+variable "scale_in_schedule" {
+  description = "Cron (event time zone) lowering the floor after the rush."
+  type        = string
+  default     = "cron(30 1 * * ? *)"
+}
+
+variable "extra_environment" {
+  description = "Further plain environment variables of the API container (no secrets)."
+  type        = map(string)
+  default     = {}
+}
+
+variable "enable_execute_command" {
+  description = "Allow ECS Exec into the tasks."
+  type        = bool
+  default     = false
+}
