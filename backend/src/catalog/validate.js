@@ -168,26 +168,34 @@ export function validateCatalogDir(dir) {
     }
     const r = validateDocument(doc, file);
     errors.push(...r.errors);
-    if (!r.event) continue;
-    const ev = r.event;
-    if (seen.event.has(ev.id)) {
-      errors.push({ file, item: 'event', field: 'id', message: `event id "${ev.id}" is also used in ${seen.event.get(ev.id)}` });
-      continue;
-    }
-    seen.event.set(ev.id, file);
+    // Cross-file uniqueness, checked on the raw ids even when the file has other errors.
     let clash = false;
-    ev.drops.forEach((d) => {
-      if (seen.drop.has(d.id)) {
+    const evId = isPlainObject(doc) && isPlainObject(doc.event) && typeof doc.event.id === 'string' ? doc.event.id : null;
+    if (evId) {
+      if (seen.event.has(evId)) {
         clash = true;
-        errors.push({ file, item: `drop "${d.id}"`, field: 'id', message: `drop id is also used in ${seen.drop.get(d.id)}` });
-      } else seen.drop.set(d.id, file);
-      d.products.forEach((p) => {
-        if (seen.product.has(p.id)) {
+        errors.push({ file, item: 'event', field: 'id', message: `event id "${evId}" is also used in ${seen.event.get(evId)}` });
+      } else seen.event.set(evId, file);
+    }
+    const rawDrops = isPlainObject(doc) && Array.isArray(doc.drops) ? doc.drops : [];
+    for (const d of rawDrops) {
+      if (!isPlainObject(d)) continue;
+      if (typeof d.id === 'string') {
+        if (seen.drop.has(d.id) && seen.drop.get(d.id) !== file) {
+          clash = true;
+          errors.push({ file, item: `drop "${d.id}"`, field: 'id', message: `drop id is also used in ${seen.drop.get(d.id)}` });
+        } else seen.drop.set(d.id, file);
+      }
+      for (const p of Array.isArray(d.products) ? d.products : []) {
+        if (!isPlainObject(p) || typeof p.id !== 'string') continue;
+        if (seen.product.has(p.id) && seen.product.get(p.id) !== file) {
           clash = true;
           errors.push({ file, item: `product "${p.id}"`, field: 'id', message: `product id is also used in ${seen.product.get(p.id)}` });
         } else seen.product.set(p.id, file);
-      });
-    });
+      }
+    }
+    if (!r.event) continue;
+    const ev = r.event;
     if (!clash) events.push({ ...ev, file });
   }
   return { events: errors.length ? [] : events, errors, files: names };
