@@ -12,7 +12,7 @@
 #   the line Jenkins' own CPS engine uses) with stub steps (ci/jenkins/harness/run.groovy),
 #   once as a pull request and once as main; the sh scripts Groovy produced are compared,
 #   byte for byte, with what the parity test's Groovy reader decoded.
-# - shellcheck on the OIDC helper scripts; then `go test ./ci/parity/`.
+# - shellcheck on the OIDC helper scripts and the Jenkins sh steps; then `go test ./ci/parity/`.
 # Needs: python3 (venv), Go; installs groovy, shellcheck and a JRE with apt when missing.
 set -euo pipefail
 
@@ -116,8 +116,9 @@ else
 fi
 
 say "shellcheck"
-if shellcheck ci/gitlab/aws-oidc.sh ci/circleci/aws-oidc.sh ci/validate.sh; then
-  echo "clean    ci/gitlab/aws-oidc.sh ci/circleci/aws-oidc.sh ci/validate.sh"
+# the OIDC helpers, this script, and the sh steps Groovy produced for Jenkins
+if shellcheck ci/*/aws-oidc.sh ci/validate.sh && shellcheck -x -s sh "$work"/pr/*.sh "$work"/main/*.sh; then
+  echo "clean    ci/*/aws-oidc.sh ci/validate.sh and the Jenkins sh steps"
 else
   fail=1
 fi

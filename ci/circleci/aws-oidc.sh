@@ -1,4 +1,4 @@
-# Source this file (". ci/gitlab/aws-oidc.sh"): exchanges the vendor's OIDC token for
+# Source this file (". ci/<vendor>/aws-oidc.sh"): exchanges the vendor's OIDC token for
 # short-lived credentials of the CI deployer role (STS AssumeRoleWithWebIdentity,
 # which needs no AWS signature, so curl is enough) and exports AWS_ACCESS_KEY_ID,
 # AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN into the calling shell.
@@ -7,7 +7,8 @@
 # Optional: AWS_ROLE_SESSION_NAME, AWS_SESSION_DURATION (seconds, default 3600),
 # AWS_STS_ENDPOINT (default: the regional STS endpoint; the parity test points it at a fake).
 # Prints nothing secret: the token goes to curl on stdin, the answer into variables.
-# ci/gitlab/aws-oidc.sh and ci/circleci/aws-oidc.sh are byte-identical (the parity test checks it).
+# ci/{gitlab,circleci,jenkins}/aws-oidc.sh are byte-identical copies (the parity test checks it):
+# each vendor directory stays self-contained.
 
 # shellcheck shell=sh disable=SC2317 # "return || exit": sourced as intended, or run by mistake
 set +x

@@ -5,23 +5,22 @@
 // Use a Multibranch Pipeline job: pull requests (CHANGE_ID set) run check and plan;
 // the main branch runs deploy, on every push and on "Build Now" (the manual trigger).
 //
-// Credentials (Manage Jenkins → Credentials):
-//   eventmall-aws-deployer     "AWS Credentials" (AWS Credentials plugin) with
-//                              "IAM Role To Use" = the deployer role ARN, so the binding
-//                              yields short-lived session credentials (AWS_SESSION_TOKEN).
-//   eventmall-slack-bot-token  "Secret text".
-// Environment (global or folder properties): AWS_REGION, TF_STATE_BUCKET, TF_LOCK_TABLE,
-// EVENTMALL_ENVIRONMENT, SLACK_CHANNEL.
+// AWS: the CI deployer role trusts OIDC identities only (terraform base stack). Jenkins
+// gets one from the "OpenID Connect Provider" plugin (oidc-provider): a credential of
+// kind "OpenID Connect id token", id eventmall-oidc-token, audience as registered in the
+// base stack's extra_oidc_providers. ci/jenkins/aws-oidc.sh exchanges it for the role's
+// short-lived credentials.
+// Other credentials: eventmall-slack-bot-token ("Secret text").
+// Environment (global or folder properties): AWS_ROLE_ARN, AWS_REGION, TF_STATE_BUCKET,
+// TF_LOCK_TABLE, EVENTMALL_ENVIRONMENT, SLACK_CHANNEL.
 //
 // Every `sh` below uses single-quoted Groovy strings: the shell expands the variables,
-// Groovy never interpolates a secret into the command line.
+// Groovy never interpolates a secret into the command line. Jenkins runs `sh` with
+// xtrace on; the scripts that touch credentials turn it off first.
 
 properties([disableConcurrentBuilds()])
 
-def awsDeployer = [$class: 'AmazonWebServicesCredentialsBinding',
-                   credentialsId: 'eventmall-aws-deployer',
-                   accessKeyVariable: 'AWS_ACCESS_KEY_ID',
-                   secretKeyVariable: 'AWS_SECRET_ACCESS_KEY']
+def oidcToken = string(credentialsId: 'eventmall-oidc-token', variable: 'AWS_WEB_IDENTITY_TOKEN')
 
 stage('Install Dagger') {
     sh '''
@@ -39,9 +38,11 @@ withEnv(["PATH+DAGGER=${env.HOME}/.local/bin"]) {
         }
         stage('Plan') {
             try {
-                withCredentials([awsDeployer]) {
+                withCredentials([oidcToken]) {
                     sh '''
-                        : "${AWS_SESSION_TOKEN:?short-lived credentials required: set IAM Role To Use on eventmall-aws-deployer}"
+                        set +x
+                        AWS_ROLE_SESSION_NAME="eventmall-plan-$BUILD_NUMBER"; export AWS_ROLE_SESSION_NAME
+                        . ci/jenkins/aws-oidc.sh
                         dagger call plan \
                           --aws-access-key-id=env://AWS_ACCESS_KEY_ID \
                           --aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY \
@@ -59,10 +60,12 @@ withEnv(["PATH+DAGGER=${env.HOME}/.local/bin"]) {
         }
     } else if (env.BRANCH_NAME == 'main') {
         stage('Deploy') {
-            withCredentials([awsDeployer,
+            withCredentials([oidcToken,
                              string(credentialsId: 'eventmall-slack-bot-token', variable: 'SLACK_BOT_TOKEN')]) {
                 sh '''
-                    : "${AWS_SESSION_TOKEN:?short-lived credentials required: set IAM Role To Use on eventmall-aws-deployer}"
+                    set +x
+                    AWS_ROLE_SESSION_NAME="eventmall-deploy-$BUILD_NUMBER"; export AWS_ROLE_SESSION_NAME
+                    . ci/jenkins/aws-oidc.sh
                     dagger call deploy \
                       --aws-access-key-id=env://AWS_ACCESS_KEY_ID \
                       --aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY \

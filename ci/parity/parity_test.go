@@ -173,18 +173,19 @@ func TestEquivalentSpellingsPass(t *testing.T) {
 
 func TestOIDCHelperIsOneScript(t *testing.T) {
 	root := repoRoot(t)
-	a, err := os.ReadFile(filepath.Join(root, "ci", "gitlab", "aws-oidc.sh"))
-	if err != nil {
-		t.Fatal(err)
+	var first []byte
+	for _, vendor := range []string{"gitlab", "circleci", "jenkins"} {
+		b, err := os.ReadFile(filepath.Join(root, "ci", vendor, "aws-oidc.sh"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = b
+		} else if string(b) != string(first) {
+			t.Errorf("ci/%s/aws-oidc.sh differs from ci/gitlab/aws-oidc.sh; keep the copies identical", vendor)
+		}
 	}
-	b, err := os.ReadFile(filepath.Join(root, "ci", "circleci", "aws-oidc.sh"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(a) != string(b) {
-		t.Error("ci/gitlab/aws-oidc.sh and ci/circleci/aws-oidc.sh differ; keep them identical")
-	}
-	f, err := ScanScript(Script{Where: "aws-oidc.sh", Text: string(a)}, map[string]bool{
+	f, err := ScanScript(Script{Where: "aws-oidc.sh", Text: string(first)}, map[string]bool{
 		"AWS_ACCESS_KEY_ID": true, "AWS_SECRET_ACCESS_KEY": true, "AWS_SESSION_TOKEN": true})
 	if err != nil {
 		t.Fatal(err)
