@@ -124,7 +124,7 @@ func buildBinaries(cfg config) error {
 	var lastErr error
 	for attempt := 1; attempt <= 5; attempt++ {
 		lastErr = goLogged(cfg.buildModuleDir(), logFile, []string{
-			"CGO_ENABLED=0", "GOSUMDB=off", "GOFLAGS=-mod=mod -buildvcs=false", "GOTOOLCHAIN=local",
+			"CGO_ENABLED=0", "GOSUMDB=off", "GOFLAGS=-mod=mod -buildvcs=false", "GOTOOLCHAIN=local", "GOWORK=off",
 		}, args...)
 		if lastErr == nil {
 			break

@@ -17,7 +17,7 @@ import (
 // aptPackages are the host packages air-gapped mode needs, keyed by a
 // command (or file) whose presence means the package is installed.
 var aptPackages = []struct{ check, pkg string }{
-	{"/usr/bin/dockerd", "docker-dot-io"},
+	{"dockerd", "docker-dot-io"},
 	{"containerd", "containerd"},
 	{"runc", "runc"},
 	{"docker-registry", "docker-registry"},

@@ -70,7 +70,7 @@ func prepareTerraform(b *buildContext) error {
 		}
 		var lastErr error
 		for attempt := 1; attempt <= 4; attempt++ {
-			lastErr = goLogged(b.Dir, b.Log, []string{"GOBIN=" + gobin, "CGO_ENABLED=0", "GOTOOLCHAIN=local", "GOFLAGS=-buildvcs=false"},
+			lastErr = goLogged(b.Dir, b.Log, []string{"GOBIN=" + gobin, "CGO_ENABLED=0", "GOTOOLCHAIN=local", "GOFLAGS=-buildvcs=false", "GOWORK=off"},
 				"install", "-trimpath", "-ldflags", "-s -w", "github.com/hashicorp/terraform@"+version)
 			if lastErr == nil {
 				break
