@@ -13,8 +13,13 @@ func repoRoot(t *testing.T) string {
 	t.Helper()
 	_, file, _, _ := runtime.Caller(0)
 	root := filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
-	if _, err := os.Stat(filepath.Join(root, "dagger.json")); err != nil {
-		t.Fatalf("no dagger.json at %s: %v", root, err)
+	// Everything the parity test reads. Run inside a container (the module's ci-parity
+	// check), the source given to it must hold all of these, not only ci/.
+	for _, f := range []string{"dagger.json", "ci/calls.txt", ".github/workflows/eventmall.yml",
+		".gitlab-ci.yml", ".circleci/config.yml", "Jenkinsfile"} {
+		if _, err := os.Stat(filepath.Join(root, f)); err != nil {
+			t.Fatalf("%s is missing under %s: the parity test needs the repository's dagger.json, ci/ and every vendor's fixed-path file (.github/, .gitlab-ci.yml, .circleci/, Jenkinsfile)", f, root)
+		}
 	}
 	return root
 }
