@@ -1,0 +1,90 @@
+// Eventmall takes a limited-time event shop from source to AWS: tests,
+// builds, Terraform, image publish, S3 sync, CloudFront invalidation and
+// Slack notices, each a function of its own, chained by Deploy.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"dagger/eventmall/internal/dagger"
+	"dagger/eventmall/notify"
+)
+
+// Eventmall is the delivery pipeline of the eventmall shop.
+type Eventmall struct {
+	// The repository: frontend/, backend/, terraform/.
+	// +private
+	Source *dagger.Directory
+}
+
+func New(
+	// The eventmall repository. Defaults to the repository holding dagger.json.
+	// +optional
+	// +defaultPath="/"
+	// +ignore=[".git", "**/node_modules", "**/dist", "**/.terraform", "**/*.tfstate", "**/*.tfstate.*", "**/*.tfplan", "**/test-results", "**/playwright-report", "**/coverage", "docs/screenshots", ".dagger/internal", ".dagger/dagger.gen.go"]
+	source *dagger.Directory,
+) *Eventmall {
+	return &Eventmall{Source: source}
+}
+
+func (m *Eventmall) frontendDir() *dagger.Directory { return m.Source.Directory("frontend") }
+func (m *Eventmall) backendDir() *dagger.Directory  { return m.Source.Directory("backend") }
+
+// npmCache is shared by every npm install of the module.
+func npmCache() *dagger.CacheVolume { return dag.CacheVolume("eventmall-npm") }
+
+// nodeBase is Node with the npm cache mounted and dir's dependencies
+// installed from its lockfile. package*.json is copied first so a source
+// change does not invalidate the install layer.
+func nodeBase(dir *dagger.Directory) *dagger.Container {
+	return dag.Container().
+		From(nodeImage).
+		WithMountedCache("/root/.npm", npmCache()).
+		WithEnvVariable("CI", "true").
+		WithWorkdir("/src").
+		WithFile("/src/package.json", dir.File("package.json")).
+		WithFile("/src/package-lock.json", dir.File("package-lock.json")).
+		WithExec([]string{"npm", "ci", "--no-audit", "--no-fund"}).
+		WithDirectory("/src", dir, dagger.ContainerWithDirectoryOpts{Exclude: []string{"node_modules"}})
+}
+
+// cacheBuster returns a value that differs on every call; an env variable
+// set to it makes the execs after it run again instead of hitting the
+// layer cache. Side effects (apply, plan against live state) need it.
+func cacheBuster() string { return strconv.FormatInt(time.Now().UnixNano(), 10) }
+
+// logTail extracts the end of a failed exec's output for reports.
+func logTail(err error) string {
+	var e *dagger.ExecError
+	if !errors.As(err, &e) {
+		return ""
+	}
+	out := e.Stderr
+	if out == "" {
+		out = e.Stdout
+	} else if e.Stdout != "" {
+		out = e.Stdout + "\n" + e.Stderr
+	}
+	return notify.LastLines(out, 25)
+}
+
+// execErr names the command and its exit code, plus the tail of its output:
+// the part a reader needs to see which stage failed and why.
+func execErr(what string, err error) error {
+	if tail := logTail(err); tail != "" {
+		return fmt.Errorf("%s failed:\n%s", what, tail)
+	}
+	return fmt.Errorf("%s failed: %w", what, err)
+}
+
+// sync forces evaluation of a container and reports failures by name.
+func sync(ctx context.Context, what string, c *dagger.Container) error {
+	if _, err := c.Sync(ctx); err != nil {
+		return execErr(what, err)
+	}
+	return nil
+}

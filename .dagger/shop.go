@@ -1,0 +1,37 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+
+	"dagger/eventmall/internal/dagger"
+)
+
+// Shop serves the whole shop locally with no AWS account: MariaDB,
+// memcached and the API image serving the built frontend, the catalogue
+// loaded and shifted so today has a live drop. Open it with
+// `shop up --ports=8080:8080`, then http://localhost:8080.
+// +cache="session"
+func (m *Eventmall) Shop() *dagger.Service {
+	// A fresh password per session: the local database lives only as long
+	// as the service.
+	raw := make([]byte, 16)
+	_, _ = rand.Read(raw)
+	password := dag.SetSecret("eventmall-shop-db-password", hex.EncodeToString(raw))
+	return m.BackendImage().
+		WithServiceBinding("db", m.Mariadb(password, "eventmall")).
+		WithServiceBinding("cache", m.Memcached()).
+		WithDirectory("/srv/www", m.BuildFrontend()).
+		WithEnvVariable("PORT", "8080").
+		WithEnvVariable("DB_HOST", "db").
+		WithEnvVariable("DB_PORT", "3306").
+		WithEnvVariable("DB_USER", "root").
+		WithSecretVariable("DB_PASSWORD", password).
+		WithEnvVariable("DB_NAME", "eventmall").
+		WithEnvVariable("MEMCACHED_SERVERS", "cache:11211").
+		WithEnvVariable("STATIC_DIR", "/srv/www").
+		WithEnvVariable("MIGRATE_ON_START", "true").
+		WithEnvVariable("CATALOG_SHIFT_TO_TODAY", "true").
+		WithExposedPort(8080).
+		AsService(dagger.ContainerAsServiceOpts{UseEntrypoint: true})
+}

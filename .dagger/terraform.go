@@ -1,0 +1,260 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path"
+
+	"dagger/eventmall/internal/dagger"
+	"dagger/eventmall/notify"
+	"dagger/eventmall/tfplan"
+)
+
+const terraformRoot = "/terraform"
+
+// Stack is one deployable Terraform root (base, network, edge, data,
+// service), its state in S3 with DynamoDB locking.
+type Stack struct {
+	// Stack name: the folder under the stacks path.
+	Name string
+	// Folder of the stacks, relative to the repository.
+	StacksPath string
+	// Environment, the state key prefix, e.g. prod.
+	Environment string
+	// +private
+	Aws *Aws
+	// +private
+	StateBucket string
+	// +private
+	LockTable string
+	// Input variables as a JSON object (written to a .tfvars.json file).
+	Inputs string
+}
+
+// Stack returns a Terraform stack of the pipeline, its state kept in S3.
+func (a *Aws) Stack(
+	// Stack name: base, network, edge, data or service.
+	name string,
+	// S3 bucket holding Terraform state.
+	stateBucket string,
+	// DynamoDB table locking Terraform state.
+	lockTable string,
+	// Environment, the prefix of the state key.
+	// +optional
+	// +default="prod"
+	environment string,
+	// Folder of the stacks, relative to the repository (the rehearsal uses terraform/fixtures/rehearsal).
+	// +optional
+	// +default="terraform/stacks"
+	stacksPath string,
+) *Stack {
+	return &Stack{Name: name, StacksPath: stacksPath, Environment: environment, Aws: a,
+		StateBucket: stateBucket, LockTable: lockTable, Inputs: "{}"}
+}
+
+// WithInputs adds input variables (a JSON object; later values win).
+func (s *Stack) WithInputs(
+	// Variables as a JSON object, e.g. {"vpc_id": "vpc-1"}.
+	inputs string,
+) (*Stack, error) {
+	merged := map[string]any{}
+	for _, src := range []string{s.Inputs, inputs} {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(src), &m); err != nil {
+			return nil, fmt.Errorf("stack %s: inputs are not a JSON object: %w", s.Name, err)
+		}
+		for k, v := range m {
+			merged[k] = v
+		}
+	}
+	b, _ := json.Marshal(merged)
+	c := *s
+	c.Inputs = string(b)
+	return &c, nil
+}
+
+func (s *Stack) workdir() string { return path.Join(terraformRoot, s.StacksPath, s.Name) }
+
+// backendConfig is passed to `terraform init`. Credentials are not: they
+// travel as secret environment variables, so they never land in the saved
+// plan, which records the backend configuration.
+func (s *Stack) backendConfig() []string {
+	args := []string{
+		"-backend-config=bucket=" + s.StateBucket,
+		"-backend-config=key=" + s.Environment + "/" + s.Name + ".tfstate",
+		"-backend-config=region=" + s.Aws.Region,
+		"-backend-config=dynamodb_table=" + s.LockTable,
+		"-backend-config=encrypt=true",
+	}
+	if e := s.Aws.EndpointURL; e != "" {
+		args = append(args,
+			"-backend-config=endpoint="+e,
+			"-backend-config=dynamodb_endpoint="+e,
+			"-backend-config=sts_endpoint="+e,
+			"-backend-config=iam_endpoint="+e,
+			"-backend-config=force_path_style=true",
+			"-backend-config=skip_credentials_validation=true",
+			"-backend-config=skip_metadata_api_check=true",
+			"-backend-config=skip_region_validation=true",
+		)
+	}
+	return args
+}
+
+// Container returns terraform with the stack initialised (backend and
+// providers), ready for `terraform` commands, e.g. `container terminal`.
+func (s *Stack) Container() *dagger.Container {
+	return s.initialised(cacheBuster())
+}
+
+func (s *Stack) initialised(runID string) *dagger.Container {
+	repo := s.Aws.Source
+	c := dag.Container().
+		From(terraformImage).
+		WithMountedCache("/root/.terraform.d/plugin-cache", dag.CacheVolume("eventmall-terraform-plugins")).
+		WithEnvVariable("TF_PLUGIN_CACHE_DIR", "/root/.terraform.d/plugin-cache").
+		WithEnvVariable("TF_IN_AUTOMATION", "1").
+		WithEnvVariable("TF_INPUT", "0").
+		WithEnvVariable("CHECKPOINT_DISABLE", "1").
+		WithDirectory(terraformRoot, repo.Directory("terraform")).
+		WithWorkdir(s.workdir()).
+		WithNewFile("/eventmall/inputs.tfvars.json", s.Inputs)
+	c = s.Aws.withCredentials(c).
+		// State is live: init must see it as it is now.
+		WithEnvVariable("EVENTMALL_RUN", runID).
+		WithExec(append([]string{"terraform", "init", "-input=false", "-reconfigure"}, s.backendConfig()...))
+	return c
+}
+
+func (s *Stack) varFileArgs(ctx context.Context) ([]string, error) {
+	args := []string{"-var-file=/eventmall/inputs.tfvars.json"}
+	// Per-environment settings that no upstream stack provides (domain,
+	// sizes, schedules) live beside the stack as <environment>.tfvars.
+	envFile := s.Environment + ".tfvars"
+	found, err := s.Aws.Source.Directory(path.Join("terraform", s.StacksPath, s.Name)).Glob(ctx, envFile)
+	if err != nil {
+		return nil, fmt.Errorf("stack %s: %w", s.Name, err)
+	}
+	if len(found) > 0 {
+		args = append(args, "-var-file="+envFile)
+	}
+	return args, nil
+}
+
+// Plan plans the stack against its live state and saves the plan; apply
+// it with `plan apply`. Never served from cache: the state may have moved.
+// +cache="never"
+func (s *Stack) Plan(
+	ctx context.Context,
+	// Plan the destruction of the stack (teardown after the event).
+	// +optional
+	destroy bool,
+) (*TerraformPlan, error) {
+	varFiles, err := s.varFileArgs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	args := append([]string{"terraform", "plan", "-input=false", "-lock-timeout=5m", "-detailed-exitcode", "-out=/eventmall/tfplan"}, varFiles...)
+	if destroy {
+		args = append(args, "-destroy")
+	}
+	planned := s.initialised(cacheBuster()).WithExec(args, dagger.ContainerWithExecOpts{Expect: dagger.ReturnTypeAny})
+	code, err := planned.ExitCode(ctx)
+	if err != nil {
+		return nil, execErr("terraform init of stack "+s.Name, err)
+	}
+	if code == 1 {
+		stderr, _ := planned.Stderr(ctx)
+		stdout, _ := planned.Stdout(ctx)
+		return nil, fmt.Errorf("terraform plan of stack %s failed:\n%s", s.Name, notify.LastLines(stdout+"\n"+stderr, 30))
+	}
+	shown, err := planned.WithExec([]string{"terraform", "show", "-json", "/eventmall/tfplan"}).Stdout(ctx)
+	if err != nil {
+		return nil, execErr("terraform show of stack "+s.Name, err)
+	}
+	summary, err := tfplan.Parse([]byte(shown))
+	if err != nil {
+		return nil, fmt.Errorf("stack %s: %w", s.Name, err)
+	}
+	return &TerraformPlan{
+		Stack:      s,
+		File:       planned.File("/eventmall/tfplan"),
+		Summary:    summary.Short(),
+		Markdown:   summary.Markdown(s.Name, 30),
+		HasChanges: summary.HasChanges() || code == 2,
+	}, nil
+}
+
+// rawOutputs runs `terraform output -json` on the live state; sensitive
+// values are included, so the result stays inside the module.
+func (s *Stack) rawOutputs(ctx context.Context, c *dagger.Container) (string, error) {
+	out, err := c.WithExec([]string{"terraform", "output", "-json"}).Stdout(ctx)
+	if err != nil {
+		return "", execErr("terraform output of stack "+s.Name, err)
+	}
+	return out, nil
+}
+
+// Outputs returns the stack's current outputs as JSON, sensitive values
+// redacted.
+// +cache="never"
+func (s *Stack) Outputs(ctx context.Context) (string, error) {
+	raw, err := s.rawOutputs(ctx, s.initialised(cacheBuster()))
+	if err != nil {
+		return "", err
+	}
+	return redactOutputs(raw)
+}
+
+// TerraformPlan is a saved plan of one stack and its summary.
+type TerraformPlan struct {
+	// +private
+	Stack *Stack
+	// The saved plan file (binary; `terraform show` reads it).
+	File *dagger.File
+	// Counts of adds, changes and destroys: "+3 ~1 -0".
+	Summary string
+	// The summary for a pull request or a job summary, resources listed.
+	Markdown string
+	// Whether applying would change anything.
+	HasChanges bool
+}
+
+// Apply applies exactly this saved plan (Terraform refuses it if the state
+// moved since) and returns the stack's outputs as JSON, sensitive values
+// redacted.
+// +cache="never"
+func (p *TerraformPlan) Apply(ctx context.Context) (string, error) {
+	raw, err := p.apply(ctx)
+	if err != nil {
+		return "", err
+	}
+	return redactOutputs(raw)
+}
+
+func (p *TerraformPlan) apply(ctx context.Context) (string, error) {
+	s := p.Stack
+	applied := s.initialised(cacheBuster()).
+		WithFile("/eventmall/tfplan", p.File).
+		WithExec([]string{"terraform", "apply", "-input=false", "-lock-timeout=5m", "/eventmall/tfplan"})
+	if _, err := applied.Sync(ctx); err != nil {
+		return "", execErr("terraform apply of stack "+s.Name, err)
+	}
+	return s.rawOutputs(ctx, applied)
+}
+
+// redactOutputs replaces sensitive output values before they are shown.
+func redactOutputs(raw string) (string, error) {
+	var outs map[string]map[string]any
+	if err := json.Unmarshal([]byte(raw), &outs); err != nil {
+		return "", fmt.Errorf("reading terraform outputs: %w", err)
+	}
+	for _, o := range outs {
+		if o["sensitive"] == true {
+			o["value"] = "(sensitive)"
+		}
+	}
+	b, err := json.MarshalIndent(outs, "", "  ")
+	return string(b), err
+}
