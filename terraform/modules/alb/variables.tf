@@ -85,7 +85,7 @@ variable "origin_verify_header_value" {
 variable "target_port" {
   description = "Port the ECS tasks listen on."
   type        = number
-  default     = 3000
+  default     = 8080
 
   validation {
     condition     = var.target_port > 0 && var.target_port < 65536

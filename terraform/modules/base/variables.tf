@@ -42,7 +42,7 @@ variable "trail_retention_days" {
 variable "log_retention_days" {
   description = "Retention of the CloudTrail CloudWatch log group (alarm source), in days."
   type        = number
-  default     = 90
+  default     = 365
 
   validation {
     condition     = contains([30, 60, 90, 120, 150, 180, 365, 400], var.log_retention_days)

@@ -60,6 +60,7 @@ resource "aws_rds_cluster_parameter_group" "this" {
 
 resource "aws_rds_cluster" "this" {
   #checkov:skip=CKV_AWS_139:Deletion protection is a variable, off by default so the per-event cluster tears down (a final snapshot is kept unless skip_final_snapshot)
+  #checkov:skip=CKV_AWS_326:Backtrack rewinds the whole cluster, orders placed since included; recovery is a point-in-time restore to a new cluster
   #checkov:skip=CKV2_AWS_8:Automated backups (backup_retention_days, PITR) cover the few days of an event; an AWS Backup plan is an account-level choice
   cluster_identifier                  = var.name
   engine                              = "aurora-mysql"

@@ -187,7 +187,7 @@ resource "aws_cloudfront_response_headers_policy" "security" {
     strict_transport_security {
       access_control_max_age_sec = 31536000
       include_subdomains         = true
-      preload                    = false
+      preload                    = true
       override                   = true
     }
 

@@ -121,6 +121,7 @@ resource "aws_route_table_association" "private" {
 
 # Flow logs: who talked to what, kept encrypted for the incident review after the event.
 resource "aws_cloudwatch_log_group" "flow_logs" {
+  #checkov:skip=CKV_AWS_338:Retention is a variable (default 30 days): the network lives for one event; the year-long audit record is the CloudTrail bucket
   name              = "/eventmall/${var.name}/vpc-flow-logs"
   retention_in_days = var.flow_logs_retention_days
   kms_key_id        = var.logs_kms_key_arn

@@ -37,6 +37,7 @@ resource "aws_ecs_cluster_capacity_providers" "this" {
 }
 
 resource "aws_cloudwatch_log_group" "this" {
+  #checkov:skip=CKV_AWS_338:Retention is a variable (default 30 days): application logs of a few-day event; the year-long audit record is the CloudTrail bucket
   name              = "/eventmall/${var.name}/api"
   retention_in_days = var.log_retention_days
   kms_key_id        = var.logs_kms_key_arn
@@ -202,7 +203,6 @@ resource "aws_ecs_task_definition" "this" {
       image                  = var.image
       essential              = true
       readonlyRootFilesystem = true
-      user                   = "1000"
       portMappings = [{
         containerPort = var.container_port
         protocol      = "tcp"

@@ -51,7 +51,7 @@ variable "repository_arn" {
 variable "container_port" {
   description = "Port the container listens on."
   type        = number
-  default     = 3000
+  default     = 8080
 
   validation {
     condition     = var.container_port > 0 && var.container_port < 65536

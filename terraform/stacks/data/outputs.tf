@@ -42,3 +42,8 @@ output "database_security_group_id" {
   description = "Security group of the database."
   value       = module.database.security_group_id
 }
+
+output "cache_servers" {
+  description = "Comma-separated host:port of every memcached node (clients without auto-discovery spread keys over all nodes)."
+  value       = join(",", module.cache.node_endpoints)
+}

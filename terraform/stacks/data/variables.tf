@@ -55,9 +55,9 @@ variable "database_deletion_protection" {
 }
 
 variable "database_require_secure_transport" {
-  description = "Refuse non-TLS MySQL connections."
+  description = "Refuse non-TLS MySQL connections. False until the backend connects with TLS (it has no DB TLS option yet); traffic stays in private subnets between allow-listed security groups."
   type        = bool
-  default     = true
+  default     = false
 }
 
 variable "repository_name" {

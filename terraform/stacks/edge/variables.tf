@@ -51,5 +51,5 @@ variable "web_acl_arn" {
 variable "container_port" {
   description = "Port the API containers listen on (the target group's port)."
   type        = number
-  default     = 3000
+  default     = 8080
 }

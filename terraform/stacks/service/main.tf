@@ -34,8 +34,8 @@ module "service" {
     DB_READER_HOST    = var.database_reader_endpoint
     DB_PORT           = tostring(var.database_port)
     DB_NAME           = var.database_name
-    DB_SSL            = "true"
-    MEMCACHED_SERVERS = var.cache_endpoint
+    MEMCACHED_SERVERS = var.cache_servers != "" ? var.cache_servers : var.cache_endpoint
+    LOG_LEVEL         = "info"
     EVENT_NAME        = var.event_name
     EVENT_TIME_ZONE   = var.event_time_zone
   }, var.extra_environment)

@@ -109,7 +109,7 @@ variable "logs_kms_key_arn" {
 variable "container_port" {
   description = "Port the API container listens on."
   type        = number
-  default     = 3000
+  default     = 8080
 }
 
 variable "cpu" {
@@ -164,4 +164,10 @@ variable "enable_execute_command" {
   description = "Allow ECS Exec into the tasks."
   type        = bool
   default     = false
+}
+
+variable "cache_servers" {
+  description = "Comma-separated host:port of every memcached node (data stack output); empty: the configuration endpoint alone."
+  type        = string
+  default     = ""
 }
