@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// npm run e2e: build the site, start a backend serving it, run the browser scenarios, stop everything.
+//
+// Which backend:
+//   E2E_BASE_URL=http://host:port   an already-running backend that serves the built site (its
+//                                   STATIC_DIR=frontend/dist): nothing is started or stopped here
+//   E2E_BACKEND=real                start ../backend (MariaDB + memcached via its test-servers.sh)
+//   E2E_BACKEND=stand-in            start e2e/stand-in-server.mjs (the API contract, in memory)
+//   (default: auto)                 real if ../backend is present, else the stand-in
+// E2E_SKIP_BUILD=1 reuses dist/. Screenshots of failures go to test-results/.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createStandIn } from './stand-in-server.mjs';
+import { realBackendAvailable, startRealBackend, waitForReady } from './real-backend.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const t0 = Date.now();
+const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
+
+function step(name, cmd, args) {
+  const t = Date.now();
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error(`e2e: ${name} failed`);
+    process.exit(r.status || 1);
+  }
+  console.log(`e2e: ${name} done in ${secs(Date.now() - t)}`);
+}
+
+step('chromium check', 'bash', ['scripts/ensure-chromium.sh']);
+if (process.env.E2E_SKIP_BUILD !== '1' || !existsSync(join(root, 'dist', 'index.html'))) {
+  step('build', 'npm', ['run', 'build', '--silent']);
+}
+rmSync(join(root, 'test-results'), { recursive: true, force: true });
+mkdirSync(join(root, 'test-results'), { recursive: true });
+
+let baseUrl = process.env.E2E_BASE_URL?.replace(/\/+$/, '');
+let kind = 'external';
+let stop = async () => {};
+if (baseUrl) {
+  console.log(`e2e: using the backend at ${baseUrl} (E2E_BASE_URL)`);
+  await waitForReady(baseUrl, 60_000);
+} else {
+  const wanted = process.env.E2E_BACKEND || 'auto';
+  if (wanted === 'real' || (wanted === 'auto' && realBackendAvailable())) {
+    const t = Date.now();
+    const b = await startRealBackend({ staticDir: join(root, 'dist') });
+    baseUrl = b.url;
+    kind = 'real';
+    stop = b.stop;
+    console.log(`e2e: real backend (../backend) up at ${baseUrl} in ${secs(Date.now() - t)}`);
+  } else {
+    const s = createStandIn({ staticDir: join(root, 'dist') });
+    baseUrl = await s.listen(0);
+    kind = 'stand-in';
+    stop = () => s.close();
+    console.log(`e2e: stand-in backend (e2e/stand-in-server.mjs) at ${baseUrl}`);
+  }
+}
+
+const tTests = Date.now();
+const child = spawn(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', 'e2e/shop.e2e.mjs'], {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, E2E_BASE_URL: baseUrl, E2E_BACKEND_KIND: kind },
+});
+const code = await new Promise((ok) => child.on('exit', (c, sig) => ok(c ?? (sig ? 1 : 0))));
+const testsMs = Date.now() - tTests;
+await stop().catch((e) => console.error('e2e: stopping the backend failed:', e.message));
+console.log(`e2e: ${code === 0 ? 'PASSED' : 'FAILED'} against the ${kind} backend; browser tests ${secs(testsMs)}, whole run (build + backend + tests) ${secs(Date.now() - t0)}`);
+if (code !== 0) console.log('e2e: failure screenshots are in frontend/test-results/');
+process.exit(code);
