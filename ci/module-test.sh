@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# Real `dagger call`s of the module in the engine: each stage alone, the
+# Terraform plan/apply plumbing, publish, sync + invalidation against moto,
+# a full deploy rehearsal, an injected failure, and a canary secret that
+# must never show up. Needs the engine env: eval "$(go run ./ci/airgap env)".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+LOGS=${LOGS:-$ROOT/.test-logs}/module
+TMP=$(mktemp -d /tmp/eventmall-module-test.XXXXXX)
+rm -rf "$LOGS"; mkdir -p "$LOGS"
+: "${_EXPERIMENTAL_DAGGER_RUNNER_HOST:?no engine: eval \"\$(go run ./ci/airgap env)\" first}"
+: "${EVENTMALL_REGISTRY:?no local registry address: eval \"\$(go run ./ci/airgap env)\" first}"
+
+ok() { echo "  ok: $*"; }
+die() { echo "  FAIL: $*" >&2; exit 1; }
+# dc NAME ARGS...: one `dagger call`, its output kept in $LOGS/NAME.{out,err}.
+dc() {
+  local name=$1; shift
+  local t0=$(date +%s.%N)
+  if dagger --progress=plain call "$@" >"$LOGS/$name.out" 2>"$LOGS/$name.err"; then
+    printf '  %-28s %6.1f s\n' "$name" "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{print b-a}')"
+    return 0
+  fi
+  local rc=$?
+  printf '  %-28s %6.1f s (exit %d)\n' "$name" "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{print b-a}')" "$rc"
+  return $rc
+}
+show() { echo "----- $1"; tail -${2:-40} "$LOGS/$1.out" "$LOGS/$1.err"; }
+expect_ok() { local name=$1; dc "$@" || { show "$name"; die "dagger call $name"; }; }
+copy_source() { # copy_source DIR: a copy of the working tree, without build output
+  mkdir -p "$1"
+  tar -C "$ROOT" --exclude=node_modules --exclude=.git --exclude=dist --exclude=.terraform \
+    --exclude=.test-logs --exclude=test-results --exclude=.dagger/internal -cf - . | tar -C "$1" -xf -
+}
+
+# Secrets used below: values that must never appear in any output, image or plan.
+CANARY_AWS="canary-aws-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+CANARY_SLACK="xoxb-canary-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+
+echo "== module code and API"
+dagger develop >"$LOGS/develop.log" 2>&1 || { tail -20 "$LOGS/develop.log"; die "dagger develop"; }
+(cd .dagger && go vet ./...) || die "go vet of the module"
+ok "dagger develop + go vet"
+expect_ok functions functions
+for fn in deploy plan check test-backend test-frontend build-frontend backend-image aws shop validate-catalog; do
+  grep -qE "^$fn\b" "$LOGS/functions.out" || die "dagger functions lacks $fn"
+done
+grep -q "Deploy takes the shop from source to AWS" "$LOGS/functions.out" || grep -q "takes the shop from source" "$LOGS/functions.out" \
+  || die "dagger functions shows no doc comments"
+ok "dagger functions lists the stages with their docs"
+
+echo "== stages, each alone"
+expect_ok test-backend test-backend
+ok "test-backend: npm test against MariaDB and memcached services"
+expect_ok test-frontend test-frontend
+ok "test-frontend"
+expect_ok build-frontend build-frontend export --path="$TMP/dist"
+[ -f "$TMP/dist/index.html" ] && ls "$TMP/dist/assets/"*.js >/dev/null || die "build-frontend exported no index.html/assets"
+ok "build-frontend exported $(find "$TMP/dist" -type f | wc -l) files"
+expect_ok build-frontend-cached build-frontend export --path="$TMP/dist2"
+ok "second identical build-frontend call (cache hit), time above"
+expect_ok validate-catalog validate-catalog
+ok "validate-catalog"
+copy_source "$TMP/bad-catalog"
+python3 - "$TMP/bad-catalog/backend/catalog" <<'PY'
+import json, os, sys
+d = sys.argv[1]
+name = sorted(f for f in os.listdir(d) if f.endswith(".json"))[0]
+doc = json.load(open(os.path.join(d, name)))
+def first_product(node):
+    if isinstance(node, dict):
+        if "priceCents" in node:
+            return node
+        node = list(node.values())
+    if isinstance(node, list):
+        for v in node:
+            p = first_product(v)
+            if p is not None:
+                return p
+p = first_product(doc)
+p["priceCents"] = -5
+json.dump(doc, open(os.path.join(d, name), "w"))
+PY
+if dc validate-catalog-bad --source="$TMP/bad-catalog" validate-catalog; then die "a negative price passed validation"; fi
+grep -q "priceCents" "$LOGS/validate-catalog-bad.err" "$LOGS/validate-catalog-bad.out" || { show validate-catalog-bad; die "the catalogue error does not name the field"; }
+ok "validate-catalog rejects a negative price, naming the field"
+expect_ok backend-image backend-image with-exec --args=id,-un stdout
+grep -qx "node" "$LOGS/backend-image.out" || die "backend image does not run as user node"
+expect_ok backend-image-export backend-image export --path="$TMP/backend-image.tar"
+ok "backend-image runs as a non-root user; exported $(du -h "$TMP/backend-image.tar" | cut -f1)"
+
+echo "== AWS stand-ins: moto and a Slack recorder"
+bash ci/rehearsal/servers.sh start
+eval "$(bash ci/rehearsal/servers.sh env)"
+export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=rehearsal AWS_SECRET_ACCESS_KEY=$CANARY_AWS AWS_SESSION_TOKEN=rehearsal-session SLACK_TOKEN=$CANARY_SLACK
+"$REHEARSAL_PYTHON" ci/rehearsal/moto_setup.py "$REHEARSAL_AWS_ENDPOINT" "$EVENTMALL_REGISTRY" "$ROOT" >"$TMP/moto.json"
+DIST=$("$REHEARSAL_PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["edge"]["distribution_id"])' "$TMP/moto.json")
+ok "moto resources created (distribution $DIST)"
+AWS=(aws --access-key-id=env://AWS_ACCESS_KEY_ID --secret-access-key=env://AWS_SECRET_ACCESS_KEY
+     --session-token=env://AWS_SESSION_TOKEN --region=us-east-1 --endpoint-url="$REHEARSAL_AWS_ENDPOINT")
+STACK=(stack --state-bucket=eventmall-rehearsal-state --lock-table=eventmall-rehearsal-locks
+       --environment=plumbing --stacks-path=terraform/fixtures/rehearsal)
+
+echo "== terraform: saved plan, apply of that plan, state in S3 (moto) with DynamoDB locking"
+expect_ok plan-base "${AWS[@]}" "${STACK[@]}" --name=base plan summary
+grep -qE '^\+[1-9][0-9]* ~0 -0$' "$LOGS/plan-base.out" || { show plan-base; die "first plan of base should only add"; }
+expect_ok plan-base-file "${AWS[@]}" "${STACK[@]}" --name=base plan file export --path="$TMP/base.tfplan"
+expect_ok apply-base "${AWS[@]}" "${STACK[@]}" --name=base plan apply
+grep -q '"deployer_role_arn"' "$LOGS/apply-base.out" || { show apply-base; die "apply of base returned no outputs"; }
+expect_ok replan-base "${AWS[@]}" "${STACK[@]}" --name=base plan summary
+grep -qx '+0 ~0 -0' "$LOGS/replan-base.out" || { show replan-base; die "base should have no changes after apply"; }
+"$REHEARSAL_PYTHON" - "$REHEARSAL_AWS_ENDPOINT" <<'PY' || die "no state object in the S3 backend"
+import boto3, sys
+s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1")
+s3.head_object(Bucket="eventmall-rehearsal-state", Key="plumbing/base.tfstate")
+PY
+ok "plan (+N ~0 -0) → apply of that plan → re-plan +0 ~0 -0; state at s3://eventmall-rehearsal-state/plumbing/base.tfstate"
+expect_ok outputs-network-apply "${AWS[@]}" "${STACK[@]}" --name=network plan apply
+NETWORK_OUT=$("$REHEARSAL_PYTHON" -c 'import json,sys; o=json.load(open(sys.argv[1])); print(json.dumps({k: o[k]["value"] for k in ("vpc_id","public_subnet_ids")}))' "$LOGS/outputs-network-apply.out")
+expect_ok edge-with-inputs "${AWS[@]}" "${STACK[@]}" --name=edge with-inputs --inputs="$NETWORK_OUT" plan apply
+grep -q '"site_bucket_name"' "$LOGS/edge-with-inputs.out" || die "edge outputs missing"
+ok "network outputs flowed into edge as typed inputs ($NETWORK_OUT)"
+
+echo "== publish-backend: ECR auth via moto, push to the local registry standing in for ECR"
+expect_ok publish "${AWS[@]}" publish-backend --repository-url="$EVENTMALL_REGISTRY/rehearsal/eventmall-backend"
+REF=$(tail -1 "$LOGS/publish.out")
+[[ "$REF" =~ ^$EVENTMALL_REGISTRY/rehearsal/eventmall-backend@sha256:[0-9a-f]{64}$ ]] || die "publish returned $REF"
+curl -fsS -o /dev/null -H 'Accept: application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' \
+  "http://$EVENTMALL_REGISTRY/v2/rehearsal/eventmall-backend/manifests/${REF#*@}" || die "the registry does not have $REF"
+ok "published $REF"
+
+echo "== sync-frontend: S3 upload with headers, CloudFront invalidation (moto)"
+expect_ok sync-1 "${AWS[@]}" sync-frontend --bucket=eventmall-rehearsal-site --distribution-id="$DIST"
+expect_ok sync-2 "${AWS[@]}" sync-frontend --bucket=eventmall-rehearsal-site --distribution-id="$DIST"
+grep -q "uploaded 0," "$LOGS/sync-2.out" && grep -q "invalidation: none needed" "$LOGS/sync-2.out" \
+  || { show sync-2; die "an unchanged site was uploaded again"; }
+"$REHEARSAL_PYTHON" - "$REHEARSAL_AWS_ENDPOINT" <<'PY' || die "objects in S3 carry wrong headers"
+import boto3, sys
+s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1")
+keys = [o["Key"] for o in s3.list_objects_v2(Bucket="eventmall-rehearsal-site")["Contents"]]
+index = s3.head_object(Bucket="eventmall-rehearsal-site", Key="index.html")
+assert index["CacheControl"] == "no-cache", index["CacheControl"]
+assert index["ContentType"].startswith("text/html"), index["ContentType"]
+js = [k for k in keys if k.startswith("assets/") and k.endswith(".js")]
+assert js, keys
+asset = s3.head_object(Bucket="eventmall-rehearsal-site", Key=js[0])
+assert asset["CacheControl"] == "public, max-age=31536000, immutable", asset["CacheControl"]
+assert asset["ContentType"].startswith("text/javascript"), asset["ContentType"]
+print("  %d objects; index.html no-cache, %s immutable" % (len(keys), js[0]))
+PY
+ok "sync uploads once with the right headers; a second sync uploads nothing"
+
+echo "== deploy rehearsal: the whole chain against moto"
+DEPLOY=(deploy --aws-access-key-id=env://AWS_ACCESS_KEY_ID --aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY
+        --aws-session-token=env://AWS_SESSION_TOKEN --region=us-east-1
+        --state-bucket=eventmall-rehearsal-state --lock-table=eventmall-rehearsal-locks --environment=rehearsal
+        --slack-token=env://SLACK_TOKEN --slack-channel=#drops --slack-api-url="$REHEARSAL_SLACK_API"
+        --aws-endpoint-url="$REHEARSAL_AWS_ENDPOINT" --stacks-path=terraform/fixtures/rehearsal)
+: >"$REHEARSAL_SLACK_RECORD"
+expect_ok deploy "${DEPLOY[@]}"
+cat "$LOGS/deploy.out"
+for stage in test-backend test-frontend "apply service" publish-backend sync-frontend wait-service-stable smoke-test; do
+  grep -q "^$stage .*succeeded" "$LOGS/deploy.out" || die "deploy report lacks a successful $stage"
+done
+"$REHEARSAL_PYTHON" - "$REHEARSAL_SLACK_RECORD" success <<'PY' || die "Slack thread of the deploy is wrong"
+import json, sys
+calls = [json.loads(l) for l in open(sys.argv[1])]
+assert calls and calls[0]["method"] == "chat.postMessage" and not calls[0]["form"].get("thread_ts"), calls[:1]
+parent = calls[0]
+assert all(c["token_present"] for c in calls)
+replies = [c for c in calls if c["form"].get("thread_ts")]
+assert len(replies) >= 10, len(replies)
+assert any("plan edge succeeded" in c["form"]["text"] for c in replies)
+final = calls[-1]
+assert final["method"] == "chat.update" and "succeeded" in final["form"]["text"], final
+print("  Slack: 1 deploy message, %d threaded stage replies, final update: %s" % (len(replies), final["form"]["text"]))
+PY
+ok "deploy rehearsal green; Slack thread recorded"
+
+echo "== failure injection: a failing backend test stops the chain"
+copy_source "$TMP/failing"
+python3 - "$TMP/failing/backend/package.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+p["scripts"]["test"] = "node -e \"console.error('injected failure: expected 10 units sold, got 11'); process.exit(1)\""
+json.dump(p, open(sys.argv[1], "w"), indent=2)
+PY
+state_before=$("$REHEARSAL_PYTHON" -c 'import boto3,sys; s3=boto3.client("s3",endpoint_url=sys.argv[1],region_name="us-east-1"); print(sorted((v["Key"],v["VersionId"]) for v in s3.list_object_versions(Bucket="eventmall-rehearsal-state").get("Versions",[])))' "$REHEARSAL_AWS_ENDPOINT")
+tags_before=$(curl -fsS "http://$EVENTMALL_REGISTRY/v2/rehearsal/eventmall-backend/tags/list")
+: >"$REHEARSAL_SLACK_RECORD"
+if dc deploy-failing --source="$TMP/failing" "${DEPLOY[@]}"; then die "deploy succeeded with a failing backend test"; fi
+grep -q 'deploy failed at stage test-backend' "$LOGS/deploy-failing.err" || { show deploy-failing; die "the error does not name test-backend"; }
+grep -q 'injected failure: expected 10 units sold, got 11' "$LOGS/deploy-failing.err" || die "the error does not show the failing test's output"
+grep -qE '^(plan|apply) ' "$LOGS/deploy-failing.out" && die "a terraform stage ran after the failed test"
+state_after=$("$REHEARSAL_PYTHON" -c 'import boto3,sys; s3=boto3.client("s3",endpoint_url=sys.argv[1],region_name="us-east-1"); print(sorted((v["Key"],v["VersionId"]) for v in s3.list_object_versions(Bucket="eventmall-rehearsal-state").get("Versions",[])))' "$REHEARSAL_AWS_ENDPOINT")
+[ "$state_before" = "$state_after" ] || die "Terraform state changed after a failed test"
+[ "$tags_before" = "$(curl -fsS "http://$EVENTMALL_REGISTRY/v2/rehearsal/eventmall-backend/tags/list")" ] || die "an image was published after a failed test"
+"$REHEARSAL_PYTHON" - "$REHEARSAL_SLACK_RECORD" <<'PY' || die "Slack did not get the failure naming the stage"
+import json, sys
+calls = [json.loads(l) for l in open(sys.argv[1])]
+failed = [c for c in calls if "test-backend failed" in c["form"].get("text", "")]
+assert failed, [c["form"].get("text") for c in calls]
+assert "injected failure" in failed[0]["form"].get("blocks", ""), "no log tail in the failure reply"
+final = calls[-1]
+assert final["method"] == "chat.update" and "FAILED at stage test-backend" in final["form"]["text"], final
+assert not any(c["form"].get("text", "").startswith((":white_check_mark: apply", ":white_check_mark: publish")) for c in calls)
+print("  Slack: %s" % final["form"]["text"])
+PY
+ok "failed test-backend stopped deploy: no state change, no image pushed, Slack told with the log tail"
+
+echo "== canary secrets"
+found=0
+for f in "$LOGS"/*.out "$LOGS"/*.err "$REHEARSAL_SLACK_RECORD" "$TMP/backend-image.tar" "$TMP/base.tfplan"; do
+  if grep -aqF -e "$CANARY_AWS" -e "$CANARY_SLACK" "$f"; then echo "  canary found in $f"; found=1; fi
+done
+docker logs "$(echo "$_EXPERIMENTAL_DAGGER_RUNNER_HOST" | sed 's#docker-container://##')" 2>&1 | grep -aqF -e "$CANARY_AWS" -e "$CANARY_SLACK" && { echo "  canary found in the engine's log"; found=1; }
+[ "$found" = 0 ] || die "a secret leaked"
+ok "the AWS secret key and Slack token canaries appear in no output, engine log, image or plan file"
+
+bash ci/rehearsal/servers.sh stop
+rm -rf "$TMP"
+echo "module tests passed"
