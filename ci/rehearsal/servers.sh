@@ -21,7 +21,9 @@ start)
   fi
   "$0" stop >/dev/null 2>&1 || true
   : >"$RUN/slack.jsonl"
-  nohup "$VENV/bin/moto_server" -H 0.0.0.0 -p 5100 >"$RUN/moto.log" 2>&1 &
+  # moto runs no tasks; it reports this many as running for every ECS
+  # service, which the rehearsal service (desired count 2) needs to be stable.
+  MOTO_ECS_SERVICE_RUNNING=2 nohup "$VENV/bin/moto_server" -H 0.0.0.0 -p 5100 >"$RUN/moto.log" 2>&1 &
   echo $! >"$RUN/moto.pid"
   nohup "$VENV/bin/python" "$HERE/slack_recorder.py" 5200 "$RUN/slack.jsonl" >"$RUN/slack.log" 2>&1 &
   echo $! >"$RUN/slack.pid"
