@@ -101,6 +101,12 @@ export async function buildApp({ shop, cache, logger, staticDir = null, state = 
     forceCloseConnections: 'idle',
     requestIdHeader: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Router-level errors (e.g. a broken %-escape in the URL) get the same error shape.
+    frameworkErrors: (error, req, reply) => {
+      const bad = error.code === 'FST_ERR_BAD_URL';
+      reply.code(400).type('application/json; charset=utf-8')
+        .send(errorBody(bad ? 'bad_url' : 'bad_request', bad ? 'The URL is not valid (bad percent-encoding).' : 'The request could not be understood.'));
+    },
   });
 
   app.decorateRequest('sessionId', null);

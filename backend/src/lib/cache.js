@@ -22,6 +22,7 @@ export class Cache {
     this.prefix = prefix;
     this.logger = logger;
     this.breakerMs = breakerMs;
+    this.opTimeoutMs = Math.round(timeoutSec * 1000) + 50;
     this.downUntil = 0;
     this.wasDown = false;
     this.inflight = new Map();
@@ -76,12 +77,39 @@ export class Cache {
       return fallback;
     }
     try {
-      const r = await fn();
+      const r = await this._withTimeout(fn());
       this._ok();
       return r;
     } catch (err) {
       this._fail(op, err);
       return fallback;
+    }
+  }
+
+  /**
+   * memjs' own timeout is a socket *idle* timeout: with steady traffic to a black-holed server it
+   * never fires. So every operation gets a hard deadline here; on expiry the client's sockets are
+   * destroyed (memjs fails their pending callbacks and reconnects on the next use).
+   */
+  _withTimeout(promise) {
+    let timer;
+    const timeout = new Promise((_, reject) => {
+      timer = setTimeout(() => {
+        this._resetSockets();
+        reject(new Error(`memcached operation timed out after ${this.opTimeoutMs} ms`));
+      }, this.opTimeoutMs);
+    });
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  _resetSockets() {
+    for (const server of this.client?.servers ?? []) {
+      const sock = server._socket;
+      if (sock) {
+        try {
+          sock.destroy(new Error('memcached operation timed out'));
+        } catch { /* ignore */ }
+      }
     }
   }
 
@@ -111,7 +139,7 @@ export class Cache {
   async ping() {
     if (!this.client) return false;
     try {
-      await this.client.get(this.key('__ping'));
+      await this._withTimeout(this.client.get(this.key('__ping')));
       this.downUntil = 0;
       this._ok();
       return true;
@@ -136,9 +164,20 @@ export class Cache {
     return p;
   }
 
-  async _load(k, loader, freshMs, staleSec) {
+  async _load(k, loader, freshMs, staleSec, stale = null) {
     this.stats.loads++;
-    const v = await loader();
+    let v;
+    try {
+      v = await loader();
+    } catch (err) {
+      // stale-if-error: during a database failover keep serving the last known value.
+      if (stale) {
+        this.stats.staleServed++;
+        this.logger?.warn({ key: k, err: err.message }, 'load failed; serving stale cached value');
+        return stale.v;
+      }
+      throw err;
+    }
     const entry = JSON.stringify({ v, f: Date.now() + freshMs });
     await this.set(k, entry, Math.ceil(freshMs / 1000) + staleSec);
     return v;
@@ -166,12 +205,12 @@ export class Cache {
     }
     this.stats.misses++;
     return this._single(k, async () => {
-      if (!this.isUp()) return this._load(k, loader, freshMs, staleSec);
+      if (!this.isUp()) return this._load(k, loader, freshMs, staleSec, entry);
       const locked = await this.add(`lock:${k}`, '1', lockSec);
       if (locked !== false) {
         // We own the refresh (or the cache just failed: load from the database).
         try {
-          return await this._load(k, loader, freshMs, staleSec);
+          return await this._load(k, loader, freshMs, staleSec, entry);
         } finally {
           if (locked) await this.del(`lock:${k}`);
         }
