@@ -180,7 +180,7 @@ func (d *deployment) deploy(ctx context.Context) error {
 
 	// 4. The service, with the new image and the data tier's endpoints.
 	var service stackio.ServiceOutputs
-	if err := d.stack(ctx, stackio.Service, stackio.ServiceInputs(common, network, edge, data, imageRef), &service); err != nil {
+	if err := d.stack(ctx, stackio.Service, stackio.ServiceInputs(common, base, network, edge, data, imageRef), &service); err != nil {
 		return err
 	}
 	if err := d.run.Stage(ctx, "wait-service-stable", func(ctx context.Context) (string, error) {

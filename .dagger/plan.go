@@ -71,9 +71,9 @@ func (m *Eventmall) Plan(
 		{stackio.Network, []string{stackio.Base}, func() map[string]any { return stackio.NetworkInputs(common, base) }},
 		{stackio.Edge, []string{stackio.Network}, func() map[string]any { return stackio.EdgeInputs(common, network) }},
 		{stackio.Data, []string{stackio.Network}, func() map[string]any { return stackio.DataInputs(common, network) }},
-		{stackio.Service, []string{stackio.Network, stackio.Edge, stackio.Data}, func() map[string]any {
+		{stackio.Service, []string{stackio.Base, stackio.Network, stackio.Edge, stackio.Data}, func() map[string]any {
 			// The plan shows the service with the image it runs now.
-			return stackio.ServiceInputs(common, network, edge, data, data.RepositoryURL+"@sha256:"+strings.Repeat("0", 64))
+			return stackio.ServiceInputs(common, base, network, edge, data, data.RepositoryURL+"@sha256:"+strings.Repeat("0", 64))
 		}},
 	}
 	outputs := map[string]any{stackio.Base: &base, stackio.Network: &network, stackio.Edge: &edge, stackio.Data: &data}

@@ -31,38 +31,50 @@ type Common struct {
 	Environment string `json:"environment"`
 }
 
-// BaseOutputs: audit trail, alarms and IAM.
+// BaseOutputs: audit trail, alarms, IAM, the logs' KMS key.
 type BaseOutputs struct {
 	DeployerRoleArn string `json:"deployer_role_arn"`
 	StaffRoleArn    string `json:"staff_role_arn"`
+	StaffGroupName  string `json:"staff_group_name"`
 	AlarmTopicArn   string `json:"alarm_topic_arn"`
+	LogsKmsKeyArn   string `json:"logs_kms_key_arn"`
+	TrailBucketName string `json:"trail_bucket_name"`
 }
 
 // NetworkOutputs: the VPC the shop runs in.
 type NetworkOutputs struct {
 	VpcID                  string   `json:"vpc_id"`
+	VpcCidrBlock           string   `json:"vpc_cidr_block"`
+	AvailabilityZones      []string `json:"availability_zones"`
 	PublicSubnetIDs        []string `json:"public_subnet_ids"`
 	PrivateSubnetIDs       []string `json:"private_subnet_ids"`
 	BastionSecurityGroupID string   `json:"bastion_security_group_id"`
+	BastionInstanceID      string   `json:"bastion_instance_id"`
+	NatPublicIPs           []string `json:"nat_public_ips"`
 }
 
 // EdgeOutputs: the site bucket, CloudFront and the ALB behind it.
 type EdgeOutputs struct {
-	SiteBucketName     string `json:"site_bucket_name"`
-	DistributionID     string `json:"distribution_id"`
-	SiteURL            string `json:"site_url"`
-	AlbArn             string `json:"alb_arn"`
-	AlbListenerArn     string `json:"alb_listener_arn"`
-	AlbSecurityGroupID string `json:"alb_security_group_id"`
-	AlbTargetGroupArn  string `json:"alb_target_group_arn"`
+	SiteBucketName         string `json:"site_bucket_name"`
+	DistributionID         string `json:"distribution_id"`
+	DistributionDomainName string `json:"distribution_domain_name"`
+	SiteURL                string `json:"site_url"`
+	AlbArn                 string `json:"alb_arn"`
+	AlbDNSName             string `json:"alb_dns_name"`
+	AlbListenerArn         string `json:"alb_listener_arn"`
+	AlbSecurityGroupID     string `json:"alb_security_group_id"`
+	AlbTargetGroupArn      string `json:"alb_target_group_arn"`
 }
 
 // DataOutputs: image registry, cache and database.
 type DataOutputs struct {
 	RepositoryURL           string `json:"repository_url"`
 	CacheEndpoint           string `json:"cache_endpoint"`
+	CacheServers            string `json:"cache_servers"`
 	DatabaseEndpoint        string `json:"database_endpoint"`
 	DatabaseReaderEndpoint  string `json:"database_reader_endpoint"`
+	DatabasePort            int    `json:"database_port"`
+	DatabaseName            string `json:"database_name"`
 	DatabaseSecretArn       string `json:"database_secret_arn"`
 	CacheSecurityGroupID    string `json:"cache_security_group_id"`
 	DatabaseSecurityGroupID string `json:"database_security_group_id"`
@@ -70,9 +82,12 @@ type DataOutputs struct {
 
 // ServiceOutputs: the ECS service.
 type ServiceOutputs struct {
-	ClusterName  string `json:"cluster_name"`
-	ServiceName  string `json:"service_name"`
-	APIHealthURL string `json:"api_health_url"`
+	ClusterName            string `json:"cluster_name"`
+	ServiceName            string `json:"service_name"`
+	APIHealthURL           string `json:"api_health_url"`
+	ServiceSecurityGroupID string `json:"service_security_group_id"`
+	LogGroupName           string `json:"log_group_name"`
+	TaskDefinitionArn      string `json:"task_definition_arn"`
 }
 
 // output is one entry of `terraform output -json`.
@@ -152,38 +167,51 @@ func Names(v any) []string {
 // BaseInputs are base's variables.
 func BaseInputs(c Common) map[string]any { return mustInputs(c) }
 
-// NetworkInputs are network's variables.
-func NetworkInputs(c Common, _ BaseOutputs) map[string]any { return mustInputs(c) }
+// NetworkInputs are network's variables: flow logs encrypted with base's key.
+func NetworkInputs(c Common, b BaseOutputs) map[string]any {
+	return mustInputs(c, map[string]any{"logs_kms_key_arn": b.LogsKmsKeyArn})
+}
 
 // EdgeInputs are edge's variables: the ALB goes in the public subnets.
 func EdgeInputs(c Common, n NetworkOutputs) map[string]any {
-	return mustInputs(c, map[string]any{"vpc_id": n.VpcID, "public_subnet_ids": n.PublicSubnetIDs})
+	return mustInputs(c, map[string]any{
+		"vpc_id": n.VpcID, "vpc_cidr_block": n.VpcCidrBlock, "public_subnet_ids": n.PublicSubnetIDs,
+	})
 }
 
 // DataInputs are data's variables: cache and database in private subnets,
-// reachable from the bastion.
+// across the zones, reachable from the bastion.
 func DataInputs(c Common, n NetworkOutputs) map[string]any {
 	return mustInputs(c, map[string]any{
 		"vpc_id": n.VpcID, "private_subnet_ids": n.PrivateSubnetIDs,
+		"availability_zones":        n.AvailabilityZones,
 		"bastion_security_group_id": n.BastionSecurityGroupID,
 	})
 }
 
 // ServiceInputs are service's variables: where to run, behind which load
-// balancer, which image, and the data tier's endpoints.
-func ServiceInputs(c Common, n NetworkOutputs, e EdgeOutputs, d DataOutputs, image string) map[string]any {
+// balancer, which image, the data tier's endpoints, where to alarm.
+func ServiceInputs(c Common, b BaseOutputs, n NetworkOutputs, e EdgeOutputs, d DataOutputs, image string) map[string]any {
 	return mustInputs(c, map[string]any{
+		"image":                      image,
 		"vpc_id":                     n.VpcID,
 		"private_subnet_ids":         n.PrivateSubnetIDs,
-		"alb_security_group_id":      e.AlbSecurityGroupID,
+		"alb_arn":                    e.AlbArn,
 		"alb_target_group_arn":       e.AlbTargetGroupArn,
-		"image":                      image,
+		"alb_security_group_id":      e.AlbSecurityGroupID,
+		"site_url":                   e.SiteURL,
+		"repository_url":             d.RepositoryURL,
 		"cache_endpoint":             d.CacheEndpoint,
+		"cache_servers":              d.CacheServers,
 		"database_endpoint":          d.DatabaseEndpoint,
 		"database_reader_endpoint":   d.DatabaseReaderEndpoint,
+		"database_port":              d.DatabasePort,
+		"database_name":              d.DatabaseName,
 		"database_secret_arn":        d.DatabaseSecretArn,
 		"cache_security_group_id":    d.CacheSecurityGroupID,
 		"database_security_group_id": d.DatabaseSecurityGroupID,
+		"alarm_topic_arn":            b.AlarmTopicArn,
+		"logs_kms_key_arn":           b.LogsKmsKeyArn,
 	})
 }
 

@@ -1,13 +1,20 @@
 package stackio
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 )
 
 const networkOut = `{
   "vpc_id": {"sensitive": false, "type": "string", "value": "vpc-1"},
+  "vpc_cidr_block": {"sensitive": false, "type": "string", "value": "10.0.0.0/16"},
+  "availability_zones": {"sensitive": false, "type": ["list","string"], "value": ["az-a","az-b"]},
+  "bastion_instance_id": {"sensitive": false, "type": "string", "value": "i-1"},
+  "nat_public_ips": {"sensitive": false, "type": ["list","string"], "value": ["1.2.3.4","5.6.7.8"]},
   "public_subnet_ids": {"sensitive": false, "type": ["list","string"], "value": ["s-a","s-b"]},
   "private_subnet_ids": {"sensitive": false, "type": ["list","string"], "value": ["p-a","p-b"]},
   "bastion_security_group_id": {"sensitive": false, "type": "string", "value": "sg-1"},
@@ -19,7 +26,8 @@ func TestDecode(t *testing.T) {
 	if err := Decode(Network, []byte(networkOut), &n); err != nil {
 		t.Fatal(err)
 	}
-	want := NetworkOutputs{VpcID: "vpc-1", PublicSubnetIDs: []string{"s-a", "s-b"}, PrivateSubnetIDs: []string{"p-a", "p-b"}, BastionSecurityGroupID: "sg-1"}
+	want := NetworkOutputs{VpcID: "vpc-1", VpcCidrBlock: "10.0.0.0/16", AvailabilityZones: []string{"az-a", "az-b"},
+		BastionInstanceID: "i-1", NatPublicIPs: []string{"1.2.3.4", "5.6.7.8"}, PublicSubnetIDs: []string{"s-a", "s-b"}, PrivateSubnetIDs: []string{"p-a", "p-b"}, BastionSecurityGroupID: "sg-1"}
 	if !reflect.DeepEqual(n, want) {
 		t.Fatalf("got %+v", n)
 	}
@@ -28,7 +36,7 @@ func TestDecode(t *testing.T) {
 func TestDecodeNamesMissingOutputs(t *testing.T) {
 	var e EdgeOutputs
 	err := Decode(Edge, []byte(`{"site_url":{"value":"https://x"}}`), &e)
-	if err == nil || !strings.Contains(err.Error(), "stack edge: missing outputs alb_arn, alb_listener_arn") {
+	if err == nil || !strings.Contains(err.Error(), "stack edge: missing outputs alb_arn, alb_dns_name, alb_listener_arn") {
 		t.Fatalf("got %v", err)
 	}
 }
@@ -49,5 +57,60 @@ func TestInputsMerge(t *testing.T) {
 	}
 	if vars["region"] != "eu-west-1" || vars["vpc_id"] != "vpc-1" || vars["image"] != "r/x@sha256:1" {
 		t.Fatalf("vars = %v", vars)
+	}
+}
+
+// declared lists the variable and output names a stack folder declares.
+func declared(t *testing.T, dir string) (vars, outputs map[string]bool) {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.tf"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no .tf files in %s", dir)
+	}
+	vars, outputs = map[string]bool{}, map[string]bool{}
+	re := regexp.MustCompile(`(?m)^(variable|output)\s+"([^"]+)"`)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+			if m[1] == "variable" {
+				vars[m[2]] = true
+			} else {
+				outputs[m[2]] = true
+			}
+		}
+	}
+	return vars, outputs
+}
+
+// TestStacksDeclareWhatThePipelinePasses checks the typed flow against the
+// Terraform code, for the real stacks and the rehearsal fixtures alike:
+// every input the pipeline passes is a declared variable, every output it
+// decodes is a declared output.
+func TestStacksDeclareWhatThePipelinePasses(t *testing.T) {
+	inputs := map[string]map[string]any{
+		Base:    BaseInputs(Common{}),
+		Network: NetworkInputs(Common{}, BaseOutputs{}),
+		Edge:    EdgeInputs(Common{}, NetworkOutputs{}),
+		Data:    DataInputs(Common{}, NetworkOutputs{}),
+		Service: ServiceInputs(Common{}, BaseOutputs{}, NetworkOutputs{}, EdgeOutputs{}, DataOutputs{}, ""),
+	}
+	outputs := map[string]any{Base: BaseOutputs{}, Network: NetworkOutputs{}, Edge: EdgeOutputs{}, Data: DataOutputs{}, Service: ServiceOutputs{}}
+	for _, root := range []string{"../../terraform/stacks", "../../terraform/fixtures/rehearsal"} {
+		for _, stack := range Order {
+			vars, outs := declared(t, filepath.Join(root, stack))
+			for name := range inputs[stack] {
+				if !vars[name] {
+					t.Errorf("%s/%s: the pipeline passes %q, which the stack does not declare", root, stack, name)
+				}
+			}
+			for _, name := range Names(outputs[stack]) {
+				if !outs[name] {
+					t.Errorf("%s/%s: the pipeline reads output %q, which the stack does not declare", root, stack, name)
+				}
+			}
+		}
 	}
 }
