@@ -12,8 +12,10 @@
 #   the line Jenkins' own CPS engine uses) with stub steps (ci/jenkins/harness/run.groovy),
 #   once as a pull request and once as main; the sh scripts Groovy produced are compared,
 #   byte for byte, with what the parity test's Groovy reader decoded.
-# - shellcheck on the OIDC helper scripts and the Jenkins sh steps; then `go test ./ci/parity/`.
-# Needs: python3 (venv), Go; installs groovy, shellcheck and a JRE with apt when missing.
+# - shellcheck on the OIDC helper scripts and the Jenkins sh steps.
+# - docs: every Mermaid diagram in docs/ parses (mermaid + jsdom from npm, cached).
+# - then `go test ./ci/parity/` (calls, pins, drift fixtures, the diagram's stages, doc links).
+# Needs: python3 (venv), Go, Node.js with npm; installs groovy and shellcheck with apt when missing.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -122,6 +124,39 @@ if shellcheck ci/*/aws-oidc.sh ci/validate.sh && shellcheck -x -s sh "$work"/pr/
 else
   fail=1
 fi
+
+# --- docs -------------------------------------------------------------------
+# The Mermaid diagrams of the user docs must parse (mermaid + jsdom from npm, cached).
+say "docs (Mermaid)"
+MERMAID_VERSION="11.17.2" JSDOM_VERSION="29.1.1"
+mdir="$cache/mermaid-check"
+mkdir -p "$mdir"
+export NODE_EXTRA_CA_CERTS="${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}"
+if ! (cd "$mdir" && node -e "process.exit(require('./node_modules/mermaid/package.json').version === '$MERMAID_VERSION' && require('./node_modules/jsdom/package.json').version === '$JSDOM_VERSION' ? 0 : 1)" 2>/dev/null); then
+  (cd "$mdir" && { [ -f package.json ] || echo '{"private": true}' >package.json; } \
+    && retry npm install --no-audit --no-fund --silent "mermaid@$MERMAID_VERSION" "jsdom@$JSDOM_VERSION")
+fi
+cat >"$mdir/check.mjs" <<'JS'
+import { readFileSync } from 'node:fs';
+import { JSDOM } from 'jsdom';
+const dom = new JSDOM('<!doctype html><html><body></body></html>');
+globalThis.window = dom.window; globalThis.document = dom.window.document;
+const { default: mermaid } = await import('mermaid');
+mermaid.initialize({ startOnLoad: false });
+let failed = 0;
+for (const file of process.argv.slice(2)) {
+  const md = readFileSync(file, 'utf8');
+  const blocks = [...md.matchAll(/```mermaid\n([\s\S]*?)```/g)].map((m) => m[1]);
+  for (const [i, code] of blocks.entries()) {
+    try { const r = await mermaid.parse(code); console.log(`valid    mermaid #${i + 1} (${r.diagramType})  ${file}`); }
+    catch (e) { failed++; console.log(`INVALID  mermaid #${i + 1}  ${file}: ${e.message}`); }
+  }
+}
+try { await mermaid.parse('flowchart TD\n  a --> [b'); console.log('SELF-TEST mermaid accepted a broken diagram'); failed++; }
+catch { console.log('rejected mermaid  a broken diagram'); }
+process.exit(failed ? 1 : 0);
+JS
+if (cd "$mdir" && node check.mjs "$root"/docs/*.md); then :; else fail=1; fi
 
 # --- parity -----------------------------------------------------------------
 say "parity test"
