@@ -11,6 +11,7 @@ TMP=$(mktemp -d /tmp/eventmall-module-test.XXXXXX)
 rm -rf "$LOGS"; mkdir -p "$LOGS"
 : "${_EXPERIMENTAL_DAGGER_RUNNER_HOST:?no engine: eval \"\$(go run ./ci/airgap env)\" first}"
 : "${EVENTMALL_REGISTRY:?no local registry address: eval \"\$(go run ./ci/airgap env)\" first}"
+: "${REHEARSAL_API_HEALTH_URL:?the URL of a running backend's /healthz, reachable from the engine (ci/test.sh starts one)}"
 
 ok() { echo "  ok: $*"; }
 die() { echo "  FAIL: $*" >&2; exit 1; }

@@ -93,7 +93,9 @@ for _ in $(seq 1 60); do curl -fsS http://127.0.0.1:18080/readyz >/dev/null 2>&1
 curl -fsS http://127.0.0.1:18080/readyz >/dev/null || { tail -30 "$LOGS/e2e-backend.log"; fail "backend did not become ready"; }
 suite "frontend: e2e in Chromium against the real backend" \
   bash -c 'cd frontend && E2E_BASE_URL=http://127.0.0.1:18080 npm run e2e'
-kill "$BACKEND_PID" 2>/dev/null || true; BACKEND_PID=
+# The same backend stays up for the module tests: the deploy rehearsal's
+# smoke test checks its /healthz, standing in for the API behind CloudFront.
+export REHEARSAL_API_HEALTH_URL="http://$(ip -4 -o addr show docker0 2>/dev/null | awk '{print $4}' | cut -d/ -f1):18080/healthz"
 
 step "waiting for the Dagger engine"
 wait "$ENGINE_PID" || true

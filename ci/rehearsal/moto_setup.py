@@ -83,6 +83,10 @@ fixtures = {
     "data": {"repository_url": f"{REGISTRY}/rehearsal/eventmall-backend"},
     "service": {"cluster_name": NAME, "service_name": f"{NAME}-api"},
 }
+# The smoke test's API check: a real backend the caller runs (ci/test.sh
+# keeps the e2e backend up for this), standing in for CloudFront's /api/*.
+if os.environ.get("REHEARSAL_API_HEALTH_URL"):
+    fixtures["service"]["api_health_url"] = os.environ["REHEARSAL_API_HEALTH_URL"]
 for stack, values in fixtures.items():
     path = os.path.join(ROOT, "terraform/fixtures/rehearsal", stack, "rehearsal.auto.tfvars.json")
     with open(path, "w") as f:
