@@ -77,6 +77,8 @@ export function OrderForm({ product, onOrdered, onStale }: OrderFormProps) {
         clearAttempt(product.id);
         attemptRef.current = null;
         setStatus({ kind: 'refused', error: err });
+        // A refusal of a single unit means none is left; for more it may mean "not that many".
+        if (err.code === 'sold_out' && attempt.quantity === 1) cache.soldOut.add(product.id);
         if (err.code === 'sold_out' || err.code === 'not_on_sale') onStale?.();
       }
     } finally {

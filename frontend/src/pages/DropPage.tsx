@@ -4,7 +4,7 @@ import { ErrorNotice } from '../components/ErrorNotice';
 import { PageHeading } from '../components/PageHeading';
 import { ProductImage } from '../components/ProductImage';
 import { StockBadge } from '../components/StockBadge';
-import { useServices } from '../lib/context';
+import { useServices, withKnownStock } from '../lib/context';
 import { nextDropTarget, remainingMs } from '../lib/countdown';
 import { formatDropDate, formatPrice, formatTimeInZone, stockLevel } from '../lib/format';
 import { paths } from '../lib/router';
@@ -88,7 +88,7 @@ export function DropPage({ onEvent }: { onEvent?: (name: string) => void }) {
   const { data, offsetMs } = res.data;
   const target = nextDropTarget(data);
   const drop = data.drop;
-  const products = drop?.products ?? [];
+  const products = (drop?.products ?? []).map((p) => withKnownStock(p, cache.soldOut));
   const available = products.filter((p) => stockLevel(p) !== 'sold-out').length;
 
   return (

@@ -136,6 +136,22 @@ describe('product page and order flow', () => {
     expect(getProduct).toHaveBeenCalledTimes(2);
   });
 
+  it('trusts a sold-out refusal over a product read that is a moment stale (server-side cache)', async () => {
+    const getProduct = vi.fn().mockResolvedValue(product({ stockRemaining: 1, stockTotal: 5 })); // stale: still says 1 left
+    const createOrder = vi.fn().mockRejectedValue(new ApiError(409, 'sold_out', '"Paper Moon Lantern" is sold out.', 'productId'));
+    await openProduct(fakeApi({ getProduct, createOrder }));
+    await userEvent.click(screen.getByRole('button', { name: /Buy now/ }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('"Paper Moon Lantern" is sold out.');
+    await waitFor(() => expect(getProduct).toHaveBeenCalledTimes(2));
+    expect(screen.getByRole('button', { name: 'Sold out' })).toBeDisabled();
+    expect(screen.queryByText(/1 left/)).not.toBeInTheDocument();
+    // …and the drop page agrees.
+    window.location.hash = '#/';
+    expect(await screen.findByRole('heading', { level: 1, name: 'Today’s drop' })).toBeInTheDocument();
+    const card = screen.getByRole('link', { name: /Paper Moon Lantern/ });
+    expect(card).toHaveTextContent('Sold out');
+  });
+
   it('shows the over-limit reason and lets the customer lower the quantity with a new attempt', async () => {
     const createOrder = vi
       .fn()

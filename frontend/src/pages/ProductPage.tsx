@@ -4,7 +4,7 @@ import { OrderForm } from '../components/OrderForm';
 import { PageHeading } from '../components/PageHeading';
 import { ProductImage } from '../components/ProductImage';
 import { StockBadge, StockMeter } from '../components/StockBadge';
-import { useServices } from '../lib/context';
+import { useServices, withKnownStock } from '../lib/context';
 import { ApiError } from '../lib/errors';
 import { formatPrice } from '../lib/format';
 import { navigate, paths } from '../lib/router';
@@ -53,7 +53,7 @@ export function ProductPage({ id }: { id: string }) {
     );
   }
 
-  const p = res.data;
+  const p = withKnownStock(res.data, cache.soldOut);
   return (
     <div className="page">
       {back}
