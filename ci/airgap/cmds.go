@@ -127,10 +127,14 @@ func readiness(cfg config) (string, error) {
 
 func cmdStatus(cfg config) error {
 	ready := true
+	problem := "" // the first, said again as the closing error line
 	line := func(part, state string, ok bool) {
 		mark := "ok  "
 		if !ok {
 			mark = "MISS"
+			if ready {
+				problem = part + ": " + state
+			}
 			ready = false
 		}
 		fmt.Printf("%s %-10s %s\n", mark, part, state)
@@ -183,7 +187,13 @@ func cmdStatus(cfg config) error {
 		line("engine", state, ok)
 	}
 	if !ready {
-		return failf("not ready: run 'go run ./ci/airgap up'")
+		if strings.Contains(problem, "another dagger engine") || strings.Contains(problem, "runs dagger engine") {
+			return failf("not ready: %s", strings.TrimPrefix(problem, "engine: "))
+		}
+		if strings.HasPrefix(problem, "images: mirror lacks") {
+			return failf("%s: run 'go run ./ci/airgap up'", strings.TrimPrefix(problem, "images: "))
+		}
+		return failf("not ready (%s): run 'go run ./ci/airgap up'", problem)
 	}
 	return nil
 }

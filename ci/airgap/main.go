@@ -69,7 +69,8 @@ commands:
 
 environment:
   EVENTMALL_CACHE   cache directory (default /var/cache/eventmall)
-  EXTRA_CA_FILE     extra CA certificate file or directory (e.g. a TLS-intercepting proxy's CA)
+  EXTRA_CA_FILE     extra CA certificate file or directory (e.g. a TLS-intercepting proxy's CA);
+                    up remembers it for later runs, EXTRA_CA_FILE=none forgets it
 `)
 }
 
@@ -115,6 +116,20 @@ func loadConfig(cmd string, args []string) (config, []string, error) {
 		}
 		args = rest
 	}
+	// The operator's CA choice is remembered by up, so a later plain `up` (or
+	// `dagger`) keeps the engine as it was started; "none" forgets it.
+	remembered := filepath.Join(cfg.Cache, "engine", "extra-ca")
+	switch cfg.ExtraCA {
+	case "":
+		if b, err := os.ReadFile(remembered); err == nil {
+			cfg.ExtraCA = strings.TrimSpace(string(b))
+		}
+	case "none":
+		cfg.ExtraCA = ""
+		if cmd == "up" {
+			os.Remove(remembered)
+		}
+	}
 	if cfg.ExtraCA != "" {
 		abs, err := filepath.Abs(cfg.ExtraCA)
 		if err != nil {
@@ -124,6 +139,10 @@ func loadConfig(cmd string, args []string) (config, []string, error) {
 			return cfg, nil, failf("extra CA %s: %v", cfg.ExtraCA, err)
 		}
 		cfg.ExtraCA = abs
+		if cmd == "up" {
+			os.MkdirAll(filepath.Dir(remembered), 0o755)
+			os.WriteFile(remembered, []byte(abs+"\n"), 0o644) //nolint:errcheck // a convenience only
+		}
 	}
 	repo, err := findRepo()
 	if err != nil {
