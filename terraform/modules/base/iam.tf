@@ -4,8 +4,7 @@
 # Nobody uses the root user; the trail alarms on any root activity.
 # =============================================================================================
 locals {
-  event_tag = { "aws:ResourceTag/Event" = var.event_name }
-  prefix    = var.name
+  prefix = var.name
 }
 
 resource "aws_iam_group" "staff" {

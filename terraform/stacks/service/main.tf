@@ -24,8 +24,8 @@ module "service" {
   target_group_arn      = var.alb_target_group_arn
   alb_security_group_id = var.alb_security_group_id
   egress_security_group_ids = {
-    "${var.database_port}" = [var.database_security_group_id]
-    "11211"                = [var.cache_security_group_id]
+    (tostring(var.database_port)) = [var.database_security_group_id]
+    "11211"                       = [var.cache_security_group_id]
   }
   environment_variables = merge({
     NODE_ENV          = "production"

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# All static and offline checks of terraform/, from the repository root:
+#   fmt -check, go vet + go test ./terraform/... (HCL policy tests, plan/apply plumbing with a
+#   real terraform), terraform validate of the provider-free fixtures, tflint (bundled terraform
+#   ruleset), checkov scan. Every step runs; the script fails loudly if any step failed.
+# Usage: terraform/scripts/check.sh [--skip-scan] [--skip-tflint]
+set -uo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+. "$HERE/lib.sh"
+ROOT="$(cd "$HERE/../.." && pwd)"
+cd "$ROOT"
+
+skip_scan=0; skip_tflint=0
+for a in "$@"; do
+  case "$a" in
+    --skip-scan) skip_scan=1 ;;
+    --skip-tflint) skip_tflint=1 ;;
+    *) echo "unknown option $a" >&2; exit 2 ;;
+  esac
+done
+
+declare -a results=()
+failed=0
+step() {
+  local name="$1"; shift
+  local t0=$SECONDS
+  log "=== $name"
+  if "$@"; then
+    results+=("ok    $(printf '%4ds' $((SECONDS - t0)))  $name")
+  else
+    results+=("FAIL  $(printf '%4ds' $((SECONDS - t0)))  $name")
+    failed=1
+    log "!!! step failed: $name"
+  fi
+}
+
+TF="$("$HERE/ensure-terraform.sh")" || { log "FAILED: no terraform binary and none could be built"; exit 1; }
+export TERRAFORM_BINARY="$TF"
+log "terraform: $TF ($("$TF" version | head -1))"
+
+step "terraform fmt -check -recursive terraform" "$TF" fmt -check -recursive -diff terraform
+
+step "go vet + go test ./terraform/..." bash -c 'go vet ./terraform/... && go test -count=1 ./terraform/...'
+
+validate_fixtures() {
+  local d tmp rc=0
+  for d in terraform/fixtures/rehearsal/* terraform/fixtures/plumbing/*; do
+    tmp="$(mktemp -d)"
+    cp "$d"/*.tf "$tmp"/
+    if ! (cd "$tmp" && "$TF" init -backend=false -input=false >/dev/null && "$TF" validate -no-color >/dev/null); then
+      log "terraform validate failed in $d"; (cd "$tmp" && "$TF" validate -no-color) >&2; rc=1
+    fi
+    rm -rf "$tmp"
+  done
+  return $rc
+}
+step "terraform validate of the provider-free fixtures" validate_fixtures
+
+run_tflint() {
+  local tfl d rc=0
+  tfl="$("$HERE/ensure-tflint.sh")" || return 1
+  for d in terraform/modules/* terraform/stacks/* terraform/fixtures/rehearsal/* terraform/fixtures/plumbing/*; do
+    "$tfl" --chdir="$d" --config="$ROOT/terraform/.tflint.hcl" --format=compact || rc=1
+  done
+  return $rc
+}
+if [ $skip_tflint = 0 ]; then step "tflint (bundled terraform ruleset)" run_tflint; fi
+
+if [ $skip_scan = 0 ]; then step "checkov scan" "$HERE/scan.sh"; fi
+
+echo >&2
+log "summary:"
+for r in "${results[@]}"; do echo "  $r" >&2; done
+if [ $failed = 1 ]; then
+  log "!!!!!!!! TERRAFORM CHECKS FAILED !!!!!!!!"
+  exit 1
+fi
+log "all terraform checks passed"
