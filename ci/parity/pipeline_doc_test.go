@@ -28,7 +28,7 @@ func TestPipelineDiagramMatchesDeploy(t *testing.T) {
 	code := map[string]bool{}
 	for _, re := range []*regexp.Regexp{
 		regexp.MustCompile(`\{"([a-z]+(?:-[a-z]+)*)",\s*(?:d\.m\.|func)`), // the gate's {name, fn} list
-		regexp.MustCompile(`run\.Stage\(\w+, "([a-z]+(?:-[a-z]+)*)"`),      // single stages
+		regexp.MustCompile(`run\.Stage\(\w+, "([a-z]+(?:-[a-z]+)*)"`),     // single stages
 	} {
 		for _, m := range re.FindAllStringSubmatch(string(deploy), -1) {
 			code[m[1]] = true
