@@ -330,7 +330,11 @@ data "aws_iam_policy_document" "deployer" {
       "logs:TagResource",
       "logs:UntagResource",
     ]
-    resources = ["arn:${local.partition}:logs:${local.region}:${local.account}:log-group:/eventmall/${local.prefix}*"]
+    resources = [
+      "arn:${local.partition}:logs:${local.region}:${local.account}:log-group:/eventmall/${local.prefix}*",
+      "arn:${local.partition}:logs:${local.region}:${local.account}:log-group:/aws/rds/cluster/${local.prefix}*",
+      "arn:${local.partition}:logs:${local.region}:${local.account}:log-group:/aws/ecs/containerinsights/${local.prefix}*",
+    ]
   }
 
   statement {

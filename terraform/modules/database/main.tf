@@ -58,6 +58,23 @@ resource "aws_rds_cluster_parameter_group" "this" {
   }
 }
 
+locals {
+  log_exports = ["audit", "error", "slowquery"]
+}
+
+# RDS would create these on first export, unencrypted and kept forever (and outside Terraform,
+# so they would survive the teardown). Created first, with the event's key and a retention.
+resource "aws_cloudwatch_log_group" "exports" {
+  #checkov:skip=CKV_AWS_338:Retention is a variable (default 30 days) for a few-day event; the year-long audit record is the CloudTrail bucket
+  for_each = toset(local.log_exports)
+
+  name              = "/aws/rds/cluster/${var.name}/${each.value}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.logs_kms_key_arn
+
+  tags = var.tags
+}
+
 resource "aws_rds_cluster" "this" {
   #checkov:skip=CKV_AWS_139:Deletion protection is a variable, off by default so the per-event cluster tears down (a final snapshot is kept unless skip_final_snapshot)
   #checkov:skip=CKV_AWS_326:Backtrack rewinds the whole cluster, orders placed since included; recovery is a point-in-time restore to a new cluster
@@ -85,7 +102,7 @@ resource "aws_rds_cluster" "this" {
   deletion_protection                 = var.deletion_protection
   skip_final_snapshot                 = var.skip_final_snapshot
   final_snapshot_identifier           = var.skip_final_snapshot ? null : "${var.name}-final"
-  enabled_cloudwatch_logs_exports     = ["audit", "error", "slowquery"]
+  enabled_cloudwatch_logs_exports     = local.log_exports
   apply_immediately                   = false
 
   tags = var.tags
@@ -94,6 +111,8 @@ resource "aws_rds_cluster" "this" {
     # AWS fills in a third zone on its own; do not fight it on every plan.
     ignore_changes = [availability_zones]
   }
+
+  depends_on = [aws_cloudwatch_log_group.exports]
 }
 
 data "aws_iam_policy_document" "monitoring_assume" {

@@ -15,6 +15,16 @@ locals {
   ])
 }
 
+# Container Insights would create this group itself, kept forever and outside Terraform.
+resource "aws_cloudwatch_log_group" "insights" {
+  #checkov:skip=CKV_AWS_338:Retention is a variable (default 30 days): performance metrics of a few-day event
+  name              = "/aws/ecs/containerinsights/${var.name}/performance"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.logs_kms_key_arn
+
+  tags = var.tags
+}
+
 resource "aws_ecs_cluster" "this" {
   name = var.name
 
@@ -24,6 +34,8 @@ resource "aws_ecs_cluster" "this" {
   }
 
   tags = var.tags
+
+  depends_on = [aws_cloudwatch_log_group.insights]
 }
 
 resource "aws_ecs_cluster_capacity_providers" "this" {

@@ -34,5 +34,6 @@ module "database" {
   skip_final_snapshot        = var.database_skip_final_snapshot
   deletion_protection        = var.database_deletion_protection
   require_secure_transport   = var.database_require_secure_transport
+  logs_kms_key_arn           = var.logs_kms_key_arn
   tags                       = local.tags
 }

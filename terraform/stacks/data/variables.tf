@@ -108,3 +108,8 @@ variable "repository_name" {
   type        = string
   default     = ""
 }
+
+variable "logs_kms_key_arn" {
+  description = "KMS key of the log groups (base stack output)."
+  type        = string
+}
