@@ -119,6 +119,11 @@ export async function buildApp({ shop, cache, logger, staticDir = null, state = 
     else req.log.info(line, 'request');
   });
 
+  // While draining for shutdown, tell clients not to reuse the connection.
+  app.addHook('onSend', async (req, reply) => {
+    if (state.shuttingDown) reply.header('Connection', 'close');
+  });
+
   app.setErrorHandler((err, req, reply) => {
     let e = err instanceof HttpError ? err : fastifyErrorToHttp(err);
     if (!e && isDbUnavailable(err)) {

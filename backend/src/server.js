@@ -69,8 +69,14 @@ async function main() {
       process.exit(1);
     }, 25_000);
     force.unref();
+    // Keep-alive connections that finish their in-flight request after close() started would
+    // otherwise linger until keepAliveTimeout: sweep idle ones until the server is closed.
+    const sweep = setInterval(() => app.server.closeIdleConnections?.(), 100);
+    sweep.unref();
     try {
       await app.close();
+      clearInterval(sweep);
+      logger.info('http server closed; closing database pool');
       await pool.end().catch(() => {});
       cache.close();
       logger.info('shutdown complete');
