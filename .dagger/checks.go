@@ -18,7 +18,10 @@ func (m *Eventmall) goBase() *dagger.Container {
 		WithMountedCache("/root/.cache/go-build", dag.CacheVolume("eventmall-go-build")).
 		WithWorkdir("/src").
 		WithDirectory("/src", m.Source, dagger.ContainerWithDirectoryOpts{
-			Include: []string{"go.mod", "go.sum", "terraform/**", "ci/**", ".dagger/images.go"},
+			// The CI parity test reads every vendor's entry and the docs.
+			Include: []string{"go.mod", "go.sum", "dagger.json", "terraform/**", "ci/**", "docs/**",
+				".dagger/images.go", ".dagger/deploy.go",
+				"Jenkinsfile", ".github/**", ".gitlab-ci.yml", ".circleci/**"},
 		})
 }
 
