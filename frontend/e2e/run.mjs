@@ -12,8 +12,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createStandIn } from './stand-in-server.mjs';
-import { realBackendAvailable, startRealBackend, waitForReady } from './real-backend.mjs';
+import { startBackend } from './backend.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const t0 = Date.now();
@@ -36,29 +35,10 @@ if (process.env.E2E_SKIP_BUILD !== '1' || !existsSync(join(root, 'dist', 'index.
 rmSync(join(root, 'test-results'), { recursive: true, force: true });
 mkdirSync(join(root, 'test-results'), { recursive: true });
 
-let baseUrl = process.env.E2E_BASE_URL?.replace(/\/+$/, '');
-let kind = 'external';
-let stop = async () => {};
-if (baseUrl) {
-  console.log(`e2e: using the backend at ${baseUrl} (E2E_BASE_URL)`);
-  await waitForReady(baseUrl, 60_000);
-} else {
-  const wanted = process.env.E2E_BACKEND || 'auto';
-  if (wanted === 'real' || (wanted === 'auto' && realBackendAvailable())) {
-    const t = Date.now();
-    const b = await startRealBackend({ staticDir: join(root, 'dist') });
-    baseUrl = b.url;
-    kind = 'real';
-    stop = b.stop;
-    console.log(`e2e: real backend (../backend) up at ${baseUrl} in ${secs(Date.now() - t)}`);
-  } else {
-    const s = createStandIn({ staticDir: join(root, 'dist') });
-    baseUrl = await s.listen(0);
-    kind = 'stand-in';
-    stop = () => s.close();
-    console.log(`e2e: stand-in backend (e2e/stand-in-server.mjs) at ${baseUrl}`);
-  }
-}
+const tBackend = Date.now();
+const backend = await startBackend({ staticDir: join(root, 'dist') });
+const { url: baseUrl, kind, stop } = backend;
+console.log(`e2e: ${kind} backend at ${baseUrl} (ready in ${secs(Date.now() - tBackend)})`);
 
 const tTests = Date.now();
 const child = spawn(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', 'e2e/shop.e2e.mjs'], {

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { productArtSvg } from './product-art.mjs';
 
 const KEY_RE = /^[A-Za-z0-9_-]{8,128}$/;
 const MIME = {
@@ -29,12 +30,12 @@ const MIME = {
 export const EVENT = { id: 'evt-midnight-market', name: 'Midnight Market', timeZone: 'Europe/Berlin' };
 
 const CATALOG = [
-  { id: 'p-lantern', name: 'Paper Moon Lantern', description: 'Hand-folded rice-paper lantern that glows like a harvest moon. Flat-packed, bulb included.', priceCents: 3900, stockTotal: 40, limitPerCustomer: 2, hue: 42 },
-  { id: 'p-sneaker', name: 'Midnight Runner Sneakers', description: 'Reflective knit runners in a one-night-only colourway. Numbered insole.', priceCents: 12900, stockTotal: 25, limitPerCustomer: 1, hue: 250 },
-  { id: 'p-mug', name: 'Enamel Camp Mug', description: 'Speckled enamel mug, hand-dipped. Only a handful were made for tonight.', priceCents: 1800, stockTotal: 3, limitPerCustomer: 5, hue: 190 },
-  { id: 'p-vinyl', name: 'Limited Vinyl Pressing', description: 'Glow-in-the-dark 12" pressing of the midnight set. Gone within minutes.', priceCents: 4500, stockTotal: 0, limitPerCustomer: 1, hue: 300 },
-  { id: 'p-tote', name: 'Canvas Night Tote', description: 'Heavy organic canvas, screen-printed star map of tonight’s sky.', priceCents: 2400, stockTotal: 120, limitPerCustomer: 3, hue: 150 },
-  { id: 'p-candle', name: 'Smoke & Cedar Candle', description: 'Soy candle poured in small batches; 50 hours of cedar, smoke and vetiver.', priceCents: 3200, stockTotal: 8, limitPerCustomer: 2, hue: 20 },
+  { id: 'p-lantern', name: 'Paper Moon Lantern', description: 'Hand-folded rice-paper lantern that glows like a harvest moon. Flat-packed, bulb included.', priceCents: 3900, stockTotal: 40, limitPerCustomer: 2 },
+  { id: 'p-sneaker', name: 'Midnight Runner Sneakers', description: 'Reflective knit runners in a one-night-only colourway. Numbered insole.', priceCents: 12900, stockTotal: 25, limitPerCustomer: 1 },
+  { id: 'p-mug', name: 'Enamel Camp Mug', description: 'Speckled enamel mug, hand-dipped. Only a handful were made for tonight.', priceCents: 1800, stockTotal: 3, limitPerCustomer: 5 },
+  { id: 'p-vinyl', name: 'Limited Vinyl Pressing', description: 'Glow-in-the-dark 12" pressing of the midnight set. Gone within minutes.', priceCents: 4500, stockTotal: 0, limitPerCustomer: 1 },
+  { id: 'p-tote', name: 'Canvas Night Tote', description: 'Heavy organic canvas, screen-printed star map of tonight’s sky.', priceCents: 2400, stockTotal: 120, limitPerCustomer: 3 },
+  { id: 'p-candle', name: 'Smoke & Cedar Candle', description: 'Soy candle poured in small batches; 50 hours of cedar, smoke and vetiver.', priceCents: 3200, stockTotal: 8, limitPerCustomer: 2 },
 ];
 
 function zoneOffsetMs(utcMs, timeZone) {
@@ -53,16 +54,6 @@ function dayBounds(nowMs, timeZone) {
   };
   const date = `${y}-${String(m + 1).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
   return { date, start: toInstant(Date.UTC(y, m, d)), end: toInstant(Date.UTC(y, m, d + 1)) };
-}
-
-export function productSvg(name, hue) {
-  const h2 = (hue + 40) % 360;
-  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 600 600" width="600" height="600">
-<defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="hsl(${hue} 70% 88%)"/><stop offset="1" stop-color="hsl(${h2} 55% 68%)"/></linearGradient>
-<radialGradient id="s" cx="0.5" cy="0.42" r="0.5"><stop offset="0" stop-color="#fff" stop-opacity="0.9"/><stop offset="1" stop-color="#fff" stop-opacity="0"/></radialGradient></defs>
-<rect width="600" height="600" fill="url(#g)"/><circle cx="300" cy="260" r="210" fill="url(#s)"/>
-<circle cx="300" cy="270" r="120" fill="hsl(${hue} 45% 35%)" opacity="0.9"/><circle cx="345" cy="225" r="36" fill="#fff" opacity="0.35"/>
-<rect x="150" y="450" width="300" height="18" rx="9" fill="hsl(${hue} 40% 30%)" opacity="0.25"/></svg>`;
 }
 
 export function createStandIn({ staticDir = null, now = () => Date.now(), orderDelayMs = Number(process.env.STAND_IN_ORDER_DELAY_MS || 0) } = {}) {
@@ -195,7 +186,7 @@ export function createStandIn({ staticDir = null, now = () => Date.now(), orderD
       const p = CATALOG.find((x) => x.id === img[1]);
       if (p) {
         res.writeHead(200, { 'Content-Type': 'image/svg+xml', 'Cache-Control': 'public, max-age=300' });
-        return res.end(productSvg(p.name, p.hue));
+        return res.end(productArtSvg(p.id, p.name));
       }
     }
     if (!staticDir) return fail(res, 404, 'not_found', 'No static directory configured.');
