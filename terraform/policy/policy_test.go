@@ -67,6 +67,7 @@ func TestEveryCheckFailsOnItsBrokenFixture(t *testing.T) {
 		{"unknown_module_output", CheckModuleCalls, `module "thing" has no output "arn"`},
 		{"chain_type_mismatch", CheckStackChain, `variable "private_subnet_ids" has type string but stack "network" outputs list(string)`},
 		{"remote_state", CheckStackChain, `reads remote state`},
+		{"unprovided_input", CheckStackChain, `required input "queue_url" of stack "service" is neither an upstream stack output nor a pipeline input`},
 		{"backend_hardcoded", CheckBackends, `must be a partial configuration`},
 		{"rehearsal_drift", CheckRehearsalParity, `lacks output "vpc_id" of the real stack`},
 		{"alb_cidr_ingress", CheckALBIngress, `ALB ingress must come only from the CloudFront origin-facing managed prefix list`},

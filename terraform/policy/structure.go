@@ -257,6 +257,17 @@ func (t *Tree) OutputType(stack *Module, output string) string {
 	return t.inferType(stack, a.Expr, 0)
 }
 
+// PipelineInputs are the stack inputs the pipeline provides itself (not upstream outputs).
+var PipelineInputs = map[string]string{
+	"region":            "every stack",
+	"environment":       "every stack",
+	"event_name":        "every stack",
+	"event_time_zone":   "service: the event's midnight",
+	"image":             "service: repository_url@sha256:<digest> of the pushed image",
+	"state_bucket_name": "base: the -backend-config bucket",
+	"lock_table_name":   "base: the -backend-config dynamodb_table",
+}
+
 // CheckStackChain: a stack variable named like an output of an upstream stack has the type of
 // that output (the pipeline passes outputs as -var values by name); every output's type can be
 // inferred; no stack reads another's state.
@@ -282,6 +293,20 @@ func CheckStackChain(t *Tree) []string {
 				if got != want {
 					out = append(out, fmt.Sprintf("%s: stack %q variable %q has type %s but stack %q outputs %s", v.Where(), name, vname, want, up.Name, orUnknown(got)))
 				}
+			}
+		}
+		for _, vname := range sortedKeys(s.Variables) {
+			if s.Variables[vname].Has("default") || PipelineInputs[vname] != "" {
+				continue
+			}
+			provided := false
+			for _, up := range upstream {
+				if _, ok := up.Outputs[vname]; ok {
+					provided = true
+				}
+			}
+			if !provided {
+				out = append(out, fmt.Sprintf("%s: required input %q of stack %q is neither an upstream stack output nor a pipeline input", s.Variables[vname].Where(), vname, name))
 			}
 		}
 		for _, oname := range sortedKeys(s.Outputs) {

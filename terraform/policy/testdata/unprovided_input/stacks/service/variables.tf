@@ -1,0 +1,4 @@
+variable "queue_url" {
+  description = "Nobody upstream outputs this."
+  type        = string
+}
