@@ -150,10 +150,11 @@ data "aws_iam_policy_document" "staff" {
     actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
     resources = ["arn:${local.partition}:secretsmanager:${local.region}:${local.account}:secret:rds!cluster-*"]
 
+    # RDS tags the secrets it manages with the owning cluster (not with our default tags).
     condition {
-      test     = "StringEquals"
-      variable = "aws:ResourceTag/Event"
-      values   = [var.event_name]
+      test     = "StringLike"
+      variable = "aws:ResourceTag/aws:rds:primaryDBClusterArn"
+      values   = ["arn:${local.partition}:rds:${local.region}:${local.account}:cluster:${local.prefix}*"]
     }
   }
 }
