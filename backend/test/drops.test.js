@@ -87,6 +87,10 @@ describe('drops at midnight (event time zone)', () => {
     assert.equal(late.status, 409);
     assert.equal(late.body.error.code, 'not_on_sale');
     assert.equal((await order(srv.url, s, 'after-mid-2', 'm-b1')).status, 201);
+    // a client retrying its pre-midnight order after midnight gets that order back, not 409
+    const retry = await order(srv.url, s, 'before-mid-1', 'm-a1');
+    assert.equal(retry.status, 200);
+    assert.equal(retry.headers.get('idempotent-replayed'), 'true');
   });
 
   test('products of future drops are not revealed before their midnight', async () => {

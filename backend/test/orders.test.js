@@ -153,6 +153,12 @@ describe('orders', () => {
     const none = await order(srv.url, s2, 'five-second-3', 'five', 1);
     assert.equal(none.status, 409);
     assert.equal(none.body.error.code, 'sold_out');
+    // a retry of an earlier successful order is still answered with that order after sell-out
+    await srv.cache.del('product:five');
+    await http(`${srv.url}/api/products/five`); // cache now says 0 left: the fast path refuses
+    const replay = await order(srv.url, s1, 'five-first-1', 'five', 3);
+    assert.equal(replay.status, 200);
+    assert.equal(replay.headers.get('idempotent-replayed'), 'true');
     const p = await http(`${srv.url}/api/products/five`);
     // cached stock may lag by up to a second; the database is the truth
     const [[row]] = await pool.query('SELECT stock_remaining FROM products WHERE id = ?', ['five']);

@@ -2,7 +2,7 @@
 import mysql from 'mysql2/promise';
 
 export function createPool(db, { connectionLimit = 20 } = {}) {
-  return mysql.createPool({
+  const pool = mysql.createPool({
     host: db.host,
     port: db.port,
     user: db.user,
@@ -23,7 +23,16 @@ export function createPool(db, { connectionLimit = 20 } = {}) {
     decimalNumbers: true,
     // Every statement we send is parameterised through mysql2's escaping.
     multipleStatements: false,
+    // affectedRows = rows actually changed (not merely matched): the order transaction relies on
+    // it to tell "limit reached" (row unchanged) from "counted" in one round trip.
+    flags: ['-FOUND_ROWS'],
   });
+  // READ COMMITTED for every pooled connection: no gap locks, and a blocked UPDATE re-reads the
+  // latest committed row (the stock guard). Queued before any query of the new connection.
+  pool.on('connection', (conn) => {
+    conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
+  });
+  return pool;
 }
 
 /** Plain connection with multi-statement support, used by the migrator only. */
