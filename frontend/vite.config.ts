@@ -35,5 +35,7 @@ export default defineConfig({
     setupFiles: ['./src/test/setup.ts'],
     include: ['src/**/*.test.{ts,tsx}'],
     restoreMocks: true,
+    // Let CSS through (the contrast test reads styles.css?raw); components import no CSS themselves.
+    css: true,
   },
 });
