@@ -10,6 +10,8 @@ export const ORDER_ID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 
 const SCHEDULE_FRESH_MS = 30_000;
 const STOCK_FRESH_MS = 1_000;
+// In-process layer in front of memcached for the hot read documents (see Cache.getOrLoad).
+const LOCAL_MS = 250;
 
 const iso = (ms) => new Date(ms).toISOString();
 
@@ -87,7 +89,7 @@ export class Shop {
   }
 
   schedule() {
-    return this.cache.getOrLoad('schedule:v1', () => this.loadSchedule(), { freshMs: SCHEDULE_FRESH_MS });
+    return this.cache.getOrLoad('schedule:v1', () => this.loadSchedule(), { freshMs: SCHEDULE_FRESH_MS, localMs: LOCAL_MS });
   }
 
   /** Pick the event to show at `now`: one with a live drop, else the next to start, else the last. */
@@ -120,7 +122,7 @@ export class Shop {
   }
 
   dropProducts(dropId) {
-    return this.cache.getOrLoad(`drop:${dropId}`, () => this.loadDropProducts(dropId), { freshMs: STOCK_FRESH_MS });
+    return this.cache.getOrLoad(`drop:${dropId}`, () => this.loadDropProducts(dropId), { freshMs: STOCK_FRESH_MS, localMs: LOCAL_MS });
   }
 
   async currentDrop() {
@@ -174,7 +176,7 @@ export class Shop {
 
   async productEntry(id) {
     try {
-      return await this.cache.getOrLoad(`product:${id}`, () => this.loadProduct(id), { freshMs: STOCK_FRESH_MS });
+      return await this.cache.getOrLoad(`product:${id}`, () => this.loadProduct(id), { freshMs: STOCK_FRESH_MS, localMs: LOCAL_MS });
     } catch (err) {
       throw isDbUnavailable(err) ? unavailable(err) : err;
     }
