@@ -36,6 +36,7 @@ step() {
 
 TF="$("$HERE/ensure-terraform.sh")" || { log "FAILED: no terraform binary and none could be built"; exit 1; }
 export TERRAFORM_BINARY="$TF"
+export EVENTMALL_REQUIRE_TERRAFORM=1   # the Go tests must not skip the plan/apply mechanics
 log "terraform: $TF ($("$TF" version | head -1))"
 
 step "terraform fmt -check -recursive terraform" "$TF" fmt -check -recursive -diff terraform
