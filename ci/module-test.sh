@@ -11,20 +11,18 @@ TMP=$(mktemp -d /tmp/eventmall-module-test.XXXXXX)
 rm -rf "$LOGS"; mkdir -p "$LOGS"
 : "${_EXPERIMENTAL_DAGGER_RUNNER_HOST:?no engine: eval \"\$(go run ./ci/airgap env)\" first}"
 : "${EVENTMALL_REGISTRY:?no local registry address: eval \"\$(go run ./ci/airgap env)\" first}"
-: "${REHEARSAL_API_HEALTH_URL:?the URL of a running backend's /healthz, reachable from the engine (ci/test.sh starts one)}"
+: "${REHEARSAL_API_HEALTH_URL:?/healthz URL of a running backend reachable from the engine (ci/test.sh starts one)}"
 
 ok() { echo "  ok: $*"; }
 die() { echo "  FAIL: $*" >&2; exit 1; }
 # dc NAME ARGS...: one `dagger call`, its output kept in $LOGS/NAME.{out,err}.
+elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 dc() {
-  local name=$1; shift
-  local t0=$(date +%s.%N)
-  if dagger --progress=plain call "$@" >"$LOGS/$name.out" 2>"$LOGS/$name.err"; then
-    printf '  %-28s %6.1f s\n' "$name" "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{print b-a}')"
-    return 0
-  fi
-  local rc=$?
-  printf '  %-28s %6.1f s (exit %d)\n' "$name" "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{print b-a}')" "$rc"
+  local name=$1 t0 rc=0
+  shift
+  t0=$(date +%s.%N)
+  dagger --progress=plain call "$@" >"$LOGS/$name.out" 2>"$LOGS/$name.err" || rc=$?
+  printf '  %-28s %6s s%s\n' "$name" "$(elapsed "$t0")" "$([ $rc = 0 ] || echo " (exit $rc)")"
   return $rc
 }
 show() { echo "----- $1"; tail -${2:-40} "$LOGS/$1.out" "$LOGS/$1.err"; }
@@ -90,6 +88,27 @@ expect_ok backend-image backend-image with-exec --args=id,-un stdout
 grep -qx "node" "$LOGS/backend-image.out" || die "backend image does not run as user node"
 expect_ok backend-image-export backend-image export --path="$TMP/backend-image.tar"
 ok "backend-image runs as a non-root user; exported $(du -h "$TMP/backend-image.tar" | cut -f1)"
+
+echo "== the README's first command: the whole shop as services, on localhost"
+go run ./ci/airgap dagger --progress=plain call shop up --ports=18090:8080 >"$LOGS/shop.out" 2>"$LOGS/shop.err" &
+SHOP_PID=$!
+shop_ok=0
+for _ in $(seq 1 150); do
+  if curl -fsS http://127.0.0.1:18090/api/drops/current -o "$TMP/drop.json" 2>/dev/null \
+     && curl -fsS http://127.0.0.1:18090/ -o "$TMP/index.html" 2>/dev/null; then shop_ok=1; break; fi
+  kill -0 "$SHOP_PID" 2>/dev/null || break
+  sleep 2
+done
+kill "$SHOP_PID" 2>/dev/null; wait "$SHOP_PID" 2>/dev/null || true
+[ "$shop_ok" = 1 ] || { tail -30 "$LOGS/shop.err"; die "shop did not serve on localhost:18090"; }
+python3 - "$TMP/drop.json" <<'PY' || die "the local shop has no live drop"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["drop"] and d["drop"]["products"], d
+print("  live drop %s with %d products" % (d["drop"]["date"], len(d["drop"]["products"])))
+PY
+grep -qi '<div id="root"' "$TMP/index.html" || die "the local shop does not serve the frontend"
+ok "shop up: MariaDB, memcached, API image and frontend served at localhost, catalogue loaded"
 
 echo "== AWS stand-ins: moto and a Slack recorder"
 bash ci/rehearsal/servers.sh start
