@@ -1,27 +1,16 @@
 import { useEffect, useMemo, useState } from 'react';
 import { createServices, ServicesContext, type AppServices } from './lib/context';
-import { parseRoute, paths, useHash, type Route } from './lib/router';
+import { parseRoute, paths, useHash } from './lib/router';
 import { DropPage } from './pages/DropPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { OrderPage } from './pages/OrderPage';
 import { ProductPage } from './pages/ProductPage';
-
-const TITLES: Record<Route['name'], string> = {
-  drop: 'Today’s drop',
-  product: 'Product',
-  order: 'Order confirmed',
-  'not-found': 'Not found',
-};
 
 export function App({ services }: { services?: AppServices }) {
   const value = useMemo(() => services ?? createServices(), [services]);
   const hash = useHash();
   const route = useMemo(() => parseRoute(hash), [hash]);
   const [eventName, setEventName] = useState<string | null>(null);
-
-  useEffect(() => {
-    document.title = `${TITLES[route.name]} · ${eventName ?? 'eventmall'}`;
-  }, [route.name, eventName]);
 
   // Each page starts at the top, as a full page load would.
   useEffect(() => {

@@ -10,6 +10,7 @@ import { formatDropDate, formatPrice, formatTimeInZone, stockLevel } from '../li
 import { paths } from '../lib/router';
 import type { Product } from '../lib/types';
 import { useResource } from '../lib/useResource';
+import { useDocumentTitle } from '../lib/useDocumentTitle';
 
 const REFRESH_MS = 60_000;
 
@@ -18,6 +19,7 @@ export function DropPage({ onEvent }: { onEvent?: (name: string) => void }) {
   const [res, reload] = useResource('drop', () => api.getCurrentDrop());
   const retries = useRef(0);
   const lastLoad = useRef(now());
+  useDocumentTitle(res.status === 'ready' ? `Today’s drop – ${res.data.data.event.name}` : 'Today’s drop');
 
   useEffect(() => {
     if (res.status !== 'ready') return;

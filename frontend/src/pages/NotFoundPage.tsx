@@ -1,7 +1,9 @@
 import { PageHeading } from '../components/PageHeading';
 import { paths } from '../lib/router';
+import { useDocumentTitle } from '../lib/useDocumentTitle';
 
 export function NotFoundPage() {
+  useDocumentTitle('Page not found');
   return (
     <div className="page">
       <PageHeading>Page not found</PageHeading>

@@ -31,7 +31,7 @@ describe('app shell', () => {
     expect(screen.getByRole('link', { name: 'Skip to content' })).toBeInTheDocument();
     expect(screen.getByRole('main')).toBeInTheDocument();
     expect(screen.getByRole('banner')).toBeInTheDocument();
-    await waitFor(() => expect(document.title).toBe('Today’s drop · Midnight Market'));
+    await waitFor(() => expect(document.title).toBe('Today’s drop – Midnight Market · eventmall'));
   });
 
   it('shows not found for unknown routes', async () => {

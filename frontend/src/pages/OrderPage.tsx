@@ -6,6 +6,7 @@ import { formatDateTime, formatPrice } from '../lib/format';
 import { paths } from '../lib/router';
 import type { Order, Product } from '../lib/types';
 import { useResource } from '../lib/useResource';
+import { useDocumentTitle } from '../lib/useDocumentTitle';
 
 interface Loaded {
   order: Order;
@@ -27,6 +28,7 @@ export function OrderPage({ id }: { id: string }) {
     }
     return { order, product };
   });
+  useDocumentTitle(res.status === 'ready' ? 'Order confirmed' : res.status === 'error' ? 'Order not available' : null);
 
   if (res.status === 'loading') {
     return (

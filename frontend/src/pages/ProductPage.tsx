@@ -10,10 +10,12 @@ import { formatPrice } from '../lib/format';
 import { navigate, paths } from '../lib/router';
 import type { Order } from '../lib/types';
 import { useResource } from '../lib/useResource';
+import { useDocumentTitle } from '../lib/useDocumentTitle';
 
 export function ProductPage({ id }: { id: string }) {
   const { api, cache } = useServices();
   const [res, reload] = useResource(`product:${id}`, () => api.getProduct(id));
+  useDocumentTitle(res.status === 'ready' ? res.data.name : res.status === 'error' ? 'Product not available' : null);
 
   useEffect(() => {
     if (res.status === 'ready') cache.products.set(res.data.id, res.data);
