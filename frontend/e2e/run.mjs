@@ -7,7 +7,8 @@
 //   E2E_BACKEND=real                start ../backend (MariaDB + memcached via its test-servers.sh)
 //   E2E_BACKEND=stand-in            start e2e/stand-in-server.mjs (the API contract, in memory)
 //   (default: auto)                 real if ../backend is present, else the stand-in
-// E2E_SKIP_BUILD=1 reuses dist/. Screenshots of failures go to test-results/.
+// E2E_SKIP_BUILD=1 reuses dist/ (the default with E2E_BASE_URL; E2E_SKIP_BUILD=0 forces a build).
+// Screenshots of failures go to test-results/.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -29,7 +30,9 @@ function step(name, cmd, args) {
 }
 
 step('chromium check', 'bash', ['scripts/ensure-chromium.sh']);
-if (process.env.E2E_SKIP_BUILD !== '1' || !existsSync(join(root, 'dist', 'index.html'))) {
+// An external backend (E2E_BASE_URL) already serves a built dist/: rebuilding under it is pointless.
+const skipBuild = process.env.E2E_SKIP_BUILD === '1' || (process.env.E2E_BASE_URL && process.env.E2E_SKIP_BUILD !== '0');
+if (!skipBuild || !existsSync(join(root, 'dist', 'index.html'))) {
   step('build', 'npm', ['run', 'build', '--silent']);
 }
 rmSync(join(root, 'test-results'), { recursive: true, force: true });
