@@ -141,7 +141,7 @@ func (d *deployment) deploy(ctx context.Context) error {
 
 	// 2. Foundation stacks, in order.
 	var base stackio.BaseOutputs
-	if err := d.stack(ctx, stackio.Base, stackio.BaseInputs(common), &base); err != nil {
+	if err := d.stack(ctx, stackio.Base, stackio.BaseInputs(common, d.stateBucket, d.lockTable), &base); err != nil {
 		return err
 	}
 	var network stackio.NetworkOutputs
@@ -165,7 +165,7 @@ func (d *deployment) deploy(ctx context.Context) error {
 		})
 	})
 	g.Go(func() error {
-		if err := d.stack(gctx, stackio.Data, stackio.DataInputs(common, network), &data); err != nil {
+		if err := d.stack(gctx, stackio.Data, stackio.DataInputs(common, base, network), &data); err != nil {
 			return err
 		}
 		return d.run.Stage(gctx, "publish-backend", func(ctx context.Context) (string, error) {

@@ -67,10 +67,10 @@ func (m *Eventmall) Plan(
 		upstream []string
 		inputs   func() map[string]any
 	}{
-		{stackio.Base, nil, func() map[string]any { return stackio.BaseInputs(common) }},
+		{stackio.Base, nil, func() map[string]any { return stackio.BaseInputs(common, stateBucket, lockTable) }},
 		{stackio.Network, []string{stackio.Base}, func() map[string]any { return stackio.NetworkInputs(common, base) }},
 		{stackio.Edge, []string{stackio.Network}, func() map[string]any { return stackio.EdgeInputs(common, network) }},
-		{stackio.Data, []string{stackio.Network}, func() map[string]any { return stackio.DataInputs(common, network) }},
+		{stackio.Data, []string{stackio.Base, stackio.Network}, func() map[string]any { return stackio.DataInputs(common, base, network) }},
 		{stackio.Service, []string{stackio.Base, stackio.Network, stackio.Edge, stackio.Data}, func() map[string]any {
 			// The plan shows the service with the image it runs now.
 			return stackio.ServiceInputs(common, base, network, edge, data, data.RepositoryURL+"@sha256:"+strings.Repeat("0", 64))

@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"regexp"
+	"sort"
+	"strings"
 
 	"dagger/eventmall/internal/dagger"
 	"dagger/eventmall/notify"
@@ -28,7 +31,8 @@ type Stack struct {
 	StateBucket string
 	// +private
 	LockTable string
-	// Input variables as a JSON object (written to a .tfvars.json file).
+	// Input variables as a JSON object, on top of the environment's
+	// settings (terraform/environments) that the stack declares.
 	Inputs string
 }
 
@@ -118,8 +122,7 @@ func (s *Stack) initialised(runID string) *dagger.Container {
 		WithEnvVariable("TF_INPUT", "0").
 		WithEnvVariable("CHECKPOINT_DISABLE", "1").
 		WithDirectory(terraformRoot, repo.Directory("terraform")).
-		WithWorkdir(s.workdir()).
-		WithNewFile("/eventmall/inputs.tfvars.json", s.Inputs)
+		WithWorkdir(s.workdir())
 	c = s.Aws.withCredentials(c).
 		// State is live: init must see it as it is now.
 		WithEnvVariable("EVENTMALL_RUN", runID).
@@ -127,19 +130,92 @@ func (s *Stack) initialised(runID string) *dagger.Container {
 	return c
 }
 
-func (s *Stack) varFileArgs(ctx context.Context) ([]string, error) {
-	args := []string{"-var-file=/eventmall/inputs.tfvars.json"}
-	// Per-environment settings that no upstream stack provides (domain,
-	// sizes, schedules) live beside the stack as <environment>.tfvars.
-	envFile := s.Environment + ".tfvars"
-	found, err := s.Aws.Source.Directory(path.Join("terraform", s.StacksPath, s.Name)).Glob(ctx, envFile)
+var variableBlock = regexp.MustCompile(`(?m)^variable\s+"([^"]+)"`)
+
+// declaredVariables lists the variables the stack's .tf files declare.
+func (s *Stack) declaredVariables(ctx context.Context) (map[string]bool, error) {
+	dir := s.Aws.Source.Directory(path.Join("terraform", s.StacksPath, s.Name))
+	files, err := dir.Glob(ctx, "*.tf")
+	if err != nil || len(files) == 0 {
+		return nil, fmt.Errorf("stack %s: no Terraform files in terraform/%s/%s", s.Name, s.StacksPath, s.Name)
+	}
+	declared := map[string]bool{}
+	for _, f := range files {
+		text, err := dir.File(f).Contents(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range variableBlock.FindAllStringSubmatch(text, -1) {
+			declared[m[1]] = true
+		}
+	}
+	return declared, nil
+}
+
+// environmentSettings reads the settings every stack of an environment
+// shares (event name, time zone, sizes…): terraform/environments/
+// defaults.json, overlaid by <environment>.json when present.
+func (s *Stack) environmentSettings(ctx context.Context) (map[string]any, error) {
+	settings := map[string]any{}
+	dir := s.Aws.Source.Directory("terraform/environments")
+	for _, name := range []string{"defaults.json", s.Environment + ".json"} {
+		found, err := dir.Glob(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		if len(found) == 0 {
+			continue
+		}
+		text, err := dir.File(name).Contents(ctx)
+		if err != nil {
+			return nil, err
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(text), &m); err != nil {
+			return nil, fmt.Errorf("terraform/environments/%s: %w", name, err)
+		}
+		for k, v := range m {
+			settings[k] = v
+		}
+	}
+	return settings, nil
+}
+
+// effectiveInputs is what the plan receives: the environment's settings
+// that this stack declares, then the inputs given to the stack. An input
+// the stack does not declare is an error here, named, before Terraform runs.
+func (s *Stack) effectiveInputs(ctx context.Context) (string, error) {
+	declared, err := s.declaredVariables(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("stack %s: %w", s.Name, err)
+		return "", err
 	}
-	if len(found) > 0 {
-		args = append(args, "-var-file="+envFile)
+	settings, err := s.environmentSettings(ctx)
+	if err != nil {
+		return "", err
 	}
-	return args, nil
+	var given map[string]any
+	if err := json.Unmarshal([]byte(s.Inputs), &given); err != nil {
+		return "", fmt.Errorf("stack %s: inputs are not a JSON object: %w", s.Name, err)
+	}
+	vars := map[string]any{}
+	for k, v := range settings {
+		if declared[k] {
+			vars[k] = v
+		}
+	}
+	var undeclared []string
+	for k, v := range given {
+		if !declared[k] {
+			undeclared = append(undeclared, k)
+		}
+		vars[k] = v
+	}
+	if len(undeclared) > 0 {
+		sort.Strings(undeclared)
+		return "", fmt.Errorf("stack %s does not declare the variables %s that the pipeline passes", s.Name, strings.Join(undeclared, ", "))
+	}
+	b, err := json.MarshalIndent(vars, "", "  ")
+	return string(b), err
 }
 
 // Plan plans the stack against its live state and saves the plan; apply
@@ -151,15 +227,18 @@ func (s *Stack) Plan(
 	// +optional
 	destroy bool,
 ) (*TerraformPlan, error) {
-	varFiles, err := s.varFileArgs(ctx)
+	inputs, err := s.effectiveInputs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	args := append([]string{"terraform", "plan", "-input=false", "-lock-timeout=5m", "-detailed-exitcode", "-out=/eventmall/tfplan"}, varFiles...)
+	args := []string{"terraform", "plan", "-input=false", "-lock-timeout=5m", "-detailed-exitcode",
+		"-out=/eventmall/tfplan", "-var-file=/eventmall/inputs.tfvars.json"}
 	if destroy {
 		args = append(args, "-destroy")
 	}
-	planned := s.initialised(cacheBuster()).WithExec(args, dagger.ContainerWithExecOpts{Expect: dagger.ReturnTypeAny})
+	planned := s.initialised(cacheBuster()).
+		WithNewFile("/eventmall/inputs.tfvars.json", inputs).
+		WithExec(args, dagger.ContainerWithExecOpts{Expect: dagger.ReturnTypeAny})
 	code, err := planned.ExitCode(ctx)
 	if err != nil {
 		return nil, execErr("terraform init of stack "+s.Name, err)

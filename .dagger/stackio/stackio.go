@@ -164,8 +164,11 @@ func Names(v any) []string {
 // (stackio's tests check that against terraform/stacks and the rehearsal
 // fixtures).
 
-// BaseInputs are base's variables.
-func BaseInputs(c Common) map[string]any { return mustInputs(c) }
+// BaseInputs are base's variables: the state bucket and lock table, so
+// the deployer role may use them.
+func BaseInputs(c Common, stateBucket, lockTable string) map[string]any {
+	return mustInputs(c, map[string]any{"state_bucket_name": stateBucket, "lock_table_name": lockTable})
+}
 
 // NetworkInputs are network's variables: flow logs encrypted with base's key.
 func NetworkInputs(c Common, b BaseOutputs) map[string]any {
@@ -180,10 +183,11 @@ func EdgeInputs(c Common, n NetworkOutputs) map[string]any {
 }
 
 // DataInputs are data's variables: cache and database in private subnets,
-// across the zones, reachable from the bastion.
-func DataInputs(c Common, n NetworkOutputs) map[string]any {
+// across the zones, reachable from the bastion, logs under base's key.
+func DataInputs(c Common, b BaseOutputs, n NetworkOutputs) map[string]any {
 	return mustInputs(c, map[string]any{
-		"vpc_id": n.VpcID, "private_subnet_ids": n.PrivateSubnetIDs,
+		"logs_kms_key_arn": b.LogsKmsKeyArn,
+		"vpc_id":           n.VpcID, "private_subnet_ids": n.PrivateSubnetIDs,
 		"availability_zones":        n.AvailabilityZones,
 		"bastion_security_group_id": n.BastionSecurityGroupID,
 	})

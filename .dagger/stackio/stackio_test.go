@@ -1,6 +1,7 @@
 package stackio
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -91,10 +92,10 @@ func declared(t *testing.T, dir string) (vars, outputs map[string]bool) {
 // decodes is a declared output.
 func TestStacksDeclareWhatThePipelinePasses(t *testing.T) {
 	inputs := map[string]map[string]any{
-		Base:    BaseInputs(Common{}),
+		Base:    BaseInputs(Common{}, "", ""),
 		Network: NetworkInputs(Common{}, BaseOutputs{}),
 		Edge:    EdgeInputs(Common{}, NetworkOutputs{}),
-		Data:    DataInputs(Common{}, NetworkOutputs{}),
+		Data:    DataInputs(Common{}, BaseOutputs{}, NetworkOutputs{}),
 		Service: ServiceInputs(Common{}, BaseOutputs{}, NetworkOutputs{}, EdgeOutputs{}, DataOutputs{}, ""),
 	}
 	outputs := map[string]any{Base: BaseOutputs{}, Network: NetworkOutputs{}, Edge: EdgeOutputs{}, Data: DataOutputs{}, Service: ServiceOutputs{}}
@@ -113,4 +114,44 @@ func TestStacksDeclareWhatThePipelinePasses(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestEnvironmentMatchesCatalogue: the event the stacks are deployed for
+// (terraform/environments/defaults.json) is the catalogue's event, so the
+// scheduled pre-scaling fires at the midnight the drops switch.
+func TestEnvironmentMatchesCatalogue(t *testing.T) {
+	var settings struct {
+		EventName     string `json:"event_name"`
+		EventTimeZone string `json:"event_time_zone"`
+	}
+	b, err := os.ReadFile("../../terraform/environments/defaults.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &settings); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob("../../backend/catalog/*.json")
+	for _, f := range files {
+		var doc struct {
+			Event struct {
+				ID       string `json:"id"`
+				TimeZone string `json:"timeZone"`
+			} `json:"event"`
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &doc); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if doc.Event.ID == settings.EventName {
+			if doc.Event.TimeZone != settings.EventTimeZone {
+				t.Fatalf("event_time_zone %q differs from %s's timeZone %q", settings.EventTimeZone, f, doc.Event.TimeZone)
+			}
+			return
+		}
+	}
+	t.Fatalf("no catalogue file in backend/catalog has event id %q (terraform/environments/defaults.json)", settings.EventName)
 }
