@@ -14,7 +14,7 @@ const BASE = process.env.E2E_BASE_URL;
 assert.ok(BASE, 'E2E_BASE_URL must be set (run through `npm run e2e`)');
 const RESULTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-results');
 mkdirSync(RESULTS, { recursive: true });
-const PHONE = { width: 390, height: 844 };
+const PHONE = { width: 390, height: 844, mobile: true };
 const DESKTOP = { width: 1440, height: 900 };
 
 // ---------- API helpers (node side: "other customers" and checks) ----------
@@ -63,7 +63,9 @@ after(async () => {
 
 /** A fresh browser profile (so a fresh shop session) per scenario; a screenshot if it fails. */
 async function withPage(name, viewport, fn) {
-  const context = await browser.newContext({ viewport, baseURL: BASE, deviceScaleFactor: 1, locale: 'en-US' });
+  const { mobile = false, ...size } = viewport;
+  // Phone scenarios run as a touch device with a mobile viewport (meta viewport honoured).
+  const context = await browser.newContext({ viewport: size, isMobile: mobile, hasTouch: mobile, baseURL: BASE, deviceScaleFactor: mobile ? 2 : 1, locale: 'en-US' });
   context.setDefaultTimeout(10_000);
   const page = await context.newPage();
   const pageErrors = [];
@@ -215,7 +217,7 @@ describe('eventmall in a real browser', () => {
           await route.fulfill({ response });
         }
       });
-      await buyButton(page).click();
+      await buyButton(page).tap();
       const alert = page.getByRole('alert');
       await alert.waitFor();
       assert.match(await alert.innerText(), /not confirmed/);
