@@ -241,6 +241,10 @@ async function closedLoop(url, seconds, concurrency, agent) {
 }
 
 // ---------- main ----------
+const children = [];
+process.on('exit', () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+});
 async function main() {
   const killRequested = KILL_AT !== null;
   log(`preparing database ${dbCfg.database}`);
@@ -254,7 +258,10 @@ async function main() {
     PORT: String(port), DB_NAME: dbCfg.database, MIGRATE_ON_START: 'true', CATALOG_DIR: catalogDir,
     CATALOG_SHIFT_TO_TODAY: 'false', LOG_LEVEL: 'warn', STATIC_DIR: '',
   };
-  const backend = startChild(['src/server.js'], env, null);
+  // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the backend.
+  const serverArgs = (process.env.BENCH_SERVER_NODE_ARGS || '').split(' ').filter(Boolean);
+  const backend = startChild([...serverArgs, 'src/server.js'], env, null);
+  children.push(backend.child);
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     try {
@@ -295,6 +302,7 @@ async function main() {
   const bare = startChild(['bench/bare-server.js'], { PORT: '0' }, /\{"port":(\d+)\}/);
   const barePort = Number((await bare.ready())[1]);
   const bareMax = await closedLoop(`http://127.0.0.1:${barePort}/`, COMPARE_S, 64, cmpAgent);
+  children.push(bare.child);
   bare.child.kill('SIGTERM');
 
   backend.child.kill('SIGTERM');

@@ -319,25 +319,20 @@ export class Shop {
   }
 
   /**
-   * One transaction, four statements (READ COMMITTED, set per connection):
+   * One transaction, sent as ONE round trip of three statements (READ COMMITTED, set per
+   * connection), then COMMIT or ROLLBACK:
    *  1. INSERT the order: the unique (session_id, idempotency_key) turns a duplicate or a
-   *     concurrent twin into ER_DUP_ENTRY -> replay the stored order (or 422 if the body differs);
+   *     concurrent twin into ER_DUP_ENTRY (the batch stops there) -> replay the stored order
+   *     (or 422 if the body differs);
    *  2. count the units against the per-customer limit in customer_purchases (row lock only on
-   *     this customer's row; unchanged row => limit reached);
-   *  3. the guarded decrement on the hot product row, last, so its lock is held only for this
-   *     statement and the commit: stock_remaining >= quantity or nothing happens;
-   *  4. COMMIT.
+   *     this customer's row; row unchanged => limit reached);
+   *  3. the guarded decrement on the hot product row, last: stock_remaining >= quantity or no row
+   *     changes. Its lock is held only until the COMMIT/ROLLBACK that follows.
    */
   async _orderTx({ sessionId, key, hash, product, quantity, now, dropId }) {
     const conn = await this.pool.getConnection();
     let inTx = false;
-    const abort = async () => {
-      inTx = false;
-      await conn.rollback();
-    };
     try {
-      await conn.beginTransaction();
-      inTx = true;
       const id = crypto.randomUUID();
       const createdAt = new Date(now);
       const row = {
@@ -345,40 +340,46 @@ export class Shop {
         quantity, unit_price_cents: product.priceCents, total_cents: product.priceCents * quantity,
         currency: product.currency, status: 'confirmed', created_at: createdAt,
       };
+      let results;
+      inTx = true;
       try {
-        await q(conn, `INSERT INTO orders (id, session_id, idempotency_key, request_hash, product_id, drop_id, quantity,
-          unit_price_cents, total_cents, currency, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [results] = await q(conn, `START TRANSACTION;
+          INSERT INTO orders (id, session_id, idempotency_key, request_hash, product_id, drop_id, quantity,
+            unit_price_cents, total_cents, currency, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+          INSERT INTO customer_purchases (session_id, product_id, quantity) VALUES (?, ?, ?)
+            ON DUPLICATE KEY UPDATE quantity = IF(quantity + ? <= ?, quantity + ?, quantity);
+          UPDATE products SET stock_remaining = stock_remaining - ? WHERE id = ? AND active = 1 AND stock_remaining >= ?`,
         [row.id, row.session_id, row.idempotency_key, row.request_hash, row.product_id, row.drop_id, row.quantity,
-          row.unit_price_cents, row.total_cents, row.currency, row.status, row.created_at]);
+          row.unit_price_cents, row.total_cents, row.currency, row.status, row.created_at,
+          sessionId, product.id, quantity, quantity, product.limitPerCustomer, quantity,
+          quantity, product.id, quantity]);
       } catch (err) {
         if (err.code !== 'ER_DUP_ENTRY') throw err;
-        await abort();
-        const existing = await this.findOrderByKey(conn, sessionId, key);
-        if (!existing) throw err;
-        return this.replayOrThrow(existing, hash);
+        inTx = false;
+        const [[, existingRows]] = await q(conn, 'ROLLBACK; SELECT * FROM orders WHERE session_id = ? AND idempotency_key = ?', [sessionId, key]);
+        if (!existingRows.length) throw err;
+        return this.replayOrThrow(existingRows[0], hash);
       }
-      const [lim] = await q(conn, `INSERT INTO customer_purchases (session_id, product_id, quantity) VALUES (?, ?, ?)
-        ON DUPLICATE KEY UPDATE quantity = IF(quantity + ? <= ?, quantity + ?, quantity)`,
-      [sessionId, product.id, quantity, quantity, product.limitPerCustomer, quantity]);
-      if (lim.affectedRows === 0) {
-        await abort();
+      const limitOk = results[2].affectedRows > 0;
+      const stockOk = results[3].affectedRows === 1;
+      if (!limitOk) {
+        inTx = false;
+        await q(conn, 'ROLLBACK');
         throw new HttpError(429, 'limit_exceeded', `At most ${product.limitPerCustomer} of "${product.name}" per customer.`, 'quantity');
       }
-      const [upd] = await q(conn, `UPDATE products SET stock_remaining = stock_remaining - ?
-        WHERE id = ? AND active = 1 AND stock_remaining >= ?`, [quantity, product.id, quantity]);
-      if (upd.affectedRows !== 1) {
-        await abort();
-        const [[s]] = await q(conn, 'SELECT stock_remaining FROM products WHERE id = ?', [product.id]);
-        const left = s ? Number(s.stock_remaining) : 0;
+      if (!stockOk) {
+        inTx = false;
+        const [[, stockRows]] = await q(conn, 'ROLLBACK; SELECT stock_remaining FROM products WHERE id = ?', [product.id]);
+        const left = stockRows.length ? Number(stockRows[0].stock_remaining) : 0;
         throw new HttpError(409, 'sold_out', left > 0
           ? `Only ${left} of "${product.name}" left.`
           : `"${product.name}" is sold out.`, left > 0 ? 'quantity' : 'productId');
       }
-      await conn.commit();
       inTx = false;
+      await q(conn, 'COMMIT');
       return { order: orderJson(row), replayed: false };
     } catch (err) {
-      if (inTx) await conn.rollback().catch(() => {});
+      if (inTx) await q(conn, 'ROLLBACK').catch(() => {});
       throw err;
     } finally {
       conn.release();

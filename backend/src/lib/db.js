@@ -21,8 +21,9 @@ export function createPool(db, { connectionLimit = 20 } = {}) {
     supportBigNumbers: true,
     bigNumberStrings: false,
     decimalNumbers: true,
-    // Every statement we send is parameterised through mysql2's escaping.
-    multipleStatements: false,
+    // The order transaction sends its statements in one round trip. Safe because every value
+    // goes through mysql2's escaping (no SQL is ever built by string concatenation of input).
+    multipleStatements: true,
     // affectedRows = rows actually changed (not merely matched): the order transaction relies on
     // it to tell "limit reached" (row unchanged) from "counted" in one round trip.
     flags: ['-FOUND_ROWS'],
@@ -52,5 +53,11 @@ export async function createAdminConnection(db, { noDatabase = false, multipleSt
 
 /** A query with a timeout (ms), so a black-holed database cannot hang a request forever. */
 export function q(poolOrConn, sql, params = [], timeout = 5000) {
-  return poolOrConn.query({ sql, timeout }, params);
+  // Use the callback core of mysql2 directly: its promise wrapper captures a stack trace for
+  // every query, a measurable cost on the hot path.
+  const core = poolOrConn.connection ?? poolOrConn.pool;
+  if (!core || typeof core.query !== 'function') return poolOrConn.query({ sql, timeout }, params);
+  return new Promise((resolve, reject) => {
+    core.query({ sql, timeout, values: params }, (err, rows, fields) => (err ? reject(err) : resolve([rows, fields])));
+  });
 }
