@@ -49,6 +49,8 @@ export async function createTestDatabase(label) {
     db,
     async drop() {
       const c = await createAdminConnection(db, { noDatabase: true });
+      // never wait forever on a metadata lock held by a connection a failed test leaked
+      await c.query('SET SESSION lock_wait_timeout = 20');
       await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
       await c.end();
     },

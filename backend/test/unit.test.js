@@ -92,8 +92,9 @@ describe('cache stampede protection (real memcached)', () => {
 
   test('100 concurrent cold reads across two "tasks": the loader runs once', async () => {
     const prefix = `unit_${crypto.randomBytes(4).toString('hex')}:`;
-    const a = new Cache({ servers: servers(), prefix });
-    const b = new Cache({ servers: servers(), prefix });
+    // generous operation timeout: this test is about the locking, not about a slow machine
+    const a = new Cache({ servers: servers(), prefix, timeoutSec: 3 });
+    const b = new Cache({ servers: servers(), prefix, timeoutSec: 3 });
     let loads = 0;
     const loader = async () => {
       loads++;
@@ -109,8 +110,8 @@ describe('cache stampede protection (real memcached)', () => {
 
   test('expired entry: one refresh, everyone else is served the stale value meanwhile', async () => {
     const prefix = `unit_${crypto.randomBytes(4).toString('hex')}:`;
-    const a = new Cache({ servers: servers(), prefix });
-    const b = new Cache({ servers: servers(), prefix });
+    const a = new Cache({ servers: servers(), prefix, timeoutSec: 3 });
+    const b = new Cache({ servers: servers(), prefix, timeoutSec: 3 });
     let version = 1;
     let loads = 0;
     const loader = async () => {

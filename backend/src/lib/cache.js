@@ -235,9 +235,10 @@ export class Cache {
         this.stats.staleServed++;
         return entry.v;
       }
-      // Cold miss while another task loads it: wait briefly for its result.
-      for (let i = 1; i <= 4; i++) {
-        await sleep(15 * i);
+      // Cold miss while another task loads it: wait (up to ~1 s) for its result, then give up
+      // and load it ourselves (the database is the fallback, never a hang).
+      for (let i = 1; i <= 12; i++) {
+        await sleep(Math.min(10 * i, 120));
         const again = await this.get(k);
         if (again) {
           try {
