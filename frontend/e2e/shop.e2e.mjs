@@ -281,38 +281,70 @@ describe('eventmall in a real browser', () => {
     });
   });
 
-  test('the last units go to someone else: “sold out” with the API’s reason, then sold out everywhere', async () => {
-    await withPage('sold out', PHONE, async (page) => {
-      await openProduct(page, scarce);
-      assert.equal(await buyButton(page).isEnabled(), true);
+  test('the last unit: its buyer loses the answer but still gets it; the next customer sees “sold out” with the API’s reason', async () => {
+    await withPage('sold out - second customer', PHONE, async (late) => {
+      // A second customer has the product open the whole time.
+      await openProduct(late, scarce);
+      assert.equal(await buyButton(late).isEnabled(), true);
 
-      // Meanwhile other customers buy every remaining unit.
+      // Other customers buy all but one unit.
       let left = await waitForStock(scarce.id, () => true);
-      for (let guard = 0; left > 0 && guard < 250; guard++) {
-        const r = await otherCustomerBuys(scarce.id, Math.min(scarce.limitPerCustomer, left));
-        assert.ok([201, 409].includes(r.status), `other customer's order: ${r.status} ${JSON.stringify(r.body)}`);
-        if (r.status === 409) break;
+      for (let guard = 0; left > 1 && guard < 250; guard++) {
+        const r = await otherCustomerBuys(scarce.id, Math.min(scarce.limitPerCustomer, left - 1));
+        assert.equal(r.status, 201, `other customer's order: ${r.status} ${JSON.stringify(r.body)}`);
         left -= r.body.order.quantity;
       }
+      assert.equal(left, 1);
+
+      // The first customer buys the last unit, but the answer is lost on the way back...
+      await withPage('sold out - last unit buyer', PHONE, async (page) => {
+        await openProduct(page, scarce);
+        const statuses = [];
+        let lose = true;
+        await page.route('**/api/orders', async (route) => {
+          const response = await route.fetch();
+          statuses.push(response.status());
+          if (lose) {
+            lose = false;
+            await route.abort('connectionreset');
+          } else {
+            await route.fulfill({ response });
+          }
+        });
+        await buyButton(page).tap();
+        await page.getByText('Your order was not confirmed').waitFor();
+        assert.deepEqual(statuses, [201]);
+
+        // ...so they reload. The product is sold out now (to them), yet their open attempt can be retried.
+        await new Promise((r) => setTimeout(r, 1300)); // past the backend's stock cache
+        await page.reload();
+        await page.getByText('You have an unfinished order').waitFor();
+        const retry = page.getByRole('button', { name: 'Try again' });
+        assert.equal(await retry.isEnabled(), true);
+        await retry.tap();
+        await page.getByRole('heading', { level: 1, name: 'Order confirmed' }).waitFor();
+        assert.deepEqual(statuses, [201, 200], 'the retry was answered with the order already made');
+      });
+
       const direct = await otherCustomerBuys(scarce.id, 1);
       assert.equal(direct.status, 409);
       assert.equal(direct.body.error.code, 'sold_out');
 
-      // This customer taps "Buy" on the page they had open.
-      await buyButton(page).click();
-      const alert = page.locator('[data-testid=order-error][data-code=sold_out]');
+      // The second customer taps "Buy" on the page they had open.
+      await buyButton(late).tap();
+      const alert = late.locator('[data-testid=order-error][data-code=sold_out]');
       await alert.waitFor();
       const text = await alert.innerText();
       assert.match(text, /Sold out/);
       assert.ok(text.includes(direct.body.error.message), `shows the API's message "${direct.body.error.message}": ${text}`);
-      // The page refreshes the product: the button now says sold out and is disabled.
-      await page.getByRole('button', { name: 'Sold out' }).waitFor();
-      assert.equal(await buyButton(page).isDisabled(), true);
+      // The button now says sold out and is disabled.
+      await late.getByRole('button', { name: 'Sold out' }).waitFor();
+      assert.equal(await buyButton(late).isDisabled(), true);
 
-      // The drop page marks it sold out too (once the backend's ~1 s stock cache has turned over).
+      // The drop page marks it sold out too.
       await new Promise((r) => setTimeout(r, 1300));
-      await page.goto('/');
-      const card = page.locator(`[data-testid=product-card][data-product-id="${scarce.id}"]`);
+      await late.goto('/');
+      const card = late.locator(`[data-testid=product-card][data-product-id="${scarce.id}"]`);
       await card.waitFor();
       assert.match(await card.getByTestId('stock-badge').innerText(), /Sold out/);
     });

@@ -32,16 +32,17 @@ export interface OrderFormProps {
 export function OrderForm({ product, onOrdered, onStale }: OrderFormProps) {
   const { api, cache } = useServices();
   const id = useId();
-  const resumed = useRef<OrderAttempt | null>(loadAttempt(product.id));
-  const attemptRef = useRef<OrderAttempt | null>(resumed.current);
+  // An attempt left unresolved by a lost answer or a reload is picked up again, with its key.
+  const [resumed] = useState(() => loadAttempt(product.id));
+  const attemptRef = useRef<OrderAttempt | null>(resumed);
   const inFlight = useRef(false);
   const alertRef = useRef<HTMLDivElement>(null);
-  const [quantity, setQuantity] = useState(resumed.current?.quantity ?? 1);
-  const [status, setStatus] = useState<Status>(
-    resumed.current ? { kind: 'uncertain', error: null } : { kind: 'idle' },
-  );
+  const [quantity, setQuantity] = useState(resumed?.quantity ?? 1);
+  const [status, setStatus] = useState<Status>(resumed ? { kind: 'uncertain', error: null } : { kind: 'idle' });
 
-  const soldOut = stockLevel(product) === 'sold-out';
+  // "Sold out" may be this customer's own order whose answer got lost: an open attempt can always be
+  // retried (the server answers a replayed key with the order it made, even after the sell-out).
+  const soldOut = stockLevel(product) === 'sold-out' && status.kind !== 'uncertain';
   const maxQty = Math.max(1, Math.min(product.limitPerCustomer || 1, product.stockRemaining || 1, 10));
   const submitting = status.kind === 'submitting';
   const uncertain = status.kind === 'uncertain';

@@ -122,6 +122,27 @@ describe('product page and order flow', () => {
     expect(createOrder2.mock.calls[0][0].idempotencyKey).toBe(createOrder.mock.calls[0][0].idempotencyKey);
   });
 
+  it('lets an unconfirmed attempt be retried even when the product now shows sold out (it may be ours)', async () => {
+    const createOrder = vi.fn().mockRejectedValueOnce(new NetworkError());
+    const first = render(<App services={services(fakeApi({ createOrder, getProduct: vi.fn(async () => product({ stockRemaining: 1, stockTotal: 5 })) }))} />);
+    window.location.hash = '#/products/p-lantern';
+    await act(async () => window.dispatchEvent(new HashChangeEvent('hashchange')));
+    await screen.findByRole('heading', { level: 1, name: 'Paper Moon Lantern' });
+    await userEvent.click(screen.getByRole('button', { name: /Buy now/ }));
+    await screen.findByText('Your order was not confirmed');
+    first.unmount();
+
+    // Reload: the last unit is gone (to this very customer, the answer was lost).
+    const createOrder2 = vi.fn().mockResolvedValue({ order: order(), replayed: true });
+    render(<App services={services(fakeApi({ createOrder: createOrder2, getProduct: vi.fn(async () => product({ stockRemaining: 0, stockTotal: 5, soldOut: true })) }))} />);
+    await screen.findByRole('heading', { level: 1, name: 'Paper Moon Lantern' });
+    const retry = screen.getByRole('button', { name: 'Try again' });
+    expect(retry).toBeEnabled();
+    await userEvent.click(retry);
+    await screen.findByRole('heading', { name: 'Order confirmed' });
+    expect(createOrder2.mock.calls[0][0].idempotencyKey).toBe(createOrder.mock.calls[0][0].idempotencyKey);
+  });
+
   it('shows the API’s reason when the product sold out, and refreshes the product', async () => {
     const getProduct = vi
       .fn()
