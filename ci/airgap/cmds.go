@@ -109,7 +109,7 @@ func readiness(cfg config) (string, error) {
 	if !registryAnswers(reg) {
 		return reg, failf("local registry %s does not answer: run 'go run ./ci/airgap up'", reg)
 	}
-	missing, err := missingImages(reg)
+	missing, err := missingImages(cfg, reg)
 	if err != nil {
 		return reg, err
 	}
@@ -158,7 +158,7 @@ func cmdStatus(cfg config) error {
 	reg := fmt.Sprintf("%s:%d", gw, registryPort)
 	if registryAnswers(reg) {
 		line("registry", "serving at "+reg+" (data "+cfg.path("registry", "data")+")", true)
-		missing, err := missingImages(reg)
+		missing, err := missingImages(cfg, reg)
 		switch {
 		case err != nil:
 			line("images", err.Error(), false)

@@ -29,6 +29,10 @@ type imageRecipe struct {
 	Prepare func(b *buildContext) error
 	// Dockerfile, with {{BASE}} standing for the local debian base image.
 	Dockerfile string
+	// Stamp holds what else shapes the image (e.g. an entrypoint script
+	// written by Prepare); a change of it, like one of the Dockerfile,
+	// makes `up` rebuild the image.
+	Stamp string
 }
 
 const baseRef = "debian:bookworm-slim"
@@ -71,6 +75,7 @@ CMD ["node"]
 		Ref:     "mariadb:10.11",
 		About:   "Debian 12's mariadb-server 10.11.x with an entrypoint honouring the upstream MARIADB_*/MYSQL_* variables",
 		Prepare: prepareMariaDB,
+		Stamp:   mariadbEntrypoint,
 		Dockerfile: `FROM {{BASE}}
 RUN ` + aptInstall("mariadb-server", "mariadb-client") + ` \
  && mariadbd --version | grep -q 'Ver 10\.11\.' \

@@ -130,11 +130,17 @@ func buildImage(cfg config, reg string, r imageRecipe) error {
 		return err
 	}
 	tag := localTag(reg, r.Ref)
-	if err := dockerBuild(b, tag, "--label", recipeLabel+"="+recipeHash(r.Ref, r.Dockerfile)); err != nil {
+	if err := dockerBuild(b, tag, "--label", recipeLabel+"="+r.hash()); err != nil {
 		return fmt.Errorf("building %s: %w", r.Ref, err)
 	}
 	if err := dockerLogged(b.Log, "push", tag); err != nil {
 		return fmt.Errorf("pushing %s: %w", r.Ref, err)
+	}
+	if err := os.MkdirAll(cfg.path("images"), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(stampPath(cfg, r), []byte(r.hash()+"\n"), 0o644); err != nil {
+		return err
 	}
 	return os.RemoveAll(b.Dir)
 }
@@ -152,7 +158,7 @@ func dockerBuild(b *buildContext, tag string, extra ...string) error {
 }
 
 // missingImages lists the recipes whose image the mirror lacks.
-func missingImages(reg string) ([]imageRecipe, error) {
+func missingImages(cfg config, reg string) ([]imageRecipe, error) {
 	var missing []imageRecipe
 	for _, r := range recipes {
 		repo, tag, err := mirrorPath(r.Ref)
@@ -163,16 +169,29 @@ func missingImages(reg string) ([]imageRecipe, error) {
 		if err != nil {
 			return nil, failf("local registry %s does not answer: %v", reg, err)
 		}
-		if !has {
+		if !has || (r.Ref != baseRef && !recipeCurrent(cfg, r)) {
 			missing = append(missing, r)
 		}
 	}
 	return missing, nil
 }
 
+// The recipe an image in the mirror was built from is remembered in the
+// cache; a changed recipe means the mirror's image is stale.
+func stampPath(cfg config, r imageRecipe) string {
+	return filepath.Join(cfg.path("images"), strings.NewReplacer("/", "_", ":", "_").Replace(r.Ref)+".recipe")
+}
+
+func (r imageRecipe) hash() string { return recipeHash(r.Ref, r.Dockerfile, r.Stamp) }
+
+func recipeCurrent(cfg config, r imageRecipe) bool {
+	b, err := os.ReadFile(stampPath(cfg, r))
+	return err == nil && strings.TrimSpace(string(b)) == r.hash()
+}
+
 // ensureImages builds and pushes every image the mirror lacks.
 func ensureImages(cfg config, reg string) error {
-	missing, err := missingImages(reg)
+	missing, err := missingImages(cfg, reg)
 	if err != nil {
 		return err
 	}

@@ -143,7 +143,7 @@ die() { echo "$(date -u +%FT%TZ) [entrypoint] error: $*" >&2; exit 1; }
 # MARIADB_X, or MYSQL_X as an alias, or a default
 env_or() { local m="MARIADB_$1" y="MYSQL_$1"; echo "${!m:-${!y:-$2}}"; }
 sql_str() { local s=${1//\\/\\\\}; s=${s//\'/\\\'}; printf "'%s'" "$s"; }
-sql_id() { local s=${1//@BT@/@BT@@BT@}; printf '%s' "@BT@$s@BT@"; }
+sql_id() { printf '@BT@%s@BT@' "$(printf '%s' "$1" | sed 's/@BT@/@BT@@BT@/g')"; }
 
 if [ "${1:0:1}" = '-' ]; then set -- mariadbd "$@"; fi
 
