@@ -5,6 +5,7 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -224,5 +225,42 @@ func TestSourcesFor(t *testing.T) {
 	s := sourcesFor("http://mirror.example/debian")
 	if !strings.Contains(s, "URIs: http://mirror.example/debian-security") || !strings.Contains(s, "Suites: bookworm bookworm-updates") {
 		t.Errorf("sources:\n%s", s)
+	}
+}
+
+func TestEntrypointScriptsParse(t *testing.T) {
+	dir := t.TempDir()
+	b := &buildContext{Dir: dir}
+	if err := prepareMariaDB(b); err != nil {
+		t.Fatal(err)
+	}
+	mc := &buildContext{Dir: t.TempDir()}
+	if err := prepareMemcached(mc); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("sh", "-n", filepath.Join(mc.Dir, "docker-entrypoint.sh")).CombinedOutput(); err != nil {
+		t.Errorf("sh -n (memcached): %v: %s", err, out)
+	}
+	for _, sh := range []string{"bash", "sh"} {
+		if _, err := exec.LookPath(sh); err != nil {
+			t.Skip(sh + " not installed")
+		}
+	}
+	if out, err := exec.Command("bash", "-n", filepath.Join(dir, "docker-entrypoint.sh")).CombinedOutput(); err != nil {
+		t.Errorf("bash -n: %v: %s", err, out)
+	}
+	// the SQL quoting helpers, run for real
+	script := `eval "$(sed -n '/^env_or()/,/^sql_id()/p' ` + filepath.Join(dir, "docker-entrypoint.sh") + `)"
+sql_str "it's a \\ test"; echo
+sql_id 'we` + "`" + `ird'; echo
+MYSQL_DATABASE=alias; env_or DATABASE none
+MARIADB_DATABASE=main; env_or DATABASE none`
+	out, err := exec.Command("bash", "-c", script).CombinedOutput()
+	if err != nil {
+		t.Fatalf("helpers: %v: %s", err, out)
+	}
+	want := "'it\\'s a \\\\ test'\n`we``ird`\nalias\nmain"
+	if strings.TrimSpace(string(out)) != want {
+		t.Errorf("helpers printed\n%s\nwant\n%s", out, want)
 	}
 }

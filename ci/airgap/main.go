@@ -38,9 +38,10 @@ const (
 
 // config is what every command needs to know about this machine.
 type config struct {
-	Cache   string // EVENTMALL_CACHE, default /var/cache/eventmall
-	ExtraCA string // EXTRA_CA_FILE or --extra-ca: a file or a directory of CA certificates
-	RepoDir string // the work tree holding ci/airgap (for the build module)
+	Cache   string   // EVENTMALL_CACHE, default /var/cache/eventmall
+	ExtraCA string   // EXTRA_CA_FILE or --extra-ca: a file or a directory of CA certificates
+	RepoDir string   // the work tree holding ci/airgap (for the build module)
+	Rebuild []string // up --rebuild REF: images to build and push again
 }
 
 func (c config) path(elem ...string) string {
@@ -60,7 +61,9 @@ func usage() {
 	fmt.Fprint(os.Stderr, `usage: go run ./ci/airgap <command> [flags]
 
 commands:
-  up [--extra-ca FILE|DIR]   bring the air-gapped engine up (idempotent)
+  up [--extra-ca FILE|DIR] [--rebuild IMAGE]...
+                             bring the air-gapped engine up (idempotent); --rebuild
+                             builds and pushes IMAGE again (e.g. after changing its recipe)
   status                     state of engine, registry and images; non-zero if not ready
   env                        print export lines to use the engine from a shell
   dagger [args...]           run the built dagger CLI against the engine (runs up if needed)
@@ -110,6 +113,9 @@ func loadConfig(cmd string, args []string) (config, []string, error) {
 				i++
 			case strings.HasPrefix(a, "--extra-ca="):
 				cfg.ExtraCA = strings.TrimPrefix(a, "--extra-ca=")
+			case a == "--rebuild" && i+1 < len(args):
+				cfg.Rebuild = append(cfg.Rebuild, args[i+1])
+				i++
 			default:
 				rest = append(rest, a)
 			}

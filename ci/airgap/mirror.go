@@ -204,6 +204,9 @@ func ensureImages(cfg config, reg string) error {
 	}
 	for _, r := range missing {
 		if r.Ref == baseRef {
+			if containsRecipe(missing, baseRef) && containsString(cfg.Rebuild, baseRef) {
+				return failf("--rebuild %s: remove %s and run up to make a new base", baseRef, rootfsTarball(cfg))
+			}
 			continue // done by ensureLocalBase
 		}
 		r := r
@@ -212,4 +215,22 @@ func ensureImages(cfg config, reg string) error {
 		}
 	}
 	return nil
+}
+
+func containsRecipe(rs []imageRecipe, ref string) bool {
+	for _, r := range rs {
+		if r.Ref == ref {
+			return true
+		}
+	}
+	return false
+}
+
+func containsString(ss []string, s string) bool {
+	for _, v := range ss {
+		if v == s {
+			return true
+		}
+	}
+	return false
 }

@@ -125,8 +125,7 @@ skip-name-resolve
 `, 0o644); err != nil {
 		return err
 	}
-	// the script quotes SQL identifiers with backticks, which a Go raw string cannot hold
-	return b.write("docker-entrypoint.sh", strings.ReplaceAll(mariadbEntrypoint, "@BT@", "`"), 0o755)
+	return b.write("docker-entrypoint.sh", mariadbEntrypoint, 0o755)
 }
 
 // mariadbEntrypoint follows the upstream image's environment contract:
@@ -143,7 +142,8 @@ die() { echo "$(date -u +%FT%TZ) [entrypoint] error: $*" >&2; exit 1; }
 # MARIADB_X, or MYSQL_X as an alias, or a default
 env_or() { local m="MARIADB_$1" y="MYSQL_$1"; echo "${!m:-${!y:-$2}}"; }
 sql_str() { local s=${1//\\/\\\\}; s=${s//\'/\\\'}; printf "'%s'" "$s"; }
-sql_id() { printf '@BT@%s@BT@' "$(printf '%s' "$1" | sed 's/@BT@/@BT@@BT@/g')"; }
+BT=$'\x60' # a backtick, for quoting SQL identifiers
+sql_id() { local s=${1//$BT/$BT$BT}; printf '%s' "$BT$s$BT"; }
 
 if [ "${1:0:1}" = '-' ]; then set -- mariadbd "$@"; fi
 
