@@ -72,11 +72,12 @@ func logTail(err error) string {
 	return notify.LastLines(out, 25)
 }
 
-// execErr names the command and its exit code, plus the tail of its output:
-// the part a reader needs to see which stage failed and why.
+// execErr names what failed and why, with the tail of the command's
+// output: the part a reader needs to see which stage failed and why.
 func execErr(what string, err error) error {
-	if tail := logTail(err); tail != "" {
-		return fmt.Errorf("%s failed:\n%s", what, tail)
+	var e *dagger.ExecError
+	if errors.As(err, &e) {
+		return fmt.Errorf("%s failed (exit code %d):\n%s", what, e.ExitCode, logTail(err))
 	}
 	return fmt.Errorf("%s failed: %w", what, err)
 }
