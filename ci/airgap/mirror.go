@@ -195,6 +195,18 @@ func ensureImages(cfg config, reg string) error {
 	if err != nil {
 		return err
 	}
+	for _, ref := range cfg.Rebuild { // up --rebuild REF
+		if ref == baseRef {
+			return failf("--rebuild %s: remove %s and the mirror's library/debian to make a new base", baseRef, rootfsTarball(cfg))
+		}
+		r, ok := recipeFor(ref)
+		if !ok {
+			return failf("--rebuild %s: no such image (see 'go run ./ci/airgap images')", ref)
+		}
+		if !containsRecipe(missing, ref) {
+			missing = append(missing, r)
+		}
+	}
 	if len(missing) == 0 {
 		logf("  mirror has all %d images\n", len(recipes))
 		return nil
@@ -204,9 +216,6 @@ func ensureImages(cfg config, reg string) error {
 	}
 	for _, r := range missing {
 		if r.Ref == baseRef {
-			if containsRecipe(missing, baseRef) && containsString(cfg.Rebuild, baseRef) {
-				return failf("--rebuild %s: remove %s and run up to make a new base", baseRef, rootfsTarball(cfg))
-			}
 			continue // done by ensureLocalBase
 		}
 		r := r
@@ -226,11 +235,11 @@ func containsRecipe(rs []imageRecipe, ref string) bool {
 	return false
 }
 
-func containsString(ss []string, s string) bool {
-	for _, v := range ss {
-		if v == s {
-			return true
+func recipeFor(ref string) (imageRecipe, bool) {
+	for _, r := range recipes {
+		if r.Ref == ref {
+			return r, true
 		}
 	}
-	return false
+	return imageRecipe{}, false
 }
