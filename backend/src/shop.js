@@ -319,15 +319,18 @@ export class Shop {
   }
 
   /**
-   * One transaction, sent as ONE round trip of three statements (READ COMMITTED, set per
-   * connection), then COMMIT or ROLLBACK:
+   * The whole transaction is ONE round trip; every refusal is an error raised by the database
+   * itself, which stops the batch before its COMMIT (READ COMMITTED, set per connection):
    *  1. INSERT the order: the unique (session_id, idempotency_key) turns a duplicate or a
-   *     concurrent twin into ER_DUP_ENTRY (the batch stops there) -> replay the stored order
-   *     (or 422 if the body differs);
-   *  2. count the units against the per-customer limit in customer_purchases (row lock only on
-   *     this customer's row; row unchanged => limit reached);
-   *  3. the guarded decrement on the hot product row, last: stock_remaining >= quantity or no row
-   *     changes. Its lock is held only until the COMMIT/ROLLBACK that follows.
+   *     concurrent twin into ER_DUP_ENTRY -> replay the stored order (or 422 if the body differs);
+   *  2. add the units to this customer's counter in customer_purchases; the CHECK
+   *     (quantity <= max_quantity) fails over the per-customer limit -> 429. The row lock only
+   *     serializes this customer's own orders of this product;
+   *  3. decrement the hot product row. stock_remaining is UNSIGNED: going below zero is an
+   *     out-of-range error (1690) in MySQL and MariaDB alike -> 409 sold_out (an inactive
+   *     product subtracts 2^32-1 to fail the same way). The lock is taken here;
+   *  4. COMMIT, in the same batch: the hot row's lock is never held while waiting for Node.
+   * Products are never deleted (the loader deactivates), so step 3 always finds its row.
    */
   async _orderTx({ sessionId, key, hash, product, quantity, now, dropId }) {
     const conn = await this.pool.getConnection();
@@ -340,44 +343,47 @@ export class Shop {
         quantity, unit_price_cents: product.priceCents, total_cents: product.priceCents * quantity,
         currency: product.currency, status: 'confirmed', created_at: createdAt,
       };
-      let results;
       inTx = true;
       try {
-        [results] = await q(conn, `START TRANSACTION;
+        await q(conn, `START TRANSACTION;
           INSERT INTO orders (id, session_id, idempotency_key, request_hash, product_id, drop_id, quantity,
             unit_price_cents, total_cents, currency, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
-          INSERT INTO customer_purchases (session_id, product_id, quantity) VALUES (?, ?, ?)
-            ON DUPLICATE KEY UPDATE quantity = IF(quantity + ? <= ?, quantity + ?, quantity);
-          UPDATE products SET stock_remaining = stock_remaining - ? WHERE id = ? AND active = 1 AND stock_remaining >= ?`,
+          INSERT INTO customer_purchases (session_id, product_id, quantity, max_quantity) VALUES (?, ?, ?, ?)
+            ON DUPLICATE KEY UPDATE quantity = quantity + ?, max_quantity = ?;
+          UPDATE products SET stock_remaining = stock_remaining - IF(active = 1, ?, 4294967295) WHERE id = ?;
+          COMMIT`,
         [row.id, row.session_id, row.idempotency_key, row.request_hash, row.product_id, row.drop_id, row.quantity,
           row.unit_price_cents, row.total_cents, row.currency, row.status, row.created_at,
-          sessionId, product.id, quantity, quantity, product.limitPerCustomer, quantity,
-          quantity, product.id, quantity]);
+          sessionId, product.id, quantity, product.limitPerCustomer, quantity, product.limitPerCustomer,
+          quantity, product.id]);
+        inTx = false;
+        return { order: orderJson(row), replayed: false };
       } catch (err) {
-        if (err.code !== 'ER_DUP_ENTRY') throw err;
-        inTx = false;
-        const [[, existingRows]] = await q(conn, 'ROLLBACK; SELECT * FROM orders WHERE session_id = ? AND idempotency_key = ?', [sessionId, key]);
-        if (!existingRows.length) throw err;
-        return this.replayOrThrow(existingRows[0], hash);
+        if (err.code === 'ER_DUP_ENTRY') {
+          inTx = false;
+          const [[, existingRows]] = await q(conn, 'ROLLBACK; SELECT * FROM orders WHERE session_id = ? AND idempotency_key = ?', [sessionId, key]);
+          if (!existingRows.length) throw err;
+          return this.replayOrThrow(existingRows[0], hash);
+        }
+        if (err.errno === 3819 || err.errno === 4025) { // CHECK violated (MySQL / MariaDB)
+          inTx = false;
+          await q(conn, 'ROLLBACK');
+          throw new HttpError(429, 'limit_exceeded', `At most ${product.limitPerCustomer} of "${product.name}" per customer.`, 'quantity');
+        }
+        if (err.errno === 1690) { // ER_DATA_OUT_OF_RANGE: not enough stock (or inactive)
+          inTx = false;
+          const [[, stockRows]] = await q(conn, 'ROLLBACK; SELECT stock_remaining, active FROM products WHERE id = ?', [product.id]);
+          const s = stockRows[0];
+          if (!s || Number(s.active) !== 1) {
+            throw new HttpError(409, 'not_on_sale', `"${product.name}" is no longer on sale.`, 'productId');
+          }
+          const left = Number(s.stock_remaining);
+          throw new HttpError(409, 'sold_out', left > 0
+            ? `Only ${left} of "${product.name}" left.`
+            : `"${product.name}" is sold out.`, left > 0 ? 'quantity' : 'productId');
+        }
+        throw err;
       }
-      const limitOk = results[2].affectedRows > 0;
-      const stockOk = results[3].affectedRows === 1;
-      if (!limitOk) {
-        inTx = false;
-        await q(conn, 'ROLLBACK');
-        throw new HttpError(429, 'limit_exceeded', `At most ${product.limitPerCustomer} of "${product.name}" per customer.`, 'quantity');
-      }
-      if (!stockOk) {
-        inTx = false;
-        const [[, stockRows]] = await q(conn, 'ROLLBACK; SELECT stock_remaining FROM products WHERE id = ?', [product.id]);
-        const left = stockRows.length ? Number(stockRows[0].stock_remaining) : 0;
-        throw new HttpError(409, 'sold_out', left > 0
-          ? `Only ${left} of "${product.name}" left.`
-          : `"${product.name}" is sold out.`, left > 0 ? 'quantity' : 'productId');
-      }
-      inTx = false;
-      await q(conn, 'COMMIT');
-      return { order: orderJson(row), replayed: false };
     } catch (err) {
       if (inTx) await q(conn, 'ROLLBACK').catch(() => {});
       throw err;
