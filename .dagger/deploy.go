@@ -137,15 +137,13 @@ func (d *deployment) deploy(ctx context.Context) error {
 		return err
 	}
 
-	common := stackio.Common{Region: d.aws.Region, Environment: d.environment}
-
 	// 2. Foundation stacks, in order.
 	var base stackio.BaseOutputs
-	if err := d.stack(ctx, stackio.Base, stackio.BaseInputs(common, d.stateBucket, d.lockTable), &base); err != nil {
+	if err := d.stack(ctx, stackio.Base, stackio.BaseInputs(), &base); err != nil {
 		return err
 	}
 	var network stackio.NetworkOutputs
-	if err := d.stack(ctx, stackio.Network, stackio.NetworkInputs(common, base), &network); err != nil {
+	if err := d.stack(ctx, stackio.Network, stackio.NetworkInputs(base), &network); err != nil {
 		return err
 	}
 
@@ -157,7 +155,7 @@ func (d *deployment) deploy(ctx context.Context) error {
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		if err := d.stack(gctx, stackio.Edge, stackio.EdgeInputs(common, network), &edge); err != nil {
+		if err := d.stack(gctx, stackio.Edge, stackio.EdgeInputs(network), &edge); err != nil {
 			return err
 		}
 		return d.run.Stage(gctx, "sync-frontend", func(ctx context.Context) (string, error) {
@@ -165,7 +163,7 @@ func (d *deployment) deploy(ctx context.Context) error {
 		})
 	})
 	g.Go(func() error {
-		if err := d.stack(gctx, stackio.Data, stackio.DataInputs(common, base, network), &data); err != nil {
+		if err := d.stack(gctx, stackio.Data, stackio.DataInputs(base, network), &data); err != nil {
 			return err
 		}
 		return d.run.Stage(gctx, "publish-backend", func(ctx context.Context) (string, error) {
@@ -180,7 +178,7 @@ func (d *deployment) deploy(ctx context.Context) error {
 
 	// 4. The service, with the new image and the data tier's endpoints.
 	var service stackio.ServiceOutputs
-	if err := d.stack(ctx, stackio.Service, stackio.ServiceInputs(common, base, network, edge, data, imageRef), &service); err != nil {
+	if err := d.stack(ctx, stackio.Service, stackio.ServiceInputs(base, network, edge, data, imageRef), &service); err != nil {
 		return err
 	}
 	if err := d.run.Stage(ctx, "wait-service-stable", func(ctx context.Context) (string, error) {

@@ -45,7 +45,6 @@ func (m *Eventmall) Plan(
 	stacksPath string,
 ) (string, error) {
 	a := m.Aws(awsAccessKeyId, awsSecretAccessKey, awsSessionToken, region, awsEndpointUrl)
-	common := stackio.Common{Region: region, Environment: environment}
 	stack := func(name string) *Stack { return a.Stack(name, stateBucket, lockTable, environment, stacksPath) }
 	current := func(name string, out any) error {
 		raw, err := stack(name).rawOutputs(ctx, stack(name).initialised(cacheBuster()))
@@ -67,13 +66,13 @@ func (m *Eventmall) Plan(
 		upstream []string
 		inputs   func() map[string]any
 	}{
-		{stackio.Base, nil, func() map[string]any { return stackio.BaseInputs(common, stateBucket, lockTable) }},
-		{stackio.Network, []string{stackio.Base}, func() map[string]any { return stackio.NetworkInputs(common, base) }},
-		{stackio.Edge, []string{stackio.Network}, func() map[string]any { return stackio.EdgeInputs(common, network) }},
-		{stackio.Data, []string{stackio.Base, stackio.Network}, func() map[string]any { return stackio.DataInputs(common, base, network) }},
+		{stackio.Base, nil, func() map[string]any { return stackio.BaseInputs() }},
+		{stackio.Network, []string{stackio.Base}, func() map[string]any { return stackio.NetworkInputs(base) }},
+		{stackio.Edge, []string{stackio.Network}, func() map[string]any { return stackio.EdgeInputs(network) }},
+		{stackio.Data, []string{stackio.Base, stackio.Network}, func() map[string]any { return stackio.DataInputs(base, network) }},
 		{stackio.Service, []string{stackio.Base, stackio.Network, stackio.Edge, stackio.Data}, func() map[string]any {
 			// The plan shows the service with the image it runs now.
-			return stackio.ServiceInputs(common, base, network, edge, data, data.RepositoryURL+"@sha256:"+strings.Repeat("0", 64))
+			return stackio.ServiceInputs(base, network, edge, data, data.RepositoryURL+"@sha256:"+strings.Repeat("0", 64))
 		}},
 	}
 	outputs := map[string]any{stackio.Base: &base, stackio.Network: &network, stackio.Edge: &edge, stackio.Data: &data}

@@ -14,7 +14,9 @@ import (
 	"dagger/eventmall/tfplan"
 )
 
-const terraformRoot = "/terraform"
+// The repository's terraform/ folder is mounted at the same path under
+// /src, so stack paths relative to the repository work unchanged.
+const srcRoot = "/src"
 
 // Stack is one deployable Terraform root (base, network, edge, data,
 // service), its state in S3 with DynamoDB locking.
@@ -78,7 +80,7 @@ func (s *Stack) WithInputs(
 	return &c, nil
 }
 
-func (s *Stack) workdir() string { return path.Join(terraformRoot, s.StacksPath, s.Name) }
+func (s *Stack) workdir() string { return path.Join(srcRoot, s.StacksPath, s.Name) }
 
 // backendConfig is passed to `terraform init`. Credentials are not: they
 // travel as secret environment variables, so they never land in the saved
@@ -121,7 +123,7 @@ func (s *Stack) initialised(runID string) *dagger.Container {
 		WithEnvVariable("TF_IN_AUTOMATION", "1").
 		WithEnvVariable("TF_INPUT", "0").
 		WithEnvVariable("CHECKPOINT_DISABLE", "1").
-		WithDirectory(terraformRoot, repo.Directory("terraform")).
+		WithDirectory(path.Join(srcRoot, "terraform"), repo.Directory("terraform")).
 		WithWorkdir(s.workdir())
 	c = s.Aws.withCredentials(c).
 		// State is live: init must see it as it is now.
@@ -134,11 +136,14 @@ var variableBlock = regexp.MustCompile(`(?m)^variable\s+"([^"]+)"`)
 
 // declaredVariables lists the variables the stack's .tf files declare.
 func (s *Stack) declaredVariables(ctx context.Context) (map[string]bool, error) {
-	dir := s.Aws.Source.Directory(path.Join("terraform", s.StacksPath, s.Name))
-	files, err := dir.Glob(ctx, "*.tf")
-	if err != nil || len(files) == 0 {
-		return nil, fmt.Errorf("stack %s: no Terraform files in terraform/%s/%s", s.Name, s.StacksPath, s.Name)
+	if !strings.HasPrefix(path.Clean(s.StacksPath)+"/", "terraform/") {
+		return nil, fmt.Errorf("stacks path %q must be a folder under terraform/", s.StacksPath)
 	}
+	files, err := s.Aws.Source.Glob(ctx, path.Join(s.StacksPath, s.Name, "*.tf"))
+	if err != nil || len(files) == 0 {
+		return nil, fmt.Errorf("stack %s: no Terraform files in %s", s.Name, path.Join(s.StacksPath, s.Name))
+	}
+	dir := s.Aws.Source
 	declared := map[string]bool{}
 	for _, f := range files {
 		text, err := dir.File(f).Contents(ctx)
@@ -181,8 +186,9 @@ func (s *Stack) environmentSettings(ctx context.Context) (map[string]any, error)
 	return settings, nil
 }
 
-// effectiveInputs is what the plan receives: the environment's settings
-// that this stack declares, then the inputs given to the stack. An input
+// effectiveInputs is what the plan receives: the environment's settings,
+// region, environment, state bucket and lock table, as far as this stack
+// declares them, then the inputs given to the stack. An input
 // the stack does not declare is an error here, named, before Terraform runs.
 func (s *Stack) effectiveInputs(ctx context.Context) (string, error) {
 	declared, err := s.declaredVariables(ctx)
@@ -197,6 +203,11 @@ func (s *Stack) effectiveInputs(ctx context.Context) (string, error) {
 	if err := json.Unmarshal([]byte(s.Inputs), &given); err != nil {
 		return "", fmt.Errorf("stack %s: inputs are not a JSON object: %w", s.Name, err)
 	}
+	// What the stack itself knows: where it runs and where state lives.
+	settings["region"] = s.Aws.Region
+	settings["environment"] = s.Environment
+	settings["state_bucket_name"] = s.StateBucket
+	settings["lock_table_name"] = s.LockTable
 	vars := map[string]any{}
 	for k, v := range settings {
 		if declared[k] {

@@ -25,12 +25,6 @@ const (
 // both depend only on network and are applied concurrently.
 var Order = []string{Base, Network, Edge, Data, Service}
 
-// Common are the variables every stack takes.
-type Common struct {
-	Region      string `json:"region"`
-	Environment string `json:"environment"`
-}
-
 // BaseOutputs: audit trail, alarms, IAM, the logs' KMS key.
 type BaseOutputs struct {
 	DeployerRoleArn string `json:"deployer_role_arn"`
@@ -125,27 +119,6 @@ func Decode(stack string, outputJSON []byte, v any) error {
 	return nil
 }
 
-// Inputs merges values into one Terraform variables object (a
-// .tfvars.json). Later values win; each part is a struct with json tags or
-// a map.
-func Inputs(parts ...any) (map[string]any, error) {
-	vars := map[string]any{}
-	for _, p := range parts {
-		b, err := json.Marshal(p)
-		if err != nil {
-			return nil, err
-		}
-		var m map[string]any
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, err
-		}
-		for k, val := range m {
-			vars[k] = val
-		}
-	}
-	return vars, nil
-}
-
 // Names lists the json names of a struct's fields.
 func Names(v any) []string {
 	rt := reflect.TypeOf(v)
@@ -160,43 +133,42 @@ func Names(v any) []string {
 }
 
 // The inputs of each stack: its upstream stacks' outputs, passed
-// explicitly by name. A Terraform variable of the stack must exist for each
-// (stackio's tests check that against terraform/stacks and the rehearsal
+// explicitly by name. (Region, environment and the state location are added
+// by the stack itself.) A Terraform variable of the stack must exist for
+// each (the tests check that against terraform/stacks and the rehearsal
 // fixtures).
 
-// BaseInputs are base's variables: the state bucket and lock table, so
-// the deployer role may use them.
-func BaseInputs(c Common, stateBucket, lockTable string) map[string]any {
-	return mustInputs(c, map[string]any{"state_bucket_name": stateBucket, "lock_table_name": lockTable})
-}
+// BaseInputs are base's variables from upstream: none, base is first.
+func BaseInputs() map[string]any { return map[string]any{} }
 
 // NetworkInputs are network's variables: flow logs encrypted with base's key.
-func NetworkInputs(c Common, b BaseOutputs) map[string]any {
-	return mustInputs(c, map[string]any{"logs_kms_key_arn": b.LogsKmsKeyArn})
+func NetworkInputs(b BaseOutputs) map[string]any {
+	return map[string]any{"logs_kms_key_arn": b.LogsKmsKeyArn}
 }
 
 // EdgeInputs are edge's variables: the ALB goes in the public subnets.
-func EdgeInputs(c Common, n NetworkOutputs) map[string]any {
-	return mustInputs(c, map[string]any{
+func EdgeInputs(n NetworkOutputs) map[string]any {
+	return map[string]any{
 		"vpc_id": n.VpcID, "vpc_cidr_block": n.VpcCidrBlock, "public_subnet_ids": n.PublicSubnetIDs,
-	})
+	}
 }
 
 // DataInputs are data's variables: cache and database in private subnets,
 // across the zones, reachable from the bastion, logs under base's key.
-func DataInputs(c Common, b BaseOutputs, n NetworkOutputs) map[string]any {
-	return mustInputs(c, map[string]any{
-		"logs_kms_key_arn": b.LogsKmsKeyArn,
-		"vpc_id":           n.VpcID, "private_subnet_ids": n.PrivateSubnetIDs,
+func DataInputs(b BaseOutputs, n NetworkOutputs) map[string]any {
+	return map[string]any{
+		"logs_kms_key_arn":          b.LogsKmsKeyArn,
+		"vpc_id":                    n.VpcID,
+		"private_subnet_ids":        n.PrivateSubnetIDs,
 		"availability_zones":        n.AvailabilityZones,
 		"bastion_security_group_id": n.BastionSecurityGroupID,
-	})
+	}
 }
 
 // ServiceInputs are service's variables: where to run, behind which load
 // balancer, which image, the data tier's endpoints, where to alarm.
-func ServiceInputs(c Common, b BaseOutputs, n NetworkOutputs, e EdgeOutputs, d DataOutputs, image string) map[string]any {
-	return mustInputs(c, map[string]any{
+func ServiceInputs(b BaseOutputs, n NetworkOutputs, e EdgeOutputs, d DataOutputs, image string) map[string]any {
+	return map[string]any{
 		"image":                      image,
 		"vpc_id":                     n.VpcID,
 		"private_subnet_ids":         n.PrivateSubnetIDs,
@@ -216,13 +188,5 @@ func ServiceInputs(c Common, b BaseOutputs, n NetworkOutputs, e EdgeOutputs, d D
 		"database_security_group_id": d.DatabaseSecurityGroupID,
 		"alarm_topic_arn":            b.AlarmTopicArn,
 		"logs_kms_key_arn":           b.LogsKmsKeyArn,
-	})
-}
-
-func mustInputs(parts ...any) map[string]any {
-	m, err := Inputs(parts...)
-	if err != nil {
-		panic(err) // only plain structs and maps are passed
 	}
-	return m
 }

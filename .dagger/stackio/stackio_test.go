@@ -51,16 +51,6 @@ func TestDecodeNamesWrongType(t *testing.T) {
 	}
 }
 
-func TestInputsMerge(t *testing.T) {
-	vars, err := Inputs(Common{Region: "eu-west-1", Environment: "prod"}, NetworkOutputs{VpcID: "vpc-1"}, map[string]any{"image": "r/x@sha256:1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if vars["region"] != "eu-west-1" || vars["vpc_id"] != "vpc-1" || vars["image"] != "r/x@sha256:1" {
-		t.Fatalf("vars = %v", vars)
-	}
-}
-
 // declared lists the variable and output names a stack folder declares.
 func declared(t *testing.T, dir string) (vars, outputs map[string]bool) {
 	t.Helper()
@@ -92,11 +82,11 @@ func declared(t *testing.T, dir string) (vars, outputs map[string]bool) {
 // decodes is a declared output.
 func TestStacksDeclareWhatThePipelinePasses(t *testing.T) {
 	inputs := map[string]map[string]any{
-		Base:    BaseInputs(Common{}, "", ""),
-		Network: NetworkInputs(Common{}, BaseOutputs{}),
-		Edge:    EdgeInputs(Common{}, NetworkOutputs{}),
-		Data:    DataInputs(Common{}, BaseOutputs{}, NetworkOutputs{}),
-		Service: ServiceInputs(Common{}, BaseOutputs{}, NetworkOutputs{}, EdgeOutputs{}, DataOutputs{}, ""),
+		Base:    BaseInputs(),
+		Network: NetworkInputs(BaseOutputs{}),
+		Edge:    EdgeInputs(NetworkOutputs{}),
+		Data:    DataInputs(BaseOutputs{}, NetworkOutputs{}),
+		Service: ServiceInputs(BaseOutputs{}, NetworkOutputs{}, EdgeOutputs{}, DataOutputs{}, ""),
 	}
 	outputs := map[string]any{Base: BaseOutputs{}, Network: NetworkOutputs{}, Edge: EdgeOutputs{}, Data: DataOutputs{}, Service: ServiceOutputs{}}
 	for _, root := range []string{"../../terraform/stacks", "../../terraform/fixtures/rehearsal"} {
