@@ -370,7 +370,7 @@ export class Shop {
           await q(conn, 'ROLLBACK');
           throw new HttpError(429, 'limit_exceeded', `At most ${product.limitPerCustomer} of "${product.name}" per customer.`, 'quantity');
         }
-        if (err.errno === 1690) { // ER_DATA_OUT_OF_RANGE: not enough stock (or inactive)
+        if (err.errno === 1690 || err.errno === 1264) { // out of range: not enough stock (or inactive)
           inTx = false;
           const [[, stockRows]] = await q(conn, 'ROLLBACK; SELECT stock_remaining, active FROM products WHERE id = ?', [product.id]);
           const s = stockRows[0];

@@ -217,6 +217,13 @@ describe('orders', () => {
     }
   });
 
+  test('pooled connections run strict sql_mode and READ COMMITTED (the stock guard depends on it)', async () => {
+    const [[row]] = await srv.pool.query('SELECT @@SESSION.sql_mode AS m, @@SESSION.tx_isolation AS i');
+    assert.match(row.m, /STRICT_TRANS_TABLES/);
+    assert.doesNotMatch(row.m, /NO_UNSIGNED_SUBTRACTION/);
+    assert.equal(row.i, 'READ-COMMITTED');
+  });
+
   test('an order is visible only to its own session', async () => {
     const a = await newSession(srv.url);
     const b = await newSession(srv.url);

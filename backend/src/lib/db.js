@@ -1,6 +1,8 @@
 // MySQL pool (mysql2). Works against Aurora MySQL 8.0 and MariaDB 10.11.
 import mysql from 'mysql2/promise';
 
+export const SQL_MODE = 'STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION';
+
 export function createPool(db, { connectionLimit = 20 } = {}) {
   const pool = mysql.createPool({
     host: db.host,
@@ -30,8 +32,10 @@ export function createPool(db, { connectionLimit = 20 } = {}) {
   });
   // READ COMMITTED for every pooled connection: no gap locks, and a blocked UPDATE re-reads the
   // latest committed row (the stock guard). Queued before any query of the new connection.
+  // sql_mode is pinned too: the order transaction relies on an UNSIGNED subtraction below zero
+  // being an error (it is unless NO_UNSIGNED_SUBTRACTION is set) and on strict mode.
   pool.on('connection', (conn) => {
-    conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
+    conn.query(`SET SESSION sql_mode = '${SQL_MODE}'; SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED`);
   });
   return pool;
 }
