@@ -123,6 +123,8 @@ func (s *Stack) initialised(runID string) *dagger.Container {
 		WithEnvVariable("TF_IN_AUTOMATION", "1").
 		WithEnvVariable("TF_INPUT", "0").
 		WithEnvVariable("CHECKPOINT_DISABLE", "1").
+		// Plain text in logs, Slack and errors.
+		WithEnvVariable("TF_CLI_ARGS", "-no-color").
 		WithDirectory(path.Join(srcRoot, "terraform"), repo.Directory("terraform")).
 		WithWorkdir(s.workdir())
 	c = s.Aws.withCredentials(c).

@@ -136,11 +136,29 @@ s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1")
 s3.head_object(Bucket="eventmall-rehearsal-state", Key="plumbing/base.tfstate")
 PY
 ok "plan (+N ~0 -0) → apply of that plan → re-plan +0 ~0 -0; state at s3://eventmall-rehearsal-state/plumbing/base.tfstate"
-expect_ok outputs-network-apply "${AWS[@]}" "${STACK[@]}" --name=network plan apply
-NETWORK_OUT=$("$REHEARSAL_PYTHON" -c 'import json,sys; o=json.load(open(sys.argv[1])); print(json.dumps({k: o[k]["value"] for k in ("vpc_id","public_subnet_ids")}))' "$LOGS/outputs-network-apply.out")
-expect_ok edge-with-inputs "${AWS[@]}" "${STACK[@]}" --name=edge with-inputs --inputs="$NETWORK_OUT" plan apply
-grep -q '"site_bucket_name"' "$LOGS/edge-with-inputs.out" || die "edge outputs missing"
-ok "network outputs flowed into edge as typed inputs ($NETWORK_OUT)"
+pick() { # pick FILE KEY...: those outputs of `plan apply` as a JSON object of inputs
+  local f=$1; shift
+  "$REHEARSAL_PYTHON" -c 'import json,sys; o=json.load(open(sys.argv[1])); print(json.dumps({k: o[k]["value"] for k in sys.argv[2:]}))' "$f" "$@"
+}
+BASE_OUT=$(pick "$LOGS/apply-base.out" logs_kms_key_arn)
+expect_ok network-apply "${AWS[@]}" "${STACK[@]}" --name=network with-inputs --inputs="$BASE_OUT" plan apply
+NETWORK_OUT=$(pick "$LOGS/network-apply.out" vpc_id vpc_cidr_block public_subnet_ids)
+expect_ok edge-apply "${AWS[@]}" "${STACK[@]}" --name=edge with-inputs --inputs="$NETWORK_OUT" plan apply
+grep -q '"site_bucket_name"' "$LOGS/edge-apply.out" || die "edge outputs missing"
+"$REHEARSAL_PYTHON" - "$REHEARSAL_AWS_ENDPOINT" "$NETWORK_OUT" <<'PY' || die "edge did not receive network's outputs"
+import boto3, json, sys
+# The fixture records what it was given; read it back from the state in S3.
+s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1")
+state = s3.get_object(Bucket="eventmall-rehearsal-state", Key="plumbing/edge.tfstate")["Body"].read().decode()
+for key, value in json.loads(sys.argv[2]).items():
+    for v in value if isinstance(value, list) else [value]:
+        assert json.dumps(v) in state, (key, v)
+PY
+if dc undeclared-input "${AWS[@]}" "${STACK[@]}" --name=edge with-inputs --inputs='{"no_such_variable": 1}' plan summary; then
+  die "an undeclared input was accepted"
+fi
+grep -q 'stack edge does not declare the variables no_such_variable' "$LOGS/undeclared-input.err" || die "an undeclared input is not named"
+ok "base → network → edge: outputs flowed as typed inputs ($NETWORK_OUT); an undeclared input fails by name"
 
 echo "== publish-backend: ECR auth via moto, push to the local registry standing in for ECR"
 expect_ok publish "${AWS[@]}" publish-backend --repository-url="$EVENTMALL_REGISTRY/rehearsal/eventmall-backend"
