@@ -113,7 +113,7 @@ ok "shop up: MariaDB, memcached, API image and frontend served at localhost, cat
 echo "== AWS stand-ins: moto and a Slack recorder"
 bash ci/rehearsal/servers.sh start
 eval "$(bash ci/rehearsal/servers.sh env)"
-export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=rehearsal AWS_SECRET_ACCESS_KEY=$CANARY_AWS AWS_SESSION_TOKEN=rehearsal-session SLACK_TOKEN=$CANARY_SLACK
+export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=AKIAEVENTMALLTEST AWS_SECRET_ACCESS_KEY=$CANARY_AWS AWS_SESSION_TOKEN=eventmall-test-session-token SLACK_TOKEN=$CANARY_SLACK
 "$REHEARSAL_PYTHON" ci/rehearsal/moto_setup.py "$REHEARSAL_AWS_ENDPOINT" "$EVENTMALL_REGISTRY" "$ROOT" >"$TMP/moto.json"
 DIST=$("$REHEARSAL_PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["edge"]["distribution_id"])' "$TMP/moto.json")
 ok "moto resources created (distribution $DIST)"

@@ -62,8 +62,9 @@ func (r *Runner) Stage(ctx context.Context, name string, fn func(ctx context.Con
 		r.record(ctx, notify.StageResult{Stage: name, Status: notify.Succeeded, Duration: took, Detail: detail})
 		return nil
 	}
-	// A stage stopped because a sibling failed is not the failure.
-	if errors.Is(err, context.Canceled) && r.Failure() != nil {
+	// A stage stopped because a sibling failed is not the failure, whatever
+	// error its interrupted call came back with.
+	if ctx.Err() != nil && r.Failure() != nil {
 		r.record(ctx, notify.StageResult{Stage: name, Status: notify.Skipped, Duration: took, Detail: "cancelled: an earlier stage failed"})
 		return err
 	}
