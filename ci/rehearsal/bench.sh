@@ -21,7 +21,7 @@ fi
 eval "$(go run ./ci/airgap env)"
 bash ci/rehearsal/servers.sh start
 eval "$(bash ci/rehearsal/servers.sh env)"
-export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_SESSION_TOKEN=bench SLACK_TOKEN=xoxb-bench
+export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=AKIAEVENTMALLBENCH AWS_SECRET_ACCESS_KEY=eventmall-bench-secret-key AWS_SESSION_TOKEN=eventmall-bench-session-token SLACK_TOKEN=xoxb-eventmall-bench-token
 "$REHEARSAL_PYTHON" ci/rehearsal/moto_setup.py "$REHEARSAL_AWS_ENDPOINT" "$EVENTMALL_REGISTRY" "$ROOT" >/dev/null
 
 mkdir -p "$T/src"
