@@ -33,7 +33,8 @@ describe('product page and order flow', () => {
     const qty = screen.getByLabelText('Quantity');
     expect(within(qty).length).toBe(2); // 1..limit
     expect(screen.getByRole('img', { name: 'Paper Moon Lantern' })).toBeInTheDocument();
-    expect(document.title).toBe('Paper Moon Lantern · eventmall');
+    // The title is set in an effect, which may run after the heading paints.
+    await waitFor(() => expect(document.title).toBe('Paper Moon Lantern · eventmall'));
   });
 
   it('orders and lands on the confirmation, focused on its heading', async () => {
