@@ -33,6 +33,16 @@ for bucket in (f"{NAME}-state", f"{NAME}-site"):
     except s3.exceptions.BucketAlreadyOwnedByYou:
         pass
 s3.put_bucket_versioning(Bucket=f"{NAME}-state", VersioningConfiguration={"Status": "Enabled"})
+# Visitors read the site through CloudFront, which reads the private bucket
+# with Origin Access Control. moto has no CloudFront data plane, so the
+# smoke test reads the bucket itself: allow anonymous GetObject on it here.
+s3.put_bucket_policy(Bucket=f"{NAME}-site", Policy=json.dumps({
+    "Version": "2012-10-17",
+    "Statement": [{
+        "Sid": "CloudFrontStandIn", "Effect": "Allow", "Principal": "*",
+        "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{NAME}-site/*",
+    }],
+}))
 
 ddb = client("dynamodb")
 if f"{NAME}-locks" not in ddb.list_tables()["TableNames"]:
