@@ -26,7 +26,7 @@ class Handler(BaseHTTPRequestHandler):
             form = json.loads(body or "{}")
         else:
             form = {k: v[0] for k, v in urllib.parse.parse_qs(body).items()}
-        method = self.path.strip("/").split("?")[0]
+        method = self.path.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
         with lock:
             counter[0] += 1
             ts = form.get("ts") or "%d.%06d" % (int(time.time()), counter[0])
