@@ -25,7 +25,7 @@ func New(
 	// The eventmall repository. Defaults to the repository holding dagger.json.
 	// +optional
 	// +defaultPath="/"
-	// +ignore=[".git", "**/node_modules", "**/dist", "**/.terraform", "**/*.tfstate", "**/*.tfstate.*", "**/*.tfplan", "**/test-results", "**/playwright-report", "**/coverage", "docs/screenshots", ".dagger/internal", ".dagger/dagger.gen.go"]
+	// +ignore=[".git", ".test-logs", "**/node_modules", "**/dist", "**/.terraform", "**/*.tfstate", "**/*.tfstate.*", "**/*.tfplan", "**/test-results", "**/playwright-report", "**/coverage", "docs/screenshots", ".dagger/internal", ".dagger/dagger.gen.go"]
 	source *dagger.Directory,
 ) *Eventmall {
 	return &Eventmall{Source: source}
