@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"dagger/eventmall/internal/dagger"
@@ -57,19 +58,33 @@ func nodeBase(dir *dagger.Directory) *dagger.Container {
 // layer cache. Side effects (apply, plan against live state) need it.
 func cacheBuster() string { return strconv.FormatInt(time.Now().UnixNano(), 10) }
 
-// logTail extracts the end of a failed exec's output for reports.
+// execFailure is a command that failed: what it was, its exit code and the
+// end of its output, which reports (terminal, Slack) show.
+type execFailure struct {
+	what string
+	code int
+	tail string
+}
+
+func (e *execFailure) Error() string {
+	return fmt.Sprintf("%s failed (exit code %d):\n%s", e.what, e.code, e.tail)
+}
+
+// logTail extracts the end of a failed command's output for reports.
 func logTail(err error) string {
+	var f *execFailure
+	if errors.As(err, &f) {
+		return f.tail
+	}
 	var e *dagger.ExecError
-	if !errors.As(err, &e) {
-		return ""
+	if errors.As(err, &e) {
+		return tailOf(e.Stdout, e.Stderr)
 	}
-	out := e.Stderr
-	if out == "" {
-		out = e.Stdout
-	} else if e.Stdout != "" {
-		out = e.Stdout + "\n" + e.Stderr
-	}
-	return notify.LastLines(out, 25)
+	return ""
+}
+
+func tailOf(stdout, stderr string) string {
+	return notify.LastLines(strings.TrimSpace(stdout+"\n"+stderr), 25)
 }
 
 // execErr names what failed and why, with the tail of the command's
@@ -77,7 +92,7 @@ func logTail(err error) string {
 func execErr(what string, err error) error {
 	var e *dagger.ExecError
 	if errors.As(err, &e) {
-		return fmt.Errorf("%s failed (exit code %d):\n%s", what, e.ExitCode, logTail(err))
+		return &execFailure{what: what, code: e.ExitCode, tail: tailOf(e.Stdout, e.Stderr)}
 	}
 	return fmt.Errorf("%s failed: %w", what, err)
 }

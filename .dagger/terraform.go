@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"dagger/eventmall/internal/dagger"
-	"dagger/eventmall/notify"
 	"dagger/eventmall/tfplan"
 )
 
@@ -259,7 +258,7 @@ func (s *Stack) Plan(
 	if code == 1 {
 		stderr, _ := planned.Stderr(ctx)
 		stdout, _ := planned.Stdout(ctx)
-		return nil, fmt.Errorf("terraform plan of stack %s failed:\n%s", s.Name, notify.LastLines(stdout+"\n"+stderr, 30))
+		return nil, &execFailure{what: "terraform plan of stack " + s.Name, code: code, tail: tailOf(stdout, stderr)}
 	}
 	shown, err := planned.WithExec([]string{"terraform", "show", "-json", "/eventmall/tfplan"}).Stdout(ctx)
 	if err != nil {
