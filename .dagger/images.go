@@ -1,6 +1,6 @@
 package main
 
-// Base images the module runs. Ordinary upstream references, pinned by tag.
+// Base images the module runs: ordinary upstream references, pinned by tag.
 // In air-gapped mode (ci/airgap) a local mirror serves images built from
 // Debian, npm and PyPI packages under exactly these names; a parity test in
 // ci/airgap keeps its list and this one identical.
