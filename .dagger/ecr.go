@@ -17,7 +17,7 @@ import (
 // +cache="never"
 func (a *Aws) PublishBackend(
 	ctx context.Context,
-	// Repository URL, e.g. ACCOUNT.dkr.ecr.REGION.amazonaws.com/eventmall-backend.
+	// Repository URL: the data stack output repository_url (ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME).
 	repositoryUrl string,
 	// Image to push; defaults to the backend image built from the repository.
 	// +optional

@@ -19,8 +19,8 @@ func TestDecode(t *testing.T) {
 }
 
 func TestRegistryHost(t *testing.T) {
-	h, err := RegistryHost("ACCOUNT.dkr.ecr.REGION.amazonaws.com/eventmall-backend")
-	if err != nil || h != "ACCOUNT.dkr.ecr.REGION.amazonaws.com" {
+	h, err := RegistryHost("registry.example/eventmall-backend")
+	if err != nil || h != "registry.example" {
 		t.Fatalf("RegistryHost = %q, %v", h, err)
 	}
 	if h, _ := RegistryHost("172.17.0.1:5000/rehearsal/backend"); h != "172.17.0.1:5000" {
