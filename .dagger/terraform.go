@@ -260,7 +260,13 @@ func (s *Stack) Plan(
 		stdout, _ := planned.Stdout(ctx)
 		return nil, &execFailure{what: "terraform plan of stack " + s.Name, code: code, tail: tailOf(stdout, stderr)}
 	}
-	shown, err := planned.WithExec([]string{"terraform", "show", "-json", "/eventmall/tfplan"}).Stdout(ctx)
+	// To a file, not stdout: the plan's JSON holds every variable's value
+	// (sensitive ones too) and must not land in the progress log.
+	shown, err := planned.
+		WithExec([]string{"terraform", "show", "-json", "/eventmall/tfplan"},
+			dagger.ContainerWithExecOpts{RedirectStdout: "/eventmall/tfplan.json"}).
+		File("/eventmall/tfplan.json").
+		Contents(ctx)
 	if err != nil {
 		return nil, execErr("terraform show of stack "+s.Name, err)
 	}
