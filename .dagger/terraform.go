@@ -286,7 +286,11 @@ func (s *Stack) Plan(
 // rawOutputs runs `terraform output -json` on the live state; sensitive
 // values are included, so the result stays inside the module.
 func (s *Stack) rawOutputs(ctx context.Context, c *dagger.Container) (string, error) {
-	out, err := c.WithExec([]string{"terraform", "output", "-json"}).Stdout(ctx)
+	out, err := c.
+		WithExec([]string{"terraform", "output", "-json"},
+			dagger.ContainerWithExecOpts{RedirectStdout: "/eventmall/outputs.json"}).
+		File("/eventmall/outputs.json").
+		Contents(ctx)
 	if err != nil {
 		return "", execErr("terraform output of stack "+s.Name, err)
 	}
