@@ -212,19 +212,20 @@ func (d *deployment) stack(ctx context.Context, name string, inputs map[string]a
 	}); err != nil {
 		return err
 	}
-	var raw string
-	if err := d.run.Stage(ctx, "apply "+name, func(ctx context.Context) (string, error) {
-		if raw, err = plan.apply(ctx); err != nil {
+	return d.run.Stage(ctx, "apply "+name, func(ctx context.Context) (string, error) {
+		// Nothing to change: the outputs are read from the state the plan saw.
+		detail, raw := "no changes, nothing applied", ""
+		if plan.HasChanges {
+			detail = plan.Summary + " applied"
+			raw, err = plan.apply(ctx)
+		} else {
+			raw, err = s.rawOutputs(ctx, plan.Workspace)
+		}
+		if err != nil {
 			return "", err
 		}
-		if err := stackio.Decode(name, []byte(raw), out); err != nil {
-			return "", err
-		}
-		return plan.Summary + " applied", nil
-	}); err != nil {
-		return err
-	}
-	return nil
+		return detail, stackio.Decode(name, []byte(raw), out)
+	})
 }
 
 func noDetail(fn func(context.Context) error) func(context.Context) (string, error) {

@@ -276,6 +276,7 @@ func (s *Stack) Plan(
 	}
 	return &TerraformPlan{
 		Stack:      s,
+		Workspace:  planned,
 		File:       planned.File("/eventmall/tfplan"),
 		Summary:    summary.Short(),
 		Markdown:   summary.Markdown(s.Name, 30),
@@ -312,6 +313,9 @@ func (s *Stack) Outputs(ctx context.Context) (string, error) {
 type TerraformPlan struct {
 	// +private
 	Stack *Stack
+	// The initialised stack the plan was made in.
+	// +private
+	Workspace *dagger.Container
 	// The saved plan file (binary; `terraform show` reads it).
 	File *dagger.File
 	// Counts of adds, changes and destroys: "+3 ~1 -0".
