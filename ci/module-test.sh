@@ -188,6 +188,23 @@ assert asset["ContentType"].startswith("text/javascript"), asset["ContentType"]
 print("  %d objects; index.html no-cache, %s immutable" % (len(keys), js[0]))
 PY
 ok "sync uploads once with the right headers; a second sync uploads nothing"
+# A changed index.html and a stale page in the bucket: upload one file,
+# invalidate what CloudFront may hold, prune the stale page afterwards.
+cp -r "$TMP/dist" "$TMP/dist-changed" && echo "<!-- changed -->" >>"$TMP/dist-changed/index.html"
+"$REHEARSAL_PYTHON" -c 'import boto3,sys; boto3.client("s3",endpoint_url=sys.argv[1],region_name="us-east-1").put_object(Bucket="eventmall-rehearsal-site",Key="old-page.html",Body=b"old")' "$REHEARSAL_AWS_ENDPOINT"
+expect_ok sync-3 "${AWS[@]}" sync-frontend --bucket=eventmall-rehearsal-site --distribution-id="$DIST" --site="$TMP/dist-changed"
+grep -q "uploaded 1, unchanged 23, pruned 1" "$LOGS/sync-3.out" && grep -qE "invalidation: [A-Z0-9]+ \(/ /index.html /old-page.html\) completed" "$LOGS/sync-3.out" \
+  || { show sync-3; die "a changed index.html was not uploaded, invalidated and the stale page pruned"; }
+"$REHEARSAL_PYTHON" - "$REHEARSAL_AWS_ENDPOINT" "$DIST" <<'PY' || die "moto holds no completed invalidation"
+import boto3, sys
+cf = boto3.client("cloudfront", endpoint_url=sys.argv[1], region_name="us-east-1")
+items = cf.list_invalidations(DistributionId=sys.argv[2])["InvalidationList"].get("Items", [])
+assert items and all(i["Status"] == "Completed" for i in items), items
+s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1")
+keys = [o["Key"] for o in s3.list_objects_v2(Bucket="eventmall-rehearsal-site")["Contents"]]
+assert "old-page.html" not in keys, keys
+PY
+ok "sync-3: $(tail -1 "$LOGS/sync-3.out")"
 
 echo "== deploy rehearsal: the whole chain against moto"
 DEPLOY=(deploy --aws-access-key-id=env://AWS_ACCESS_KEY_ID --aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY
