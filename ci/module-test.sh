@@ -62,25 +62,7 @@ ok "second identical build-frontend call (cache hit), time above"
 expect_ok validate-catalog validate-catalog
 ok "validate-catalog"
 copy_source "$TMP/bad-catalog"
-python3 - "$TMP/bad-catalog/backend/catalog" <<'PY'
-import json, os, sys
-d = sys.argv[1]
-name = sorted(f for f in os.listdir(d) if f.endswith(".json"))[0]
-doc = json.load(open(os.path.join(d, name)))
-def first_product(node):
-    if isinstance(node, dict):
-        if "priceCents" in node:
-            return node
-        node = list(node.values())
-    if isinstance(node, list):
-        for v in node:
-            p = first_product(v)
-            if p is not None:
-                return p
-p = first_product(doc)
-p["priceCents"] = -5
-json.dump(doc, open(os.path.join(d, name), "w"))
-PY
+python3 ci/rehearsal/edit_catalog.py "$TMP/bad-catalog/backend/catalog" --set-price-cents=-5 >/dev/null
 if dc validate-catalog-bad --source="$TMP/bad-catalog" validate-catalog; then die "a negative price passed validation"; fi
 grep -q "priceCents" "$LOGS/validate-catalog-bad.err" "$LOGS/validate-catalog-bad.out" || { show validate-catalog-bad; die "the catalogue error does not name the field"; }
 ok "validate-catalog rejects a negative price, naming the field"

@@ -42,25 +42,7 @@ run() { # run NAME: one deploy of the copy, wall time to $OUT/NAME.seconds
 
 run cold
 run unchanged
-"$REHEARSAL_PYTHON" - "$T/src/backend/catalog" <<'PY'
-import json, os, sys
-d = sys.argv[1]
-name = sorted(f for f in os.listdir(d) if f.endswith(".json"))[0]
-doc = json.load(open(os.path.join(d, name)))
-def first_product(node):
-    if isinstance(node, dict):
-        if "priceCents" in node:
-            return node
-        node = list(node.values())
-    if isinstance(node, list):
-        for v in node:
-            p = first_product(v)
-            if p is not None:
-                return p
-p = first_product(doc)
-p["priceCents"] += 100
-json.dump(doc, open(os.path.join(d, name), "w"), indent=2)
-PY
+"$REHEARSAL_PYTHON" ci/rehearsal/edit_catalog.py "$T/src/backend/catalog" --add-cents=100
 run catalogue
 
 "$REHEARSAL_PYTHON" - "$OUT" <<'PY'
