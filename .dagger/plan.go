@@ -71,7 +71,8 @@ func (m *Eventmall) Plan(
 		{stackio.Edge, []string{stackio.Network}, func() map[string]any { return stackio.EdgeInputs(network) }},
 		{stackio.Data, []string{stackio.Base, stackio.Network}, func() map[string]any { return stackio.DataInputs(base, network) }},
 		{stackio.Service, []string{stackio.Base, stackio.Network, stackio.Edge, stackio.Data}, func() map[string]any {
-			// The plan shows the service with the image it runs now.
+			// The image digest is known only after a publish: a placeholder
+			// stands for it, so the plan shows the task definition changing.
 			return stackio.ServiceInputs(base, network, edge, data, data.RepositoryURL+"@sha256:"+strings.Repeat("0", 64))
 		}},
 	}
