@@ -192,11 +192,23 @@ func invalidate(ctx context.Context, client *cloudfront.Client, distributionID s
 		return "", fmt.Errorf("cloudfront:CreateInvalidation on %s: %w", distributionID, err)
 	}
 	id := aws.ToString(out.Invalidation.Id)
-	waiter := cloudfront.NewInvalidationCompletedWaiter(client, func(o *cloudfront.InvalidationCompletedWaiterOptions) {
-		o.MinDelay, o.MaxDelay = 2*time.Second, 20*time.Second
-	})
-	if err := waiter.Wait(ctx, &cloudfront.GetInvalidationInput{DistributionId: &distributionID, Id: &id}, 15*time.Minute); err != nil {
-		return id, fmt.Errorf("waiting for invalidation %s: %w", id, err)
+	// Poll rather than use the SDK's waiter: it matches "Completed" exactly,
+	// and emulators spell it differently ("COMPLETED").
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Minute)
+	defer cancel()
+	for delay := 2 * time.Second; ; delay = min(2*delay, 20*time.Second) {
+		got, err := client.GetInvalidation(ctx, &cloudfront.GetInvalidationInput{DistributionId: &distributionID, Id: &id})
+		if err != nil {
+			return id, fmt.Errorf("waiting for invalidation %s: %w", id, err)
+		}
+		if strings.EqualFold(aws.ToString(got.Invalidation.Status), "Completed") {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return id, fmt.Errorf("invalidation %s not completed after 15 min", id)
+		case <-time.After(delay):
+		}
 	}
 	return id, nil
 }

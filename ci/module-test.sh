@@ -181,7 +181,7 @@ grep -q "uploaded 1, unchanged 23, pruned 1" "$LOGS/sync-3.out" && grep -qE "inv
 import boto3, sys
 cf = boto3.client("cloudfront", endpoint_url=sys.argv[1], region_name="us-east-1")
 items = cf.list_invalidations(DistributionId=sys.argv[2])["InvalidationList"].get("Items", [])
-assert items and all(i["Status"] == "Completed" for i in items), items
+assert items and all(i["Status"].lower() == "completed" for i in items), items
 s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1")
 keys = [o["Key"] for o in s3.list_objects_v2(Bucket="eventmall-rehearsal-site")["Contents"]]
 assert "old-page.html" not in keys, keys
