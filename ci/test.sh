@@ -88,8 +88,9 @@ step "e2e: the real backend serving the built site"
 E2E_DB=eventmall_e2e_$$
 mysql_cmd() { mysql -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" -p"$DB_PASSWORD" "$@"; }
 mysql_cmd -e "DROP DATABASE IF EXISTS $E2E_DB; CREATE DATABASE $E2E_DB"
+# node itself, not `npm start`: killing npm would leave the server running.
 ( cd backend && DB_NAME=$E2E_DB PORT=18080 STATIC_DIR=$ROOT/frontend/dist MIGRATE_ON_START=true \
-    CATALOG_SHIFT_TO_TODAY=true LOG_LEVEL=warn exec npm start >"$LOGS/e2e-backend.log" 2>&1 ) &
+    CATALOG_SHIFT_TO_TODAY=true LOG_LEVEL=warn exec node src/server.js >"$LOGS/e2e-backend.log" 2>&1 ) &
 BACKEND_PID=$!
 for _ in $(seq 1 60); do curl -fsS http://127.0.0.1:18080/readyz >/dev/null 2>&1 && break; sleep 1; done
 curl -fsS http://127.0.0.1:18080/readyz >/dev/null || { tail -30 "$LOGS/e2e-backend.log"; fail "backend did not become ready"; }
