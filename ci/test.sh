@@ -42,7 +42,10 @@ suite() { # suite NAME COMMAND...: runs a suite, times it, names it on failure
 
 step "host packages"
 need=()
-for pkg in mariadb-server memcached chromium git curl python3-venv; do
+pkgs=(mariadb-server memcached chromium git curl python3-venv)
+# the backend benchmark's closed-loop generator and its plot
+[ "$FULL" = 1 ] && pkgs+=(wrk gnuplot-nox)
+for pkg in "${pkgs[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
