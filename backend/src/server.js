@@ -9,6 +9,7 @@ import { Shop } from './shop.js';
 import { buildApp, loggerOptions } from './app.js';
 import { CatalogInvalidError, migrateAndLoad } from './startup.js';
 import { isDbUnavailable } from './lib/errors.js';
+import { CatalogRevisionError } from './catalog/load.js';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -40,6 +41,11 @@ async function main() {
         logger.info({ migrationsApplied: r.applied, catalogue: r.summary && { ...r.summary, touchedDrops: undefined, touchedProducts: undefined } }, 'migrations and catalogue load done');
         break;
       } catch (err) {
+        if (err instanceof CatalogRevisionError) {
+          // An older image starting after a newer catalogue was loaded: keep the newer one, serve.
+          logger.error({ refusals: err.refusals }, `${err.message}; serving the catalogue already loaded`);
+          break;
+        }
         if (err instanceof CatalogInvalidError) {
           for (const e of err.errors) logger.fatal({ file: e.file, item: e.item, field: e.field }, `catalogue error: ${e.message}`);
           process.exit(1);

@@ -1,7 +1,7 @@
 // Domain services: schedule / current drop, products, sessions, orders.
 import crypto from 'node:crypto';
 import { HttpError, isDbUnavailable } from './lib/errors.js';
-import { q } from './lib/db.js';
+import { acquire, discardConnection, isTimeout, q } from './lib/db.js';
 
 export const SESSION_TTL_MS = 7 * 24 * 3600 * 1000;
 export const SESSION_ID_RE = /^[A-Za-z0-9_-]{43}$/;
@@ -48,6 +48,18 @@ const PRODUCT_COLUMNS = `p.id, p.drop_id, p.name, p.description, p.price_cents, 
 
 export function requestHash(productId, quantity) {
   return crypto.createHash('sha256').update(JSON.stringify({ productId, quantity })).digest('hex');
+}
+
+/**
+ * POST /api/orders could not learn whether its batch committed (a lost connection, a client
+ * timeout): the order may or may not exist. Retrying with the SAME Idempotency-Key is safe and
+ * tells: the stored order (200) if it was placed, a fresh attempt otherwise.
+ */
+function orderOutcomeUnknown(err) {
+  const e = new HttpError(503, 'order_outcome_unknown',
+    'We could not confirm whether your order was placed. Retry with the same Idempotency-Key: it returns the order if it was placed and never places a second one.');
+  e.cause = err;
+  return e;
 }
 
 function unavailable(err) {
@@ -257,8 +269,13 @@ export class Shop {
 
   // ---------- orders ----------
 
-  async findOrderByKey(conn, sessionId, key) {
-    const [rows] = await q(conn, 'SELECT * FROM orders WHERE session_id = ? AND idempotency_key = ?', [sessionId, key]);
+  /**
+   * The order an Idempotency-Key made, whichever session sent it: keys are unique across
+   * sessions, so a retry after a session change (a 401, then a new session) replays the order
+   * instead of placing a second one.
+   */
+  async findOrderByKey(conn, key) {
+    const [rows] = await q(conn, 'SELECT * FROM orders WHERE idempotency_key = ?', [key]);
     return rows[0] ?? null;
   }
 
@@ -271,7 +288,9 @@ export class Shop {
   }
 
   /**
-   * Place an order. Exactly-once per (session, idempotency key); never oversells.
+   * Place an order. Exactly-once per idempotency key; never oversells. The cache only drives
+   * fast refusals: price, currency, drop, limit and sale window come from the rows, inside the
+   * order statement.
    * @returns {Promise<{order: object, replayed: boolean}>}
    */
   async placeOrder({ sessionId, key, productId, quantity }) {
@@ -281,19 +300,22 @@ export class Shop {
     const refuse = async (err) => {
       let prior;
       try {
-        prior = await this.findOrderByKey(this.pool, sessionId, key);
+        prior = await this.findOrderByKey(this.pool, key);
       } catch (e) {
         throw isDbUnavailable(e) ? unavailable(e) : e;
       }
       if (prior) return this.replayOrThrow(prior, hash);
       throw err;
     };
+    const notFound = () => new HttpError(404, 'product_not_found', `No product with id "${productId}".`, 'productId');
 
     const entry = await this.productEntry(productId);
-    if (!entry) return refuse(new HttpError(404, 'product_not_found', `No product with id "${productId}".`, 'productId'));
+    if (!entry) return refuse(notFound());
     const now = this.clock.now();
     const p = entry.product;
-    if (now < entry.startsAt || now >= entry.endsAt) {
+    // A product of a drop that has not started is not revealed (as GET /api/products/:id).
+    if (now < entry.startsAt) return refuse(notFound());
+    if (now >= entry.endsAt) {
       return refuse(new HttpError(409, 'not_on_sale', `"${p.name}" is not part of the live drop.`, 'productId'));
     }
     if (quantity > p.limitPerCustomer) {
@@ -306,14 +328,19 @@ export class Shop {
 
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this._orderTx({ sessionId, key, hash, product: p, quantity, now, dropId: p.dropId });
+        return await this._orderTx({ sessionId, key, hash, productId, quantity, now });
       } catch (err) {
         if (err instanceof HttpError) throw err;
-        if ((err.code === 'ER_LOCK_DEADLOCK' || err.code === 'ER_LOCK_WAIT_TIMEOUT') && attempt < 4) {
+        // Lock waits are bounded server-side (innodb_lock_wait_timeout, far below the client
+        // timeout), so these come back as errors with the batch rolled back: safe to retry.
+        if ((err.code === 'ER_LOCK_DEADLOCK' || err.code === 'ER_LOCK_WAIT_TIMEOUT') && attempt < 3) {
           this.logger?.warn({ code: err.code, attempt }, 'order transaction retried');
           continue;
         }
-        throw isDbUnavailable(err) ? unavailable(err) : err;
+        // A lock wait or deadlock rolled the batch back: known not placed, plain 503.
+        if (err.code === 'ER_LOCK_DEADLOCK' || err.code === 'ER_LOCK_WAIT_TIMEOUT') throw unavailable(err);
+        if (isDbUnavailable(err)) throw orderOutcomeUnknown(err);
+        throw err;
       }
     }
   }
@@ -321,74 +348,103 @@ export class Shop {
   /**
    * The whole transaction is ONE round trip; every refusal is an error raised by the database
    * itself, which stops the batch before its COMMIT (READ COMMITTED, set per connection):
-   *  1. INSERT the order: the unique (session_id, idempotency_key) turns a duplicate or a
-   *     concurrent twin into ER_DUP_ENTRY -> replay the stored order (or 422 if the body differs);
-   *  2. add the units to this customer's counter in customer_purchases; the CHECK
-   *     (quantity <= max_quantity) fails over the per-customer limit -> 429. The row lock only
-   *     serializes this customer's own orders of this product;
-   *  3. decrement the hot product row. stock_remaining is UNSIGNED: going below zero is an
-   *     out-of-range error (1690) in MySQL and MariaDB alike -> 409 sold_out (an inactive
-   *     product subtracts 2^32-1 to fail the same way). The lock is taken here;
-   *  4. COMMIT, in the same batch: the hot row's lock is never held while waiting for Node.
-   * Products are never deleted (the loader deactivates), so step 3 always finds its row.
+   *  1. the product row: stock_remaining -= quantity and units_sold += quantity in one UPDATE.
+   *     The sale window and the active flags are checked here, from the rows (drop window
+   *     against the request's clock): outside them the subtraction is of 2^32-1. stock_remaining
+   *     is UNSIGNED: going below zero is an out-of-range error (1690) in MySQL and MariaDB alike
+   *     -> 409 sold_out / not_on_sale / 404 (told apart by a read after the ROLLBACK);
+   *  2. INSERT the order with price, currency and drop SELECTed from the product row this
+   *     transaction holds (not from the cache); the unique idempotency key turns a duplicate or
+   *     a concurrent twin into ER_DUP_ENTRY -> replay the stored order (or 422);
+   *  3. add the units to this customer's counter, the limit taken from the row; the CHECK
+   *     (quantity <= max_quantity) fails over the limit -> 429;
+   *  4. COMMIT, in the same batch: the hot row's lock is never held while waiting for Node;
+   *  5. read back the order as stored (no row: the product does not exist -> 404).
    */
-  async _orderTx({ sessionId, key, hash, product, quantity, now, dropId }) {
-    const conn = await this.pool.getConnection();
+  async _orderTx({ sessionId, key, hash, productId, quantity, now }) {
+    let conn;
+    try {
+      conn = await acquire(this.pool);
+    } catch (err) {
+      throw unavailable(err); // nothing was sent: the order was not placed
+    }
     let inTx = false;
+    let discard = false;
     try {
       const id = crypto.randomUUID();
-      const createdAt = new Date(now);
-      const row = {
-        id, session_id: sessionId, idempotency_key: key, request_hash: hash, product_id: product.id, drop_id: dropId,
-        quantity, unit_price_cents: product.priceCents, total_cents: product.priceCents * quantity,
-        currency: product.currency, status: 'confirmed', created_at: createdAt,
-      };
       inTx = true;
       try {
-        await q(conn, `START TRANSACTION;
+        const [results] = await q(conn, `START TRANSACTION;
+          UPDATE products p JOIN drops d ON d.id = p.drop_id
+            SET p.stock_remaining = p.stock_remaining - IF(p.active = 1 AND d.active = 1 AND d.starts_at <= ? AND ? < d.ends_at, ?, 4294967295),
+                p.units_sold = p.units_sold + ?
+            WHERE p.id = ?;
           INSERT INTO orders (id, session_id, idempotency_key, request_hash, product_id, drop_id, quantity,
-            unit_price_cents, total_cents, currency, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
-          INSERT INTO customer_purchases (session_id, product_id, quantity, max_quantity) VALUES (?, ?, ?, ?)
-            ON DUPLICATE KEY UPDATE quantity = quantity + ?, max_quantity = ?;
-          UPDATE products SET stock_remaining = stock_remaining - IF(active = 1, ?, 4294967295) WHERE id = ?;
-          COMMIT`,
-        [row.id, row.session_id, row.idempotency_key, row.request_hash, row.product_id, row.drop_id, row.quantity,
-          row.unit_price_cents, row.total_cents, row.currency, row.status, row.created_at,
-          sessionId, product.id, quantity, product.limitPerCustomer, quantity, product.limitPerCustomer,
-          quantity, product.id]);
+              unit_price_cents, total_cents, currency, status, created_at)
+            SELECT ?, ?, ?, ?, p.id, p.drop_id, ?, p.price_cents, p.price_cents * ?, p.currency, 'confirmed', ?
+            FROM products p WHERE p.id = ?;
+          INSERT INTO customer_purchases (session_id, product_id, quantity, max_quantity)
+            SELECT ?, p.id, ?, p.limit_per_customer FROM products p WHERE p.id = ?
+            ON DUPLICATE KEY UPDATE quantity = customer_purchases.quantity + ?, max_quantity = p.limit_per_customer;
+          COMMIT;
+          SELECT * FROM orders WHERE id = ?`,
+        [now, now, quantity, quantity, productId,
+          id, sessionId, key, hash, quantity, quantity, new Date(now), productId,
+          sessionId, quantity, productId, quantity,
+          id]);
         inTx = false;
-        return { order: orderJson(row), replayed: false };
+        const stored = results[5];
+        if (!stored.length) throw new HttpError(404, 'product_not_found', `No product with id "${productId}".`, 'productId');
+        return { order: orderJson(stored[0]), replayed: false };
       } catch (err) {
+        if (err instanceof HttpError) throw err;
+        if (isTimeout(err) || err.fatal) {
+          // The batch may still run (and COMMIT) on the server: never reuse this connection.
+          inTx = false;
+          discard = true;
+          throw err;
+        }
         if (err.code === 'ER_DUP_ENTRY') {
           inTx = false;
-          const [[, existingRows]] = await q(conn, 'ROLLBACK; SELECT * FROM orders WHERE session_id = ? AND idempotency_key = ?', [sessionId, key]);
+          const [[, existingRows]] = await q(conn, 'ROLLBACK; SELECT * FROM orders WHERE idempotency_key = ?', [key]);
           if (!existingRows.length) throw err;
           return this.replayOrThrow(existingRows[0], hash);
         }
         if (err.errno === 3819 || err.errno === 4025) { // CHECK violated (MySQL / MariaDB)
           inTx = false;
-          await q(conn, 'ROLLBACK');
-          throw new HttpError(429, 'limit_exceeded', `At most ${product.limitPerCustomer} of "${product.name}" per customer.`, 'quantity');
+          const [[, rows]] = await q(conn, 'ROLLBACK; SELECT name, limit_per_customer FROM products WHERE id = ?', [productId]);
+          const r = rows[0] ?? { name: productId, limit_per_customer: 0 };
+          throw new HttpError(429, 'limit_exceeded', `At most ${Number(r.limit_per_customer)} of "${r.name}" per customer.`, 'quantity');
         }
-        if (err.errno === 1690 || err.errno === 1264) { // out of range: not enough stock (or inactive)
+        if (err.errno === 1690 || err.errno === 1264) { // out of range: not enough stock, or not on sale
           inTx = false;
-          const [[, stockRows]] = await q(conn, 'ROLLBACK; SELECT stock_remaining, active FROM products WHERE id = ?', [product.id]);
+          const [[, stockRows]] = await q(conn, `ROLLBACK; SELECT p.name, p.stock_remaining, p.active, d.active AS drop_active, d.starts_at, d.ends_at
+            FROM products p JOIN drops d ON d.id = p.drop_id WHERE p.id = ?`, [productId]);
           const s = stockRows[0];
-          if (!s || Number(s.active) !== 1) {
-            throw new HttpError(409, 'not_on_sale', `"${product.name}" is no longer on sale.`, 'productId');
+          if (!s || now < Number(s.starts_at)) {
+            throw new HttpError(404, 'product_not_found', `No product with id "${productId}".`, 'productId');
+          }
+          if (Number(s.active) !== 1 || Number(s.drop_active) !== 1 || now >= Number(s.ends_at)) {
+            throw new HttpError(409, 'not_on_sale', `"${s.name}" is no longer on sale.`, 'productId');
           }
           const left = Number(s.stock_remaining);
           throw new HttpError(409, 'sold_out', left > 0
-            ? `Only ${left} of "${product.name}" left.`
-            : `"${product.name}" is sold out.`, left > 0 ? 'quantity' : 'productId');
+            ? `Only ${left} of "${s.name}" left.`
+            : `"${s.name}" is sold out.`, left > 0 ? 'quantity' : 'productId');
         }
         throw err;
       }
     } catch (err) {
-      if (inTx) await q(conn, 'ROLLBACK').catch(() => {});
+      if (inTx) {
+        await q(conn, 'ROLLBACK').catch((e) => {
+          if (isTimeout(e) || e.fatal) discard = true;
+        });
+      }
+      if (isTimeout(err)) discard = true;
       throw err;
     } finally {
-      conn.release();
+      if (discard) discardConnection(conn, this.pool);
+      else conn.release();
     }
   }
 

@@ -1,5 +1,6 @@
 // Catalogue: validation errors name file, item and field; the load is idempotent and never
 // resets units already sold; migrations are versioned and safe to run concurrently.
+import crypto from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -110,25 +111,43 @@ describe('catalogue load and migrations (real database)', () => {
 
   const stock = async (id) => (await pool.query('SELECT stock_total AS t, stock_remaining AS r, active AS a FROM products WHERE id = ?', [id]))[0][0];
 
+  // What the order statement does for one confirmed order (the loader re-counts from these rows).
+  const sell = async (id, quantity, n = 1) => {
+    for (let i = 0; i < n; i++) {
+      await pool.query(`INSERT INTO orders (id, session_id, idempotency_key, request_hash, product_id, drop_id, quantity,
+          unit_price_cents, total_cents, currency, status, created_at)
+        SELECT UUID(), ?, ?, ?, id, drop_id, ?, price_cents, price_cents * ?, currency, 'confirmed', NOW(3) FROM products WHERE id = ?`,
+      ['s'.repeat(43), `k-${crypto.randomUUID()}`, 'h'.repeat(64), quantity, quantity, id]);
+      await pool.query('UPDATE products SET stock_remaining = stock_remaining - ?, units_sold = units_sold + ? WHERE id = ?', [quantity, quantity, id]);
+    }
+  };
+
   test('load is idempotent; a reload mid-drop keeps units sold; stock changes add/remove only unsold units', async () => {
     const now = Date.parse('2032-05-01T10:00:00Z');
     const s1 = await loadDocs(pool, { 'g.json': good() }, now);
     assert.equal(s1.productsInserted, 3);
     // sell 4 of c-p1 (10) and all 5 of c-p2
-    await pool.query('UPDATE products SET stock_remaining = stock_remaining - 4 WHERE id = ?', ['c-p1']);
-    await pool.query('UPDATE products SET stock_remaining = 0 WHERE id = ?', ['c-p2']);
+    await sell('c-p1', 4);
+    await sell('c-p2', 1, 5);
+    // the same document again: skipped, no transaction
     const s2 = await loadDocs(pool, { 'g.json': good() }, now);
-    assert.equal(s2.productsInserted, 0);
-    assert.equal(s2.productsUpdated, 3);
+    assert.deepEqual(s2.skippedEvents, ['cat-ev']);
+    assert.equal(s2.productsUpdated, 0);
     assert.deepEqual({ ...await stock('c-p1') }, { t: 10, r: 6, a: 1 });
     assert.deepEqual({ ...await stock('c-p2') }, { t: 5, r: 0, a: 1 });
     // raise stock by 5: exactly 5 new units; lower below sold: remaining 0, never negative
     const more = good();
     more.drops[0].products[0].stock = 15;
     more.drops[0].products[1].stock = 2;
-    await loadDocs(pool, { 'g.json': more }, now);
+    const s3 = await loadDocs(pool, { 'g.json': more }, now);
+    assert.equal(s3.productsUpdated, 3);
     assert.deepEqual({ ...await stock('c-p1') }, { t: 15, r: 11, a: 1 });
     assert.deepEqual({ ...await stock('c-p2') }, { t: 2, r: 0, a: 1 });
+    // back to 5: the 5 sold are remembered (no units "come back" after a lower-then-restore)
+    await loadDocs(pool, { 'g.json': good() }, now);
+    assert.deepEqual({ ...await stock('c-p2') }, { t: 5, r: 0, a: 1 });
+    const [[u]] = await pool.query('SELECT units_sold FROM products WHERE id = ?', ['c-p2']);
+    assert.equal(Number(u.units_sold), 5);
   });
 
   test('products and drops removed from the file are deactivated, not deleted', async () => {
@@ -142,6 +161,58 @@ describe('catalogue load and migrations (real database)', () => {
     assert.equal((await stock('c-p3')).a, 0);
     await loadDocs(pool, { 'g.json': good() }, now);
     assert.equal((await stock('c-p3')).a, 1);
+  });
+
+  test('catalogue revision: an older document is refused (nothing changes), a newer one loads, an unchanged one takes no row lock', async () => {
+    const now = Date.parse('2032-05-01T10:00:00Z');
+    const v5 = { ...good(), revision: 5 };
+    await loadDocs(pool, { 'g.json': v5 }, now);
+    const older = { ...good(), revision: 4 };
+    older.drops[0].products[0].priceCents = 1;
+    await assert.rejects(loadDocs(pool, { 'g.json': older }, now), (err) => {
+      assert.equal(err.name, 'CatalogRevisionError');
+      assert.match(err.message, /g\.json: revision 4 is older than the loaded revision 5 of event "cat-ev"/);
+      return true;
+    });
+    const [[price]] = await pool.query('SELECT price_cents FROM products WHERE id = ?', ['c-p1']);
+    assert.equal(Number(price.price_cents), 1000, 'the refused load changed nothing');
+    // unchanged: skipped while another transaction holds every product row of the event
+    const holder = await pool.getConnection();
+    await holder.query('START TRANSACTION');
+    await holder.query('SELECT * FROM products WHERE id IN (?) FOR UPDATE', [['c-p1', 'c-p2', 'c-p3']]);
+    await holder.query('SELECT * FROM events WHERE id = ? FOR UPDATE', ['cat-ev']);
+    try {
+      const s = await loadDocs(pool, { 'g.json': v5 }, now);
+      assert.deepEqual(s.skippedEvents, ['cat-ev']);
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+    }
+    const v6 = { ...good(), revision: 6 };
+    v6.drops[0].products[0].priceCents = 1100;
+    const s6 = await loadDocs(pool, { 'g.json': v6 }, now);
+    assert.equal(s6.productsUpdated, 3);
+    const [[ev]] = await pool.query('SELECT catalog_revision FROM events WHERE id = ?', ['cat-ev']);
+    assert.equal(Number(ev.catalog_revision), 6);
+    await loadDocs(pool, { 'g.json': { ...good(), revision: 7 } }, now);
+  });
+
+  test('node src/cli/catalog-load.js: loads, then skips, then refuses an older revision with exit code 3', async () => {
+    const env = serverEnv();
+    const dir = writeCatalog({ 'g.json': { ...good(), revision: 8 } });
+    const cliEnv = { PATH: process.env.PATH, DB_HOST: env.db.host, DB_PORT: String(env.db.port), DB_USER: env.db.user,
+      DB_PASSWORD: env.db.password, DB_NAME: tdb.db.database, CATALOG_DIR: dir, LOG_LEVEL: 'info' };
+    const first = await run(process.execPath, ['src/cli/catalog-load.js'], { cwd: BACKEND_DIR, env: cliEnv });
+    assert.match(first.stdout, /"msg":"catalogue loaded"/);
+    assert.match(first.stdout, /"productsUpdated":3/);
+    const again = await run(process.execPath, ['src/cli/catalog-load.js'], { cwd: BACKEND_DIR, env: cliEnv });
+    assert.match(again.stdout, /"skippedEvents":\["cat-ev"\]/);
+    const oldDir = writeCatalog({ 'g.json': { ...good(), revision: 2 } });
+    const err = await run(process.execPath, ['src/cli/catalog-load.js'], { cwd: BACKEND_DIR, env: { ...cliEnv, CATALOG_DIR: oldDir } }).then(() => null, (e) => e);
+    assert.ok(err, 'an older catalogue must fail the load');
+    assert.equal(err.code, 3);
+    assert.match(err.stdout, /revision 2 is older than the loaded revision 8/);
+    assert.doesNotMatch(err.stdout + err.stderr, new RegExp(env.db.password));
   });
 
   test('migrations: tracked with checksums, re-running is a no-op, concurrent runners apply once', async () => {

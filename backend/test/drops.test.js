@@ -80,8 +80,8 @@ describe('drops at midnight (event time zone)', () => {
     clock.set(MIDNIGHT_D2 - 1000);
     assert.equal((await order(srv.url, s, 'before-mid-1', 'm-a1')).status, 201);
     const early = await order(srv.url, s, 'before-mid-2', 'm-b1');
-    assert.equal(early.status, 409);
-    assert.equal(early.body.error.code, 'not_on_sale');
+    assert.equal(early.status, 404, 'not revealed before its midnight, as GET');
+    assert.equal(early.body.error.code, 'product_not_found');
     clock.set(MIDNIGHT_D2);
     const late = await order(srv.url, s, 'after-mid-1', 'm-a1');
     assert.equal(late.status, 409);

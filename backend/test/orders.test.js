@@ -84,7 +84,7 @@ describe('orders', () => {
     assert.equal(Number(row.n), 1);
   });
 
-  test('same key + different body: 422 idempotency_key_reused; other sessions may use the same key', async () => {
+  test('same key + different body: 422 idempotency_key_reused, in this session or any other', async () => {
     const s = await newSession(srv.url);
     assert.equal((await order(srv.url, s, 'key-reuse-0001', 'common', 1)).status, 201);
     const r = await order(srv.url, s, 'key-reuse-0001', 'common', 2);
@@ -93,8 +93,12 @@ describe('orders', () => {
     assert.equal(r.body.error.field, 'Idempotency-Key');
     const r2 = await order(srv.url, s, 'key-reuse-0001', 'limit-2', 1);
     assert.equal(r2.status, 422);
+    // keys are unique across sessions (they survive a session change): another session's
+    // different body is refused too, and nothing is placed
     const other = await newSession(srv.url);
-    assert.equal((await order(srv.url, other, 'key-reuse-0001', 'common', 2)).status, 201);
+    assert.equal((await order(srv.url, other, 'key-reuse-0001', 'common', 2)).status, 422);
+    const [[n]] = await pool.query('SELECT COUNT(*) AS n FROM orders WHERE idempotency_key = ?', ['key-reuse-0001']);
+    assert.equal(Number(n.n), 1);
   });
 
   test('50 concurrent requests with one key: one order, one 201, the rest 200 with the same order', async () => {
@@ -166,11 +170,11 @@ describe('orders', () => {
     assert.equal(p.status, 200);
   });
 
-  test('product of a future drop: 409 not_on_sale; unknown product: 404', async () => {
+  test('product of a future drop: 404 like GET (not revealed); unknown product: 404', async () => {
     const s = await newSession(srv.url);
     const r = await order(srv.url, s, 'future-key-1', 'tomorrow', 1);
-    assert.equal(r.status, 409);
-    assert.equal(r.body.error.code, 'not_on_sale');
+    assert.equal(r.status, 404);
+    assert.equal(r.body.error.code, 'product_not_found');
     const u = await order(srv.url, s, 'unknown-key-1', 'no-such-product', 1);
     assert.equal(u.status, 404);
     assert.equal(u.body.error.field, 'productId');

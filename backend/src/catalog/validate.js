@@ -53,7 +53,12 @@ export function validateDocument(doc, file) {
     return { event: null, errors };
   }
   for (const k of Object.keys(doc)) {
-    if (!['event', 'drops', '$schema', 'comment'].includes(k)) err('(document)', k, 'unknown field');
+    if (!['event', 'drops', 'revision', '$schema', 'comment'].includes(k)) err('(document)', k, 'unknown field');
+  }
+  // The catalogue revision orders documents: a load of an older revision than the one loaded is
+  // refused (see catalog/load.js). Optional (0 when absent) so a first catalogue needs no ceremony.
+  if (doc.revision !== undefined && (!Number.isSafeInteger(doc.revision) || doc.revision < 0)) {
+    err('(document)', 'revision', `must be a whole number >= 0, raised with every change, e.g. 2026120101 (${show(doc.revision)})`);
   }
   const ev = doc.event;
   if (!isPlainObject(ev)) {
@@ -116,6 +121,7 @@ export function validateDocument(doc, file) {
       id: ev.id,
       name: ev.name,
       timeZone: ev.timeZone,
+      revision: doc.revision ?? 0,
       drops: drops
         .map((d) => ({
           id: d.id,
