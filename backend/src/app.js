@@ -5,6 +5,7 @@ import path from 'node:path';
 import Fastify, { LogController } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import { HttpError, errorBody, isDbUnavailable } from './lib/errors.js';
+import { serializeError } from './lib/logsafe.js';
 import { ID_RE } from './catalog/validate.js';
 import { IDEMPOTENCY_KEY_RE, SESSION_TTL_MS } from './shop.js';
 
@@ -17,9 +18,12 @@ export function loggerOptions(level) {
     base: { service: 'eventmall-backend' },
     timestamp: () => `,"time":"${new Date().toISOString()}"`,
     formatters: { level: (label) => ({ level: label }) },
+    // Errors are logged by class, never with mysql2's `sql` or values quoted in a message.
+    serializers: { err: serializeError, error: serializeError, cause: serializeError },
     redact: {
       paths: ['req.headers.cookie', 'req.headers["x-session-id"]', 'req.headers.authorization',
-        'res.headers["set-cookie"]', 'password', '*.password', 'db.password', 'sessionId'],
+        'req.headers["idempotency-key"]', 'res.headers["set-cookie"]', 'password', '*.password', 'db.password',
+        'sessionId', '*.sessionId', 'sql', '*.sql', 'idempotencyKey'],
       censor: '[redacted]',
     },
   };
@@ -133,7 +137,7 @@ export async function buildApp({ shop, cache, logger, staticDir = null, state = 
       req.log.error({ err }, 'unhandled error');
       e = new HttpError(500, 'internal_error', 'Something went wrong on our side.');
     } else if (e.statusCode >= 500) {
-      req.log.warn({ code: e.code, cause: (err.cause ?? err)?.message }, 'request failed: dependency unavailable');
+      req.log.warn({ code: e.code, cause: err.cause ?? err }, 'request failed: dependency unavailable');
     }
     if (e.statusCode === 503) reply.header('Retry-After', '2');
     reply.code(e.statusCode).type('application/json; charset=utf-8').send(errorBody(e.code, e.message, e.field));

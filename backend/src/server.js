@@ -10,6 +10,7 @@ import { buildApp, loggerOptions } from './app.js';
 import { CatalogInvalidError, migrateAndLoad } from './startup.js';
 import { isDbUnavailable } from './lib/errors.js';
 import { CatalogRevisionError } from './catalog/load.js';
+import { scrubMessage } from './lib/logsafe.js';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -51,10 +52,10 @@ async function main() {
           process.exit(1);
         }
         if (!isDbUnavailable(err) || attempt >= 30) {
-          logger.fatal({ err: err.message, code: err.code }, 'startup migration failed');
+          logger.fatal({ err }, 'startup migration failed');
           process.exit(1);
         }
-        logger.warn({ err: err.message, attempt }, 'database not reachable yet; retrying migration');
+        logger.warn({ err, attempt }, 'database not reachable yet; retrying migration');
         await sleep(2000);
       }
     }
@@ -89,7 +90,7 @@ async function main() {
       clearTimeout(force);
       process.exitCode = 0;
     } catch (err) {
-      logger.error({ err: err.message }, 'error during shutdown');
+      logger.error({ err }, 'error during shutdown');
       process.exit(1);
     }
   };
@@ -99,6 +100,6 @@ async function main() {
 
 main().catch((err) => {
   // Last resort: never print the config (it holds the password), only the message.
-  process.stderr.write(`${JSON.stringify({ level: 'fatal', time: new Date().toISOString(), msg: `startup failed: ${err.message}` })}\n`);
+  process.stderr.write(`${JSON.stringify({ level: 'fatal', time: new Date().toISOString(), msg: `startup failed: ${scrubMessage(err?.message, { quoted: true })}` })}\n`);
   process.exit(1);
 });

@@ -11,6 +11,6 @@ try {
   log.info({ applied }, applied.length ? `applied ${applied.length} migration(s)` : 'database is up to date');
 } catch (err) {
   if (err instanceof ConfigError) for (const p of err.problems) log.fatal(`configuration error: ${p}`);
-  else log.fatal({ code: err.code }, `migration failed: ${err.message}`);
+  else log.fatal({ err }, 'migration failed');
   process.exitCode = 1;
 }

@@ -61,7 +61,7 @@ export class Cache {
     this.downUntil = Date.now() + this.breakerMs;
     if (!this.wasDown) {
       this.wasDown = true;
-      this.logger?.warn({ op, err: err?.message }, 'memcached unavailable: serving from the database');
+      this.logger?.warn({ op, err }, 'memcached unavailable: serving from the database');
     }
   }
 
@@ -175,7 +175,7 @@ export class Cache {
       // stale-if-error: during a database failover keep serving the last known value.
       if (stale) {
         this.stats.staleServed++;
-        this.logger?.warn({ key: k, err: err.message }, 'load failed; serving stale cached value');
+        this.logger?.warn({ key: k, err }, 'load failed; serving stale cached value');
         return stale.v;
       }
       throw err;
