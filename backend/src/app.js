@@ -93,9 +93,9 @@ function parseOrderBody(body) {
 }
 
 /**
- * @param {{shop: import('./shop.js').Shop, cache: any, logger: any|object, staticDir?: string|null, state?: {shuttingDown: boolean}}} deps
+ * @param {{shop: import('./shop.js').Shop, cache: any, logger: any|object, staticDir?: string|null, state?: {shuttingDown: boolean}, auth?: import('./lib/dbauth.js').DbAuth|null}} deps
  */
-export async function buildApp({ shop, cache, logger, staticDir = null, state = { shuttingDown: false } }) {
+export async function buildApp({ shop, cache, logger, staticDir = null, state = { shuttingDown: false }, auth = null }) {
   const app = Fastify({
     ...(logger && typeof logger.child === 'function' ? { loggerInstance: logger } : { logger: logger ?? false }),
     bodyLimit: BODY_LIMIT,
@@ -155,7 +155,16 @@ export async function buildApp({ shop, cache, logger, staticDir = null, state = 
   };
 
   // ----- health -----
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  // The load balancer's (and the container's) health check: fails only when the database has
+  // refused this task's credentials persistently (the task is replaced and reads the secret
+  // anew), never for a passing timeout or failover (/readyz reports those).
+  app.get('/healthz', async (req, reply) => {
+    if (auth && !(await auth.healthy())) {
+      reply.code(503);
+      return { status: 'unhealthy', database: 'auth_failed' };
+    }
+    return { status: 'ok' };
+  });
 
   app.get('/readyz', async (req, reply) => {
     const [dbOk, cacheOk] = await Promise.all([

@@ -54,10 +54,14 @@ export function loadConfig(env = process.env, opts = {}) {
       port: parsePort('DB_PORT', env.DB_PORT, 3306, problems),
       user: required('DB_USER', env, problems),
       // An empty password is allowed only when explicitly set to "" is impossible to tell apart
-      // from unset in most orchestrators, so it is required.
-      password: required('DB_PASSWORD', env, problems),
+      // from unset in most orchestrators, so it is required (unless DB_SECRET_ID supplies it).
+      password: env.DB_SECRET_ID ? (env.DB_PASSWORD ?? '') : required('DB_PASSWORD', env, problems),
+      // Secrets Manager secret {"username","password"}: read at start and re-read when the
+      // database refuses the credentials (rotation). Optional.
+      secretId: env.DB_SECRET_ID || null,
       database: required('DB_NAME', env, problems),
     },
+    aws: { region: env.AWS_REGION || env.AWS_DEFAULT_REGION || null, secretsEndpoint: env.AWS_ENDPOINT_URL_SECRETS_MANAGER || env.AWS_ENDPOINT_URL || null },
     memcachedServers: [],
     staticDir: env.STATIC_DIR ? path.resolve(env.STATIC_DIR) : null,
     migrateOnStart: parseBool('MIGRATE_ON_START', env.MIGRATE_ON_START, false, problems),
@@ -79,6 +83,7 @@ export function loadConfig(env = process.env, opts = {}) {
     }
     cfg.memcachedServers = servers;
   }
+  if (cfg.db.secretId && !cfg.aws.region) problems.push('DB_SECRET_ID is set but AWS_REGION is not (the region of the secret)');
   if (!LOG_LEVELS.includes(cfg.logLevel)) {
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${env.LOG_LEVEL}")`);
   }

@@ -96,3 +96,21 @@ export async function migrate(dbConfig, logger, { lockTimeoutSec = 120 } = {}) {
     await conn.end();
   }
 }
+
+/** What the application user may do: rows only. No DDL, no DELETE, no GRANT (the migrator owns those). */
+export const APP_GRANTS = ['SELECT', 'INSERT', 'UPDATE'];
+
+/**
+ * Create (or re-password) the least-privilege application user, as the migrator. Idempotent:
+ * run by the deploy stage after the migrations (node src/cli/grant-app-user.js).
+ * @param {any} conn an admin connection (the migrator: needs CREATE USER and GRANT OPTION)
+ * @param {{database: string, user: string, password: string, host?: string}} o
+ */
+export async function grantAppUser(conn, { database, user, password, host = '%' }) {
+  if (!/^[A-Za-z0-9_]{1,32}$/.test(user)) throw new Error('the application user name must be 1-32 letters, digits or _');
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(database)) throw new Error('DB_NAME must be 1-64 letters, digits or _');
+  if (typeof password !== 'string' || password.length < 12) throw new Error('the application user password must be at least 12 characters');
+  await conn.query('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [user, host, password]);
+  await conn.query('ALTER USER ?@? IDENTIFIED BY ?', [user, host, password]);
+  await conn.query(`GRANT ${APP_GRANTS.join(', ')} ON \`${database}\`.* TO ?@?`, [user, host]);
+}

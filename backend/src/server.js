@@ -11,6 +11,7 @@ import { CatalogInvalidError, migrateAndLoad } from './startup.js';
 import { isDbUnavailable } from './lib/errors.js';
 import { CatalogRevisionError } from './catalog/load.js';
 import { scrubMessage } from './lib/logsafe.js';
+import { DbAuth, secretsManagerSource } from './lib/dbauth.js';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -30,7 +31,13 @@ async function main() {
   logger.info({ config: redactedConfig(config), node: process.version }, 'starting');
 
   const clock = systemClock;
-  const pool = createPool(config.db);
+  const auth = new DbAuth({
+    db: config.db, logger,
+    source: config.db.secretId ? secretsManagerSource(config.db.secretId, { region: config.aws.region, endpoint: config.aws.secretsEndpoint }) : null,
+  });
+  await auth.init();
+  config = { ...config, db: auth.db }; // the live credentials (re-read on rotation)
+  const pool = auth.attach(createPool(auth.db));
   const cache = new Cache({ servers: config.memcachedServers, prefix: `${config.db.database}:`, logger });
   const state = { shuttingDown: false };
 
@@ -62,7 +69,7 @@ async function main() {
   }
 
   const shop = new Shop({ pool, cache, clock, logger });
-  const app = await buildApp({ shop, cache, logger, staticDir: config.staticDir, state });
+  const app = await buildApp({ shop, cache, logger, staticDir: config.staticDir, state, auth });
   await app.listen({ port: config.port, host: '0.0.0.0' });
 
   let stopping = false;

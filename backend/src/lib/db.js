@@ -87,6 +87,7 @@ export function acquire(poolOrCore, ms = ACQUIRE_TIMEOUT_MS) {
       reject(e);
     }, ms);
     core.getConnection((err, conn) => {
+      if (err) core.eventmallOnConnectError?.(err); // an auth failure re-reads the credentials (dbauth.js)
       if (settled) {
         if (!err) conn.release();
         return;

@@ -1,3 +1,5 @@
+import { isAuthError } from './dbauth.js';
+
 // Client-facing errors. Every error response has the shape
 //   {"error": {"code": "...", "message": "...", "field": "..."(optional)}}
 export class HttpError extends Error {
@@ -29,5 +31,6 @@ export function isDbUnavailable(err) {
     'ER_CONNECTION_KILLED', 'ER_LOCK_WAIT_TIMEOUT', 'ER_LOCK_DEADLOCK', 'ER_OPTION_PREVENTS_STATEMENT',
     'ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION',
   ]);
-  return codes.has(err.code) || err.fatal === true || /Connection lost|Pool is closed|connect ETIMEDOUT|Query inactivity timeout/i.test(err.message || '');
+  // A refused login (rotated secret, revoked user) makes the database unavailable to this task.
+  return codes.has(err.code) || isAuthError(err) || err.code === 'POOL_ACQUIRE_TIMEOUT' || err.fatal === true || /Connection lost|Pool is closed|connect ETIMEDOUT|Query inactivity timeout/i.test(err.message || '');
 }
