@@ -92,6 +92,30 @@ describe('api client', () => {
     expect(header(calls[2], 'Idempotency-Key')).toBe('key-aaaaaaaa');
   });
 
+  it('retries a 503 (outcome unknown) by itself with the SAME key, after Retry-After, then reports the replayed order', async () => {
+    const unknown = () => new Response(JSON.stringify({ error: { code: 'order_outcome_unknown', message: 'We could not confirm whether your order was placed.' } }), { status: 503, headers: { 'Content-Type': 'application/json', 'Retry-After': '2' } });
+    const { fetchImpl, calls } = scripted([session, unknown, unknown, () => jsonResponse(200, { order: order() })]);
+    const waits: number[] = [];
+    const api = createApi({ fetch: fetchImpl, storage: null, sleep: async (ms) => void waits.push(ms) });
+    const r = await api.createOrder({ productId: 'p-lantern', quantity: 1, idempotencyKey: 'key-503-retry' });
+    expect(r.replayed).toBe(true);
+    expect(r.order.id).toBe('ord-1');
+    const orders = calls.filter((c) => c.url === '/api/orders');
+    expect(orders).toHaveLength(3);
+    expect(orders.map((c) => header(c, 'Idempotency-Key'))).toEqual(['key-503-retry', 'key-503-retry', 'key-503-retry']);
+    expect(waits).toEqual([2000, 2000]);
+  });
+
+  it('gives up after the automatic retries with a retryable error (the customer may try again, same key)', async () => {
+    const unavailable = () => jsonResponse(503, { error: { code: 'service_unavailable', message: 'The shop is temporarily unavailable, please retry in a moment.' } });
+    const { fetchImpl, calls } = scripted([session, unavailable, unavailable, unavailable]);
+    const api = createApi({ fetch: fetchImpl, storage: null, sleep: async () => {} });
+    const err = await api.createOrder({ productId: 'p-lantern', quantity: 1, idempotencyKey: 'key-503-giveup' }).catch((e) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).retryable).toBe(true);
+    expect(calls.filter((c) => c.url === '/api/orders')).toHaveLength(3);
+  });
+
   it('renews a session that is about to expire before using it', async () => {
     const storage = memoryStorage();
     storage.setItem('eventmall.session', JSON.stringify({ sessionId: 'old', expiresAt: '2026-01-01T00:00:30Z' }));

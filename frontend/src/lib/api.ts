@@ -12,7 +12,17 @@ export interface ApiDeps {
   storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null;
   now: () => number;
   timeoutMs: number;
+  /** waits between automatic retries of an order the server could not confirm (injectable for tests) */
+  sleep: (ms: number) => Promise<void>;
 }
+
+/**
+ * A 503 on POST /api/orders means "outcome unknown, retry with the same key": the order may or may
+ * not have been placed, and the same Idempotency-Key can never place a second one. The client
+ * retries it by itself this many times (after Retry-After, capped) before asking the customer.
+ */
+export const ORDER_503_RETRIES = 2;
+const MAX_RETRY_WAIT_MS = 3_000;
 
 export interface CurrentDropResult {
   data: CurrentDrop;
@@ -68,6 +78,7 @@ export function createApi(overrides: Partial<ApiDeps> = {}) {
     storage: overrides.storage !== undefined ? overrides.storage : safeStorage(),
     now: overrides.now ?? (() => Date.now()),
     timeoutMs: overrides.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    sleep: overrides.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms))),
   };
 
   let session: Session | null = null;
@@ -191,11 +202,18 @@ export function createApi(overrides: Partial<ApiDeps> = {}) {
     },
 
     async createOrder(input: CreateOrderInput): Promise<CreateOrderResult> {
-      const res = await withSession('/orders', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'Idempotency-Key': input.idempotencyKey },
-        body: JSON.stringify({ productId: input.productId, quantity: input.quantity }),
-      });
+      let res: Response;
+      for (let attempt = 0; ; attempt++) {
+        // Always the same key: across these retries and across a session renewal on 401.
+        res = await withSession('/orders', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'Idempotency-Key': input.idempotencyKey },
+          body: JSON.stringify({ productId: input.productId, quantity: input.quantity }),
+        });
+        if (res.status !== 503 || attempt >= ORDER_503_RETRIES) break;
+        const after = Number(res.headers.get('Retry-After'));
+        await deps.sleep(Math.min(Number.isFinite(after) && after > 0 ? after * 1000 : 1000, MAX_RETRY_WAIT_MS));
+      }
       const body = await json<{ order: Order }>(res);
       return { order: body.order, replayed: res.status === 200 };
     },
