@@ -122,7 +122,7 @@ pick() { # pick FILE KEY...: those outputs of `plan apply` as a JSON object of i
   local f=$1; shift
   "$REHEARSAL_PYTHON" -c 'import json,sys; o=json.load(open(sys.argv[1])); print(json.dumps({k: o[k]["value"] for k in sys.argv[2:]}))' "$f" "$@"
 }
-BASE_OUT=$(pick "$LOGS/apply-base.out" logs_kms_key_arn)
+BASE_OUT=$(pick "$LOGS/apply-base.out" logs_kms_key_arn permissions_boundary_arn)
 expect_ok network-apply "${AWS[@]}" "${STACK[@]}" --name=network with-inputs --inputs="$BASE_OUT" plan apply
 NETWORK_OUT=$(pick "$LOGS/network-apply.out" vpc_id vpc_cidr_block public_subnet_ids)
 expect_ok edge-apply "${AWS[@]}" "${STACK[@]}" --name=edge with-inputs --inputs="$NETWORK_OUT" plan apply

@@ -27,12 +27,14 @@ var Order = []string{Base, Network, Edge, Data, Service}
 
 // BaseOutputs: audit trail, alarms, IAM, the logs' KMS key.
 type BaseOutputs struct {
-	DeployerRoleArn string `json:"deployer_role_arn"`
-	StaffRoleArn    string `json:"staff_role_arn"`
-	StaffGroupName  string `json:"staff_group_name"`
-	AlarmTopicArn   string `json:"alarm_topic_arn"`
-	LogsKmsKeyArn   string `json:"logs_kms_key_arn"`
-	TrailBucketName string `json:"trail_bucket_name"`
+	DeployerRoleArn        string `json:"deployer_role_arn"`
+	PlanRoleArn            string `json:"plan_role_arn"`
+	PermissionsBoundaryArn string `json:"permissions_boundary_arn"`
+	StaffRoleArn           string `json:"staff_role_arn"`
+	StaffGroupName         string `json:"staff_group_name"`
+	AlarmTopicArn          string `json:"alarm_topic_arn"`
+	LogsKmsKeyArn          string `json:"logs_kms_key_arn"`
+	TrailBucketName        string `json:"trail_bucket_name"`
 }
 
 // NetworkOutputs: the VPC the shop runs in.
@@ -143,7 +145,7 @@ func BaseInputs() map[string]any { return map[string]any{} }
 
 // NetworkInputs are network's variables: flow logs encrypted with base's key.
 func NetworkInputs(b BaseOutputs) map[string]any {
-	return map[string]any{"logs_kms_key_arn": b.LogsKmsKeyArn}
+	return map[string]any{"logs_kms_key_arn": b.LogsKmsKeyArn, "permissions_boundary_arn": b.PermissionsBoundaryArn}
 }
 
 // EdgeInputs are edge's variables: the ALB goes in the public subnets.
@@ -158,6 +160,7 @@ func EdgeInputs(n NetworkOutputs) map[string]any {
 func DataInputs(b BaseOutputs, n NetworkOutputs) map[string]any {
 	return map[string]any{
 		"logs_kms_key_arn":          b.LogsKmsKeyArn,
+		"permissions_boundary_arn":  b.PermissionsBoundaryArn,
 		"vpc_id":                    n.VpcID,
 		"private_subnet_ids":        n.PrivateSubnetIDs,
 		"availability_zones":        n.AvailabilityZones,
@@ -188,5 +191,6 @@ func ServiceInputs(b BaseOutputs, n NetworkOutputs, e EdgeOutputs, d DataOutputs
 		"database_security_group_id": d.DatabaseSecurityGroupID,
 		"alarm_topic_arn":            b.AlarmTopicArn,
 		"logs_kms_key_arn":           b.LogsKmsKeyArn,
+		"permissions_boundary_arn":   b.PermissionsBoundaryArn,
 	}
 }

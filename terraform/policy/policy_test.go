@@ -27,6 +27,8 @@ var checks = []check{
 	{"nat-per-az", CheckNATPerAZ},
 	{"encryption", CheckEncryption},
 	{"iam-actions", CheckIAMActions},
+	{"ci-roles", CheckCIRoles},
+	{"workload-boundary", CheckWorkloadBoundary},
 }
 
 func load(t *testing.T, root string) *Tree {
@@ -82,6 +84,7 @@ func TestEveryCheckFailsOnItsBrokenFixture(t *testing.T) {
 		{"iam_star_action", CheckIAMActions, `allows wildcard action "*"`},
 		{"iam_service_wildcard", CheckIAMActions, `allows wildcard action "s3:*"`},
 		{"oidc_without_sub", CheckIAMActions, `must pin both :aud and :sub`},
+		{"role_without_boundary", CheckWorkloadBoundary, `aws_iam_role.task must set permissions_boundary = var.permissions_boundary_arn`},
 	}
 	for _, c := range cases {
 		t.Run(c.fixture, func(t *testing.T) {

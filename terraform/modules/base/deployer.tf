@@ -1,110 +1,278 @@
 # =============================================================================================
 # What the CI deployer may do: plan/apply the network, edge, data and service stacks (the base
-# stack is bootstrapped by an account administrator), push the image, sync the site, invalidate.
-# Actions are listed one by one; the only wildcards are read-only verbs (Describe*/Get*/List*).
-# Resources are scoped by the "<name>-" prefix where the service supports it, by region otherwise.
+# stack is applied by an account administrator, never by the pipeline), push the image, sync the
+# site, invalidate. Actions are listed one by one; the only wildcards are read-only verbs
+# (Describe*/Get*/List*).
+# Every write is scoped to the event: by ARN with a delimited name prefix ("<name>-", "/<name>/")
+# where the service names its resources, otherwise by the Project and Environment tags
+# (aws:ResourceTag on existing resources, aws:RequestTag on create). Explicit denies keep the
+# deployer off the account-level roles (itself, staff, plan, trail), the workload permissions
+# boundary and the audit trail; roles it creates or edits must carry that boundary, and it passes
+# them only to the services that use them.
 # =============================================================================================
 locals {
-  region_condition = [local.region, "us-east-1"]
-  role_arns        = "arn:${local.partition}:iam::${local.account}:role/eventmall/${local.prefix}*"
-  profile_arns     = "arn:${local.partition}:iam::${local.account}:instance-profile/eventmall/${local.prefix}*"
+  # Roles and instance profiles of the event's workloads: "/eventmall/<name>-...".
+  role_arns    = "arn:${local.partition}:iam::${local.account}:role/eventmall/${local.prefix}-*"
+  profile_arns = "arn:${local.partition}:iam::${local.account}:instance-profile/eventmall/${local.prefix}-*"
+
+  # The account-level roles of this module: no CI identity may write to them.
+  account_role_arns = [
+    aws_iam_role.deployer.arn,
+    aws_iam_role.plan.arn,
+    aws_iam_role.staff.arn,
+    aws_iam_role.trail_logs.arn,
+  ]
+
+  # Services the workload roles are passed to, and nothing else.
+  passed_to_services = [
+    "ecs-tasks.amazonaws.com",
+    "ec2.amazonaws.com",
+    "monitoring.rds.amazonaws.com",
+    "vpc-flow-logs.amazonaws.com",
+    "application-autoscaling.amazonaws.com",
+  ]
+
+  # The audit trail and its alarms.
+  trail_log_group_arns = [aws_cloudwatch_log_group.trail.arn, "${aws_cloudwatch_log_group.trail.arn}:*"]
+  trail_alarm_arns     = [for k in keys(local.trail_alarms) : "arn:${local.partition}:cloudwatch:${local.region}:${local.account}:alarm:${local.alarm_prefix}${k}"]
+
+  # The resources of the event carry these tags (the stacks' provider default_tags).
+  event_tags = { Project = var.project, Environment = var.environment }
 }
 
 data "aws_iam_policy_document" "deployer" {
+  # ------------------------------------------------------------------------------------------
+  # Explicit denies first: they win over every Allow below, whatever a later edit adds there.
+  # ------------------------------------------------------------------------------------------
   statement {
-    sid       = "TerraformStateObjects"
-    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
-    resources = ["arn:${local.partition}:s3:::${var.state_bucket_name}/*"]
-  }
-
-  statement {
-    sid       = "TerraformStateBucket"
-    actions   = ["s3:ListBucket"]
-    resources = ["arn:${local.partition}:s3:::${var.state_bucket_name}"]
-  }
-
-  statement {
-    sid       = "TerraformStateLock"
-    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:DescribeTable"]
-    resources = ["arn:${local.partition}:dynamodb:${local.region}:${local.account}:table/${var.lock_table_name}"]
-  }
-
-  statement {
-    sid = "NetworkAndBastion"
-    # EC2/VPC create calls cannot be scoped to names that do not exist yet; region-bound instead.
+    sid    = "DenyWritesToAccountRoles"
+    effect = "Deny"
+    # Itself, the plan role, the staff role and the trail role belong to the administrator.
     actions = [
-      "ec2:Describe*",
-      "ec2:GetManagedPrefixListEntries",
-      "ec2:CreateVpc",
-      "ec2:DeleteVpc",
-      "ec2:ModifyVpcAttribute",
-      "ec2:CreateSubnet",
-      "ec2:DeleteSubnet",
-      "ec2:ModifySubnetAttribute",
-      "ec2:CreateInternetGateway",
-      "ec2:DeleteInternetGateway",
-      "ec2:AttachInternetGateway",
-      "ec2:DetachInternetGateway",
-      "ec2:AllocateAddress",
-      "ec2:ReleaseAddress",
-      "ec2:DisassociateAddress",
-      "ec2:CreateNatGateway",
-      "ec2:DeleteNatGateway",
-      "ec2:CreateRouteTable",
-      "ec2:DeleteRouteTable",
-      "ec2:CreateRoute",
-      "ec2:DeleteRoute",
-      "ec2:ReplaceRoute",
-      "ec2:AssociateRouteTable",
-      "ec2:DisassociateRouteTable",
-      "ec2:CreateSecurityGroup",
-      "ec2:DeleteSecurityGroup",
-      "ec2:AuthorizeSecurityGroupIngress",
-      "ec2:AuthorizeSecurityGroupEgress",
-      "ec2:RevokeSecurityGroupIngress",
-      "ec2:RevokeSecurityGroupEgress",
-      "ec2:ModifySecurityGroupRules",
-      "ec2:UpdateSecurityGroupRuleDescriptionsIngress",
-      "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
-      "ec2:CreateFlowLogs",
-      "ec2:DeleteFlowLogs",
-      "ec2:RunInstances",
-      "ec2:TerminateInstances",
-      "ec2:ModifyInstanceAttribute",
-      "ec2:MonitorInstances",
+      "iam:AttachRolePolicy",
+      "iam:CreateRole",
+      "iam:DeleteRole",
+      "iam:DeleteRolePermissionsBoundary",
+      "iam:DeleteRolePolicy",
+      "iam:DetachRolePolicy",
+      "iam:PassRole",
+      "iam:PutRolePermissionsBoundary",
+      "iam:PutRolePolicy",
+      "iam:TagRole",
+      "iam:UntagRole",
+      "iam:UpdateAssumeRolePolicy",
+      "iam:UpdateRole",
+      "iam:UpdateRoleDescription",
+    ]
+    resources = local.account_role_arns
+  }
+
+  statement {
+    sid    = "DenyChangingTheBoundary"
+    effect = "Deny"
+    actions = [
+      "iam:CreatePolicy",
+      "iam:CreatePolicyVersion",
+      "iam:DeletePolicy",
+      "iam:DeletePolicyVersion",
+      "iam:SetDefaultPolicyVersion",
+      "iam:TagPolicy",
+      "iam:UntagPolicy",
+    ]
+    resources = [local.boundary_policy_arn]
+  }
+
+  statement {
+    sid    = "DenyRemovingBoundaries"
+    effect = "Deny"
+    actions = [
+      "iam:DeleteRolePermissionsBoundary",
+    ]
+    resources = ["*"]
+  }
+
+  statement {
+    sid    = "DenyIdentitiesWithKeys"
+    effect = "Deny"
+    # No users, groups, keys or identity providers from CI.
+    actions = [
+      "iam:AddUserToGroup",
+      "iam:AttachGroupPolicy",
+      "iam:AttachUserPolicy",
+      "iam:CreateAccessKey",
+      "iam:CreateGroup",
+      "iam:CreateLoginProfile",
+      "iam:CreateOpenIDConnectProvider",
+      "iam:CreateSAMLProvider",
+      "iam:CreateUser",
+      "iam:PutGroupPolicy",
+      "iam:PutUserPolicy",
+      "iam:UpdateLoginProfile",
+      "iam:UpdateOpenIDConnectProviderThumbprint",
+      "iam:AddClientIDToOpenIDConnectProvider",
+    ]
+    resources = ["*"]
+  }
+
+  statement {
+    sid    = "DenyTouchingTheAuditTrail"
+    effect = "Deny"
+    actions = [
+      "s3:BypassGovernanceRetention",
+      "s3:DeleteBucket",
+      "s3:DeleteBucketPolicy",
+      "s3:DeleteObject",
+      "s3:DeleteObjectVersion",
+      "s3:PutBucketAcl",
+      "s3:PutBucketObjectLockConfiguration",
+      "s3:PutBucketOwnershipControls",
+      "s3:PutBucketPolicy",
+      "s3:PutBucketPublicAccessBlock",
+      "s3:PutBucketVersioning",
+      "s3:PutEncryptionConfiguration",
+      "s3:PutLifecycleConfiguration",
+      "s3:PutObject",
+      "s3:PutObjectAcl",
+      "s3:PutObjectLegalHold",
+      "s3:PutObjectRetention",
+      "s3:PutReplicationConfiguration",
+    ]
+    resources = [aws_s3_bucket.trail.arn, "${aws_s3_bucket.trail.arn}/*"]
+  }
+
+  statement {
+    sid    = "DenyTouchingTheTrailLogs"
+    effect = "Deny"
+    actions = [
+      "logs:AssociateKmsKey",
+      "logs:DeleteLogGroup",
+      "logs:DeleteLogStream",
+      "logs:DeleteMetricFilter",
+      "logs:DeleteRetentionPolicy",
+      "logs:DeleteSubscriptionFilter",
+      "logs:DisassociateKmsKey",
+      "logs:PutMetricFilter",
+      "logs:PutRetentionPolicy",
+      "logs:PutSubscriptionFilter",
+      "logs:UntagLogGroup",
+      "logs:UntagResource",
+    ]
+    resources = local.trail_log_group_arns
+  }
+
+  statement {
+    sid    = "DenySilencingSecurityAlarms"
+    effect = "Deny"
+    actions = [
+      "cloudwatch:DeleteAlarms",
+      "cloudwatch:DisableAlarmActions",
+      "cloudwatch:PutMetricAlarm",
+      "cloudwatch:SetAlarmState",
+      "cloudwatch:TagResource",
+      "cloudwatch:UntagResource",
+    ]
+    resources = local.trail_alarm_arns
+  }
+
+  statement {
+    sid    = "DenyStoppingTheTrail"
+    effect = "Deny"
+    actions = [
+      "cloudtrail:DeleteTrail",
+      "cloudtrail:PutEventSelectors",
+      "cloudtrail:PutInsightSelectors",
+      "cloudtrail:StopLogging",
+      "cloudtrail:UpdateTrail",
+      "sns:DeleteTopic",
+      "sns:SetTopicAttributes",
+      "sns:Subscribe",
+      "sns:Unsubscribe",
+      "kms:DisableKey",
+      "kms:PutKeyPolicy",
+      "kms:ScheduleKeyDeletion",
+    ]
+    resources = [local.trail_arn, aws_sns_topic.alarms.arn, aws_kms_key.this.arn]
+  }
+
+  statement {
+    sid    = "DenyEventTagChangesOnOthers"
+    effect = "Deny"
+    actions = [
       "ec2:CreateTags",
       "ec2:DeleteTags",
     ]
     resources = ["*"]
 
+    # Re-tagging a foreign resource "Project/Environment" would bring it into the scopes below.
     condition {
-      test     = "StringEquals"
-      variable = "aws:RequestedRegion"
-      values   = [local.region]
+      test     = "ForAnyValue:StringEquals"
+      variable = "aws:TagKeys"
+      values   = ["Project", "Environment"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "ec2:CreateAction"
+      values   = ["true"]
     }
   }
 
+  # ------------------------------------------------------------------------------------------
+  # Terraform state: read the environment's states, write the deployed stacks' (base's is the
+  # administrator's), lock only this environment's items.
+  # ------------------------------------------------------------------------------------------
   statement {
-    sid = "LoadBalancer"
+    sid = "TerraformStateRead"
     actions = [
-      "elasticloadbalancing:Describe*",
-      "elasticloadbalancing:CreateLoadBalancer",
-      "elasticloadbalancing:DeleteLoadBalancer",
-      "elasticloadbalancing:ModifyLoadBalancerAttributes",
-      "elasticloadbalancing:SetSecurityGroups",
-      "elasticloadbalancing:SetSubnets",
-      "elasticloadbalancing:CreateTargetGroup",
-      "elasticloadbalancing:DeleteTargetGroup",
-      "elasticloadbalancing:ModifyTargetGroup",
-      "elasticloadbalancing:ModifyTargetGroupAttributes",
-      "elasticloadbalancing:CreateListener",
-      "elasticloadbalancing:DeleteListener",
-      "elasticloadbalancing:ModifyListener",
-      "elasticloadbalancing:CreateRule",
-      "elasticloadbalancing:DeleteRule",
-      "elasticloadbalancing:ModifyRule",
-      "elasticloadbalancing:AddTags",
-      "elasticloadbalancing:RemoveTags",
+      "s3:GetObject",
+    ]
+    resources = ["arn:${local.partition}:s3:::${var.state_bucket_name}/${var.environment}/*"]
+  }
+
+  statement {
+    sid = "TerraformStateWrite"
+    actions = [
+      "s3:PutObject",
+      "s3:DeleteObject",
+    ]
+    resources = [for s in local.deployed_stacks : "arn:${local.partition}:s3:::${var.state_bucket_name}/${var.environment}/${s}.tfstate"]
+  }
+
+  statement {
+    sid = "TerraformStateBucket"
+    actions = [
+      "s3:ListBucket",
+    ]
+    resources = ["arn:${local.partition}:s3:::${var.state_bucket_name}"]
+  }
+
+  statement {
+    sid = "TerraformStateLock"
+    actions = [
+      "dynamodb:DescribeTable",
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:DeleteItem",
+      "dynamodb:UpdateItem",
+    ]
+    resources = ["arn:${local.partition}:dynamodb:${local.region}:${local.account}:table/${var.lock_table_name}"]
+
+    # State locks ("<bucket>/<environment>/<stack>.tfstate[-md5]") and the deploy-wide lock.
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["${var.state_bucket_name}/${var.environment}/*", "eventmall-deploy/${var.environment}"]
+    }
+  }
+
+  # ------------------------------------------------------------------------------------------
+  # Network and bastion (EC2 names nothing: tags scope it).
+  # ------------------------------------------------------------------------------------------
+  statement {
+    sid = "Ec2Read"
+    actions = [
+      "ec2:Describe*",
+      "ec2:GetManagedPrefixListEntries",
     ]
     resources = ["*"]
 
@@ -116,56 +284,523 @@ data "aws_iam_policy_document" "deployer" {
   }
 
   statement {
-    sid = "EdgeAndDns"
-    # CloudFront, ACM for CloudFront and Route 53 are global or us-east-1 services.
+    sid = "Ec2CreateTagged"
+    # The new resource must carry the event's tags in the create call.
     actions = [
+      "ec2:AllocateAddress",
+      "ec2:CreateFlowLogs",
+      "ec2:CreateInternetGateway",
+      "ec2:CreateNatGateway",
+      "ec2:CreateRouteTable",
+      "ec2:CreateSecurityGroup",
+      "ec2:CreateSubnet",
+      "ec2:CreateVpc",
+      "ec2:RunInstances",
+    ]
+    resources = ["arn:${local.partition}:ec2:${local.region}:${local.account}:*"]
+
+    dynamic "condition" {
+      for_each = local.event_tags
+      content {
+        test     = "StringEquals"
+        variable = "aws:RequestTag/${condition.key}"
+        values   = [condition.value]
+      }
+    }
+  }
+
+  statement {
+    sid = "Ec2CreateInEventResources"
+    # ...inside the event's own VPC, subnets, security groups, addresses.
+    actions = [
+      "ec2:CreateFlowLogs",
+      "ec2:CreateNatGateway",
+      "ec2:CreateRouteTable",
+      "ec2:CreateSecurityGroup",
+      "ec2:CreateSubnet",
+      "ec2:RunInstances",
+    ]
+    resources = [
+      "arn:${local.partition}:ec2:${local.region}:${local.account}:vpc/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account}:subnet/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account}:security-group/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account}:elastic-ip/*",
+    ]
+
+    dynamic "condition" {
+      for_each = local.event_tags
+      content {
+        test     = "StringEquals"
+        variable = "aws:ResourceTag/${condition.key}"
+        values   = [condition.value]
+      }
+    }
+  }
+
+  statement {
+    sid = "Ec2LaunchFromAmazonImages"
+    actions = [
+      "ec2:RunInstances",
+    ]
+    resources = ["arn:${local.partition}:ec2:${local.region}::image/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "ec2:Owner"
+      values   = ["amazon"]
+    }
+  }
+
+  statement {
+    sid = "Ec2TagOnCreate"
+    actions = [
+      "ec2:CreateTags",
+    ]
+    resources = ["arn:${local.partition}:ec2:${local.region}:${local.account}:*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "ec2:CreateAction"
+      values   = ["AllocateAddress", "CreateFlowLogs", "CreateInternetGateway", "CreateNatGateway", "CreateRouteTable", "CreateSecurityGroup", "CreateSubnet", "CreateVpc", "RunInstances"]
+    }
+  }
+
+  statement {
+    sid = "Ec2WriteEventResources"
+    actions = [
+      "ec2:AssociateRouteTable",
+      "ec2:AttachInternetGateway",
+      "ec2:AuthorizeSecurityGroupEgress",
+      "ec2:AuthorizeSecurityGroupIngress",
+      "ec2:CreateRoute",
+      "ec2:CreateTags",
+      "ec2:DeleteFlowLogs",
+      "ec2:DeleteInternetGateway",
+      "ec2:DeleteNatGateway",
+      "ec2:DeleteRoute",
+      "ec2:DeleteRouteTable",
+      "ec2:DeleteSecurityGroup",
+      "ec2:DeleteSubnet",
+      "ec2:DeleteTags",
+      "ec2:DeleteVpc",
+      "ec2:DetachInternetGateway",
+      "ec2:DisassociateAddress",
+      "ec2:DisassociateRouteTable",
+      "ec2:ModifyInstanceAttribute",
+      "ec2:ModifySecurityGroupRules",
+      "ec2:ModifySubnetAttribute",
+      "ec2:ModifyVpcAttribute",
+      "ec2:MonitorInstances",
+      "ec2:ReleaseAddress",
+      "ec2:ReplaceRoute",
+      "ec2:RevokeSecurityGroupEgress",
+      "ec2:RevokeSecurityGroupIngress",
+      "ec2:TerminateInstances",
+      "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
+      "ec2:UpdateSecurityGroupRuleDescriptionsIngress",
+    ]
+    resources = ["arn:${local.partition}:ec2:${local.region}:${local.account}:*"]
+
+    dynamic "condition" {
+      for_each = local.event_tags
+      content {
+        test     = "StringEquals"
+        variable = "aws:ResourceTag/${condition.key}"
+        values   = [condition.value]
+      }
+    }
+  }
+
+  # ------------------------------------------------------------------------------------------
+  # Load balancer, containers, scaling, data tier, edge: tag-scoped.
+  # ------------------------------------------------------------------------------------------
+  statement {
+    sid = "LoadBalancerRead"
+    actions = [
+      "elasticloadbalancing:Describe*",
+    ]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestedRegion"
+      values   = [local.region]
+    }
+  }
+
+  statement {
+    sid = "LoadBalancerCreateTagged"
+    actions = [
+      "elasticloadbalancing:CreateListener",
+      "elasticloadbalancing:CreateLoadBalancer",
+      "elasticloadbalancing:CreateRule",
+      "elasticloadbalancing:CreateTargetGroup",
+      "elasticloadbalancing:AddTags",
+    ]
+    resources = ["arn:${local.partition}:elasticloadbalancing:${local.region}:${local.account}:*"]
+
+    dynamic "condition" {
+      for_each = local.event_tags
+      content {
+        test     = "StringEquals"
+        variable = "aws:RequestTag/${condition.key}"
+        values   = [condition.value]
+      }
+    }
+  }
+
+  statement {
+    sid = "LoadBalancerWriteEventResources"
+    actions = [
+      "elasticloadbalancing:AddTags",
+      "elasticloadbalancing:CreateListener",
+      "elasticloadbalancing:CreateRule",
+      "elasticloadbalancing:DeleteListener",
+      "elasticloadbalancing:DeleteLoadBalancer",
+      "elasticloadbalancing:DeleteRule",
+      "elasticloadbalancing:DeleteTargetGroup",
+      "elasticloadbalancing:ModifyListener",
+      "elasticloadbalancing:ModifyLoadBalancerAttributes",
+      "elasticloadbalancing:ModifyRule",
+      "elasticloadbalancing:ModifyTargetGroup",
+      "elasticloadbalancing:ModifyTargetGroupAttributes",
+      "elasticloadbalancing:RemoveTags",
+      "elasticloadbalancing:SetSecurityGroups",
+      "elasticloadbalancing:SetSubnets",
+    ]
+    resources = ["arn:${local.partition}:elasticloadbalancing:${local.region}:${local.account}:*"]
+
+    dynamic "condition" {
+      for_each = local.event_tags
+      content {
+        test     = "StringEquals"
+        variable = "aws:ResourceTag/${condition.key}"
+        values   = [condition.value]
+      }
+    }
+  }
+
+  statement {
+    sid = "ContainersRead"
+    actions = [
+      "ecs:DescribeClusters",
+      "ecs:DescribeServices",
+      "ecs:DescribeTaskDefinition",
+      "ecs:DescribeTasks",
+      "ecs:ListTagsForResource",
+      "ecs:ListTasks",
+      "application-autoscaling:Describe*",
+      "application-autoscaling:ListTagsForResource",
+    ]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestedRegion"
+      values   = [local.region]
+    }
+  }
+
+  statement {
+    sid = "ContainersCreateTagged"
+    # RegisterTaskDefinition and RegisterScalableTarget take no resource ARN: the request tags scope them.
+    actions = [
+      "ecs:CreateCluster",
+      "ecs:CreateService",
+      "ecs:RegisterTaskDefinition",
+      "ecs:TagResource",
+      "application-autoscaling:RegisterScalableTarget",
+      "application-autoscaling:TagResource",
+    ]
+    resources = ["*"]
+
+    dynamic "condition" {
+      for_each = local.event_tags
+      content {
+        test     = "StringEquals"
+        variable = "aws:RequestTag/${condition.key}"
+        values   = [condition.value]
+      }
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestedRegion"
+      values   = [local.region]
+    }
+  }
+
+  statement {
+    sid = "ContainersWriteEventResources"
+    actions = [
+      "ecs:DeleteCluster",
+      "ecs:DeleteService",
+      "ecs:DeregisterTaskDefinition",
+      "ecs:PutClusterCapacityProviders",
+      "ecs:TagResource",
+      "ecs:UntagResource",
+      "ecs:UpdateCluster",
+      "ecs:UpdateClusterSettings",
+      "ecs:UpdateService",
+      "application-autoscaling:DeleteScalingPolicy",
+      "application-autoscaling:DeleteScheduledAction",
+      "application-autoscaling:DeregisterScalableTarget",
+      "application-autoscaling:PutScalingPolicy",
+      "application-autoscaling:PutScheduledAction",
+      "application-autoscaling:TagResource",
+    ]
+    resources = ["*"]
+
+    dynamic "condition" {
+      for_each = local.event_tags
+      content {
+        test     = "StringEquals"
+        variable = "aws:ResourceTag/${condition.key}"
+        values   = [condition.value]
+      }
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestedRegion"
+      values   = [local.region]
+    }
+  }
+
+  statement {
+    sid = "DataTierRead"
+    actions = [
+      "elasticache:Describe*",
+      "elasticache:List*",
+      "rds:Describe*",
+      "rds:List*",
+    ]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestedRegion"
+      values   = [local.region]
+    }
+  }
+
+  statement {
+    sid = "DataTierCreateTagged"
+    actions = [
+      "elasticache:AddTagsToResource",
+      "elasticache:CreateCacheCluster",
+      "elasticache:CreateCacheSubnetGroup",
+      "rds:AddTagsToResource",
+      "rds:CreateDBCluster",
+      "rds:CreateDBClusterParameterGroup",
+      "rds:CreateDBInstance",
+      "rds:CreateDBSubnetGroup",
+    ]
+    resources = [
+      "arn:${local.partition}:elasticache:${local.region}:${local.account}:*",
+      "arn:${local.partition}:rds:${local.region}:${local.account}:*",
+    ]
+
+    dynamic "condition" {
+      for_each = local.event_tags
+      content {
+        test     = "StringEquals"
+        variable = "aws:RequestTag/${condition.key}"
+        values   = [condition.value]
+      }
+    }
+  }
+
+  statement {
+    sid = "DataTierWriteEventResources"
+    actions = [
+      "elasticache:AddTagsToResource",
+      "elasticache:DeleteCacheCluster",
+      "elasticache:DeleteCacheSubnetGroup",
+      "elasticache:ModifyCacheCluster",
+      "elasticache:ModifyCacheSubnetGroup",
+      "elasticache:RemoveTagsFromResource",
+      "rds:AddTagsToResource",
+      "rds:CreateDBClusterSnapshot",
+      "rds:CreateDBInstance",
+      "rds:DeleteDBCluster",
+      "rds:DeleteDBClusterParameterGroup",
+      "rds:DeleteDBInstance",
+      "rds:DeleteDBSubnetGroup",
+      "rds:ModifyDBCluster",
+      "rds:ModifyDBClusterParameterGroup",
+      "rds:ModifyDBInstance",
+      "rds:ModifyDBSubnetGroup",
+      "rds:RemoveTagsFromResource",
+    ]
+    resources = [
+      "arn:${local.partition}:elasticache:${local.region}:${local.account}:*",
+      "arn:${local.partition}:rds:${local.region}:${local.account}:*",
+    ]
+
+    dynamic "condition" {
+      for_each = local.event_tags
+      content {
+        test     = "StringEquals"
+        variable = "aws:ResourceTag/${condition.key}"
+        values   = [condition.value]
+      }
+    }
+  }
+
+  statement {
+    sid = "RdsManagedMasterSecretCreate"
+    # RDS creates the cluster's master secret on the caller's behalf (ManageMasterUserPassword).
+    actions = [
+      "secretsmanager:CreateSecret",
+      "secretsmanager:TagResource",
+    ]
+    resources = ["arn:${local.partition}:secretsmanager:${local.region}:${local.account}:secret:rds!cluster-*"]
+  }
+
+  statement {
+    sid = "RdsManagedMasterSecretOfEventClusters"
+    actions = [
+      "secretsmanager:DeleteSecret",
+      "secretsmanager:DescribeSecret",
+      "secretsmanager:RotateSecret",
+    ]
+    resources = ["arn:${local.partition}:secretsmanager:${local.region}:${local.account}:secret:rds!cluster-*"]
+
+    # RDS tags the secrets it manages with the owning cluster.
+    condition {
+      test     = "StringLike"
+      variable = "aws:ResourceTag/aws:rds:primaryDBClusterArn"
+      values   = ["arn:${local.partition}:rds:${local.region}:${local.account}:cluster:${local.prefix}-*"]
+    }
+  }
+
+  statement {
+    sid = "EdgeRead"
+    actions = [
+      "cloudfront:DescribeFunction",
       "cloudfront:Get*",
       "cloudfront:List*",
-      "cloudfront:DescribeFunction",
-      "cloudfront:CreateDistribution",
-      "cloudfront:UpdateDistribution",
-      "cloudfront:DeleteDistribution",
-      "cloudfront:TagResource",
-      "cloudfront:UntagResource",
-      "cloudfront:CreateOriginAccessControl",
-      "cloudfront:UpdateOriginAccessControl",
-      "cloudfront:DeleteOriginAccessControl",
-      "cloudfront:CreateResponseHeadersPolicy",
-      "cloudfront:UpdateResponseHeadersPolicy",
-      "cloudfront:DeleteResponseHeadersPolicy",
-      "cloudfront:CreateFunction",
-      "cloudfront:UpdateFunction",
-      "cloudfront:DeleteFunction",
-      "cloudfront:PublishFunction",
-      "cloudfront:CreateInvalidation",
-      "acm:RequestCertificate",
       "acm:DescribeCertificate",
       "acm:ListCertificates",
       "acm:ListTagsForCertificate",
-      "acm:AddTagsToCertificate",
-      "acm:RemoveTagsFromCertificate",
-      "acm:DeleteCertificate",
+      "route53:GetChange",
       "route53:GetHostedZone",
       "route53:ListHostedZones",
       "route53:ListResourceRecordSets",
-      "route53:ChangeResourceRecordSets",
-      "route53:GetChange",
-      "route53:CreateHostedZone",
-      "route53:DeleteHostedZone",
       "route53:ListTagsForResource",
-      "route53:ChangeTagsForResource",
-      "route53:AssociateVPCWithHostedZone",
-      "route53:DisassociateVPCFromHostedZone",
+    ]
+    resources = ["*"]
+  }
+
+  statement {
+    sid = "EdgeCreateTagged"
+    # The distribution and certificates are created with the event's tags (CreateDistributionWithTags).
+    actions = [
+      "cloudfront:CreateDistribution",
+      "cloudfront:TagResource",
+      "acm:AddTagsToCertificate",
+      "acm:RequestCertificate",
     ]
     resources = ["*"]
 
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestedRegion"
-      values   = local.region_condition
+    dynamic "condition" {
+      for_each = local.event_tags
+      content {
+        test     = "StringEquals"
+        variable = "aws:RequestTag/${condition.key}"
+        values   = [condition.value]
+      }
     }
   }
 
+  statement {
+    sid = "EdgeWriteEventResources"
+    actions = [
+      "cloudfront:CreateInvalidation",
+      "cloudfront:DeleteDistribution",
+      "cloudfront:TagResource",
+      "cloudfront:UntagResource",
+      "cloudfront:UpdateDistribution",
+      "acm:AddTagsToCertificate",
+      "acm:DeleteCertificate",
+      "acm:RemoveTagsFromCertificate",
+    ]
+    resources = [
+      "arn:${local.partition}:cloudfront::${local.account}:distribution/*",
+      "arn:${local.partition}:acm:*:${local.account}:certificate/*",
+    ]
+
+    dynamic "condition" {
+      for_each = local.event_tags
+      content {
+        test     = "StringEquals"
+        variable = "aws:ResourceTag/${condition.key}"
+        values   = [condition.value]
+      }
+    }
+  }
+
+  statement {
+    sid = "EdgeUntaggableParts"
+    # Functions are named; OACs and response headers policies take no tags and an ID only (they grant nothing by themselves).
+    actions = [
+      "cloudfront:CreateFunction",
+      "cloudfront:CreateOriginAccessControl",
+      "cloudfront:CreateResponseHeadersPolicy",
+      "cloudfront:DeleteFunction",
+      "cloudfront:DeleteOriginAccessControl",
+      "cloudfront:DeleteResponseHeadersPolicy",
+      "cloudfront:PublishFunction",
+      "cloudfront:UpdateFunction",
+      "cloudfront:UpdateOriginAccessControl",
+      "cloudfront:UpdateResponseHeadersPolicy",
+    ]
+    resources = [
+      "arn:${local.partition}:cloudfront::${local.account}:function/${local.prefix}-*",
+      "arn:${local.partition}:cloudfront::${local.account}:origin-access-control/*",
+      "arn:${local.partition}:cloudfront::${local.account}:response-headers-policy/*",
+    ]
+  }
+
+  dynamic "statement" {
+    for_each = var.hosted_zone_id == "" ? [] : [var.hosted_zone_id]
+
+    content {
+      sid       = "EventHostedZoneRecords"
+      actions   = ["route53:ChangeResourceRecordSets"]
+      resources = ["arn:${local.partition}:route53:::hostedzone/${statement.value}"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.private_zone_name == "" ? [] : [var.private_zone_name]
+
+    content {
+      sid = "PrivateZone"
+      # A zone's ID is known only once created: the zone is created by name and its records are
+      # limited to the private zone's names. A foreign zone cannot be emptied, so not deleted.
+      actions = [
+        "route53:AssociateVPCWithHostedZone",
+        "route53:ChangeResourceRecordSets",
+        "route53:ChangeTagsForResource",
+        "route53:CreateHostedZone",
+        "route53:DeleteHostedZone",
+        "route53:DisassociateVPCFromHostedZone",
+      ]
+      resources = ["arn:${local.partition}:route53:::hostedzone/*", "arn:${local.partition}:ec2:${local.region}:${local.account}:vpc/*"]
+
+      condition {
+        test     = "ForAllValues:StringLike"
+        variable = "route53:ChangeResourceRecordSetsNormalizedRecordNames"
+        values   = [statement.value, "*.${statement.value}"]
+      }
+    }
+  }
+
+  # ------------------------------------------------------------------------------------------
+  # Named resources: "<name>-..." buckets, repositories, alarms; "/eventmall/<name>/..." logs.
+  # ------------------------------------------------------------------------------------------
   statement {
     sid = "EventBuckets"
     actions = [
@@ -189,8 +824,10 @@ data "aws_iam_policy_document" "deployer" {
   }
 
   statement {
-    sid       = "RegistryLogin"
-    actions   = ["ecr:GetAuthorizationToken"]
+    sid = "RegistryLogin"
+    actions = [
+      "ecr:GetAuthorizationToken",
+    ]
     resources = ["*"]
   }
 
@@ -218,101 +855,7 @@ data "aws_iam_policy_document" "deployer" {
       "ecr:CompleteLayerUpload",
       "ecr:PutImage",
     ]
-    resources = ["arn:${local.partition}:ecr:${local.region}:${local.account}:repository/${local.prefix}*"]
-  }
-
-  statement {
-    sid = "ContainersAndScaling"
-    # RegisterTaskDefinition and the autoscaling calls support no resource-level scoping.
-    actions = [
-      "ecs:CreateCluster",
-      "ecs:DeleteCluster",
-      "ecs:DescribeClusters",
-      "ecs:UpdateCluster",
-      "ecs:UpdateClusterSettings",
-      "ecs:PutClusterCapacityProviders",
-      "ecs:CreateService",
-      "ecs:UpdateService",
-      "ecs:DeleteService",
-      "ecs:DescribeServices",
-      "ecs:RegisterTaskDefinition",
-      "ecs:DeregisterTaskDefinition",
-      "ecs:DescribeTaskDefinition",
-      "ecs:ListTasks",
-      "ecs:DescribeTasks",
-      "ecs:TagResource",
-      "ecs:UntagResource",
-      "ecs:ListTagsForResource",
-      "application-autoscaling:Describe*",
-      "application-autoscaling:RegisterScalableTarget",
-      "application-autoscaling:DeregisterScalableTarget",
-      "application-autoscaling:PutScalingPolicy",
-      "application-autoscaling:DeleteScalingPolicy",
-      "application-autoscaling:PutScheduledAction",
-      "application-autoscaling:DeleteScheduledAction",
-      "application-autoscaling:TagResource",
-      "application-autoscaling:ListTagsForResource",
-    ]
-    resources = ["*"]
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestedRegion"
-      values   = [local.region]
-    }
-  }
-
-  statement {
-    sid = "DataTier"
-    actions = [
-      "elasticache:Describe*",
-      "elasticache:List*",
-      "elasticache:CreateCacheCluster",
-      "elasticache:DeleteCacheCluster",
-      "elasticache:ModifyCacheCluster",
-      "elasticache:CreateCacheSubnetGroup",
-      "elasticache:DeleteCacheSubnetGroup",
-      "elasticache:ModifyCacheSubnetGroup",
-      "elasticache:AddTagsToResource",
-      "elasticache:RemoveTagsFromResource",
-      "rds:Describe*",
-      "rds:List*",
-      "rds:CreateDBCluster",
-      "rds:DeleteDBCluster",
-      "rds:ModifyDBCluster",
-      "rds:CreateDBClusterSnapshot",
-      "rds:CreateDBInstance",
-      "rds:DeleteDBInstance",
-      "rds:ModifyDBInstance",
-      "rds:CreateDBSubnetGroup",
-      "rds:DeleteDBSubnetGroup",
-      "rds:ModifyDBSubnetGroup",
-      "rds:CreateDBClusterParameterGroup",
-      "rds:DeleteDBClusterParameterGroup",
-      "rds:ModifyDBClusterParameterGroup",
-      "rds:AddTagsToResource",
-      "rds:RemoveTagsFromResource",
-    ]
-    resources = ["*"]
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestedRegion"
-      values   = [local.region]
-    }
-  }
-
-  statement {
-    sid = "RdsManagedMasterSecret"
-    # RDS creates and rotates the master secret on the caller's behalf.
-    actions = [
-      "secretsmanager:CreateSecret",
-      "secretsmanager:DescribeSecret",
-      "secretsmanager:RotateSecret",
-      "secretsmanager:TagResource",
-      "secretsmanager:DeleteSecret",
-    ]
-    resources = ["arn:${local.partition}:secretsmanager:${local.region}:${local.account}:secret:rds!*"]
+    resources = ["arn:${local.partition}:ecr:${local.region}:${local.account}:repository/${local.prefix}", "arn:${local.partition}:ecr:${local.region}:${local.account}:repository/${local.prefix}-*"]
   }
 
   statement {
@@ -331,66 +874,138 @@ data "aws_iam_policy_document" "deployer" {
       "logs:UntagResource",
     ]
     resources = [
-      "arn:${local.partition}:logs:${local.region}:${local.account}:log-group:/eventmall/${local.prefix}*",
-      "arn:${local.partition}:logs:${local.region}:${local.account}:log-group:/aws/rds/cluster/${local.prefix}*",
-      "arn:${local.partition}:logs:${local.region}:${local.account}:log-group:/aws/ecs/containerinsights/${local.prefix}*",
+      "arn:${local.partition}:logs:${local.region}:${local.account}:log-group:/eventmall/${local.prefix}/*",
+      "arn:${local.partition}:logs:${local.region}:${local.account}:log-group:/aws/rds/cluster/${local.prefix}-*",
+      "arn:${local.partition}:logs:${local.region}:${local.account}:log-group:/aws/ecs/containerinsights/${local.prefix}/*",
     ]
   }
 
   statement {
-    sid       = "LogGroupsDescribe"
-    actions   = ["logs:DescribeLogGroups"]
+    sid = "LogGroupsDescribe"
+    actions = [
+      "logs:DescribeLogGroups",
+    ]
     resources = ["*"]
   }
 
   statement {
-    sid       = "Alarms"
-    actions   = ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource", "cloudwatch:TagResource"]
-    resources = ["arn:${local.partition}:cloudwatch:${local.region}:${local.account}:alarm:${local.prefix}*"]
+    sid = "Alarms"
+    actions = [
+      "cloudwatch:PutMetricAlarm",
+      "cloudwatch:DeleteAlarms",
+      "cloudwatch:DescribeAlarms",
+      "cloudwatch:ListTagsForResource",
+      "cloudwatch:TagResource",
+    ]
+    resources = ["arn:${local.partition}:cloudwatch:${local.region}:${local.account}:alarm:${local.prefix}-*"]
   }
 
   statement {
-    sid       = "PublicAmiParameters"
-    actions   = ["ssm:GetParameter", "ssm:GetParameters"]
+    sid = "PublicAmiParameters"
+    actions = [
+      "ssm:GetParameter",
+      "ssm:GetParameters",
+    ]
     resources = ["arn:${local.partition}:ssm:${local.region}::parameter/aws/service/*"]
   }
 
   statement {
-    sid       = "UseEventKey"
-    actions   = ["kms:DescribeKey", "kms:CreateGrant", "kms:Decrypt", "kms:GenerateDataKey"]
+    sid = "UseEventKey"
+    actions = [
+      "kms:DescribeKey",
+      "kms:CreateGrant",
+      "kms:Decrypt",
+      "kms:GenerateDataKey",
+    ]
     resources = [aws_kms_key.this.arn]
   }
 
+  # ------------------------------------------------------------------------------------------
+  # The workloads' roles: created and edited only with the workload boundary, passed only to
+  # the services that run them.
+  # ------------------------------------------------------------------------------------------
   statement {
-    sid = "EventRoles"
+    sid = "EventRolesWithBoundary"
     actions = [
       "iam:CreateRole",
-      "iam:DeleteRole",
-      "iam:GetRole",
+      "iam:DeleteRolePolicy",
+      "iam:PutRolePermissionsBoundary",
+      "iam:PutRolePolicy",
       "iam:TagRole",
       "iam:UntagRole",
-      "iam:UpdateRole",
       "iam:UpdateAssumeRolePolicy",
-      "iam:PutRolePolicy",
-      "iam:GetRolePolicy",
-      "iam:DeleteRolePolicy",
-      "iam:ListRolePolicies",
-      "iam:ListAttachedRolePolicies",
-      "iam:ListInstanceProfilesForRole",
-      "iam:CreateInstanceProfile",
-      "iam:DeleteInstanceProfile",
-      "iam:GetInstanceProfile",
-      "iam:TagInstanceProfile",
-      "iam:AddRoleToInstanceProfile",
-      "iam:RemoveRoleFromInstanceProfile",
-      "iam:PassRole",
+      "iam:UpdateRole",
     ]
-    resources = [local.role_arns, local.profile_arns]
+    resources = [local.role_arns]
+
+    condition {
+      test     = "ArnEquals"
+      variable = "iam:PermissionsBoundary"
+      values   = [local.boundary_policy_arn]
+    }
   }
 
   statement {
-    sid       = "AttachOnlyKnownManagedPolicies"
-    actions   = ["iam:AttachRolePolicy", "iam:DetachRolePolicy"]
+    sid = "EventRolesDelete"
+    actions = [
+      "iam:DeleteRole",
+    ]
+    resources = [local.role_arns]
+
+    condition {
+      test     = "ArnEquals"
+      variable = "iam:PermissionsBoundary"
+      values   = [local.boundary_policy_arn]
+    }
+  }
+
+  statement {
+    sid = "EventRolesRead"
+    actions = [
+      "iam:GetRole",
+      "iam:GetRolePolicy",
+      "iam:ListAttachedRolePolicies",
+      "iam:ListInstanceProfilesForRole",
+      "iam:ListRolePolicies",
+      "iam:GetInstanceProfile",
+      "iam:GetPolicy",
+      "iam:GetPolicyVersion",
+    ]
+    resources = [local.role_arns, local.profile_arns, local.boundary_policy_arn]
+  }
+
+  statement {
+    sid = "EventInstanceProfiles"
+    actions = [
+      "iam:AddRoleToInstanceProfile",
+      "iam:CreateInstanceProfile",
+      "iam:DeleteInstanceProfile",
+      "iam:RemoveRoleFromInstanceProfile",
+      "iam:TagInstanceProfile",
+    ]
+    resources = [local.profile_arns]
+  }
+
+  statement {
+    sid = "PassEventRolesToTheirServices"
+    actions = [
+      "iam:PassRole",
+    ]
+    resources = [local.role_arns]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = local.passed_to_services
+    }
+  }
+
+  statement {
+    sid = "AttachOnlyKnownManagedPolicies"
+    actions = [
+      "iam:AttachRolePolicy",
+      "iam:DetachRolePolicy",
+    ]
     resources = [local.role_arns]
 
     condition {
@@ -400,6 +1015,12 @@ data "aws_iam_policy_document" "deployer" {
         "arn:${local.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore",
         "arn:${local.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
       ]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "iam:PermissionsBoundary"
+      values   = [local.boundary_policy_arn]
     }
   }
 

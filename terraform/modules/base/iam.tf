@@ -166,48 +166,60 @@ resource "aws_iam_role_policy" "staff" {
 }
 
 # =============================================================================================
-# Machines: the CI deployer role, assumable only through OIDC web identities (no access keys).
+# Machines: two CI roles, assumable only through OIDC web identities (no access keys).
+#   - plan: read-only (Describe/Get/List, state read), trusted by pull/merge request subjects;
+#     plans run with -lock=false, so they never hold a deploy's state lock.
+#   - deployer: writes, trusted only by protected-branch / protected-environment subjects.
 # =============================================================================================
 locals {
-  gitlab_host = trimprefix(var.gitlab_url, "https://")
+  gitlab_host   = trimprefix(var.gitlab_url, "https://")
+  circleci_host = "oidc.circleci.com/org/${var.circleci_org_id}"
 
-  oidc = merge(
-    length(var.github_subjects) == 0 ? {} : {
-      github = {
-        url       = "https://token.actions.githubusercontent.com"
-        host      = "token.actions.githubusercontent.com"
-        audiences = ["sts.amazonaws.com"]
-        subjects  = var.github_subjects
-      }
+  # One entry per issuer: the OIDC provider, and the subjects of each role.
+  oidc_issuers = merge(
+    length(var.github_subjects) + length(var.github_plan_subjects) == 0 ? {} : {
+      github = { url = "https://token.actions.githubusercontent.com", host = "token.actions.githubusercontent.com", audiences = ["sts.amazonaws.com"] }
     },
-    length(var.gitlab_subjects) == 0 ? {} : {
-      gitlab = {
-        url       = var.gitlab_url
-        host      = local.gitlab_host
-        audiences = [var.gitlab_url]
-        subjects  = var.gitlab_subjects
-      }
+    length(var.gitlab_subjects) + length(var.gitlab_plan_subjects) == 0 ? {} : {
+      gitlab = { url = var.gitlab_url, host = local.gitlab_host, audiences = [var.gitlab_url] }
     },
     var.circleci_org_id == "" ? {} : {
+      circleci = { url = "https://${local.circleci_host}", host = local.circleci_host, audiences = [var.circleci_org_id] }
+    },
+    { for i, p in var.extra_oidc_providers : "extra-${i}" => { url = p.url, host = trimprefix(p.url, "https://"), audiences = [p.audience] } },
+  )
+
+  # The deployer: exact subjects. CircleCI's subject names no branch: the deploy context
+  # (restricted to main in CircleCI) and the main ref are required claims too.
+  deploy_trust = merge(
+    length(var.github_subjects) == 0 ? {} : { github = { test = "StringEquals", subjects = var.github_subjects, extra = {} } },
+    length(var.gitlab_subjects) == 0 ? {} : { gitlab = { test = "StringEquals", subjects = var.gitlab_subjects, extra = {} } },
+    var.circleci_org_id == "" || length(var.circleci_project_ids) == 0 ? {} : {
       circleci = {
-        url       = "https://oidc.circleci.com/org/${var.circleci_org_id}"
-        host      = "oidc.circleci.com/org/${var.circleci_org_id}"
-        audiences = [var.circleci_org_id]
-        # CircleCI subjects: org/<org>/project/<project>/user/<user>; the user part varies.
+        test     = "StringLike"
         subjects = [for p in var.circleci_project_ids : "org/${var.circleci_org_id}/project/${p}/user/*"]
+        extra = {
+          "${local.circleci_host}:oidc.circleci.com/context-ids" = var.circleci_deploy_context_ids
+          "${local.circleci_host}:oidc.circleci.com/vcs-ref"     = ["refs/heads/main"]
+        }
       }
     },
-    { for i, p in var.extra_oidc_providers : "extra-${i}" => {
-      url       = p.url
-      host      = trimprefix(p.url, "https://")
-      audiences = [p.audience]
-      subjects  = p.subjects
-    } },
+    { for i, p in var.extra_oidc_providers : "extra-${i}" => { test = "StringEquals", subjects = p.subjects, extra = {} } },
+  )
+
+  # The plan role: pull/merge request subjects (read-only, so patterns are allowed).
+  plan_trust = merge(
+    length(var.github_plan_subjects) == 0 ? {} : { github = var.github_plan_subjects },
+    length(var.gitlab_plan_subjects) == 0 ? {} : { gitlab = var.gitlab_plan_subjects },
+    var.circleci_org_id == "" || length(var.circleci_project_ids) == 0 ? {} : {
+      circleci = [for p in var.circleci_project_ids : "org/${var.circleci_org_id}/project/${p}/user/*"]
+    },
+    { for i, p in var.extra_oidc_providers : "extra-${i}" => p.plan_subjects if length(p.plan_subjects) > 0 },
   )
 }
 
 resource "aws_iam_openid_connect_provider" "ci" {
-  for_each = local.oidc
+  for_each = local.oidc_issuers
 
   url            = each.value.url
   client_id_list = each.value.audiences
@@ -217,7 +229,7 @@ resource "aws_iam_openid_connect_provider" "ci" {
 
 data "aws_iam_policy_document" "deployer_assume" {
   dynamic "statement" {
-    for_each = local.oidc
+    for_each = local.deploy_trust
 
     content {
       sid     = "Oidc${replace(title(statement.key), "-", "")}"
@@ -230,21 +242,31 @@ data "aws_iam_policy_document" "deployer_assume" {
 
       condition {
         test     = "StringEquals"
-        variable = "${statement.value.host}:aud"
-        values   = statement.value.audiences
+        variable = "${local.oidc_issuers[statement.key].host}:aud"
+        values   = local.oidc_issuers[statement.key].audiences
       }
 
       condition {
-        test     = statement.key == "circleci" ? "StringLike" : "StringEquals"
-        variable = "${statement.value.host}:sub"
+        test     = statement.value.test
+        variable = "${local.oidc_issuers[statement.key].host}:sub"
         values   = statement.value.subjects
+      }
+
+      dynamic "condition" {
+        for_each = statement.value.extra
+
+        content {
+          test     = "ForAnyValue:StringEquals"
+          variable = condition.key
+          values   = condition.value
+        }
       }
     }
   }
 
   # Without any CI configured the role is assumable by nobody (a statement is required).
   dynamic "statement" {
-    for_each = length(local.oidc) == 0 ? [1] : []
+    for_each = length(local.deploy_trust) == 0 ? [1] : []
 
     content {
       sid     = "NobodyYet"
@@ -264,6 +286,234 @@ resource "aws_iam_role" "deployer" {
   path                 = "/eventmall/"
   assume_role_policy   = data.aws_iam_policy_document.deployer_assume.json
   max_session_duration = var.deployer_max_session_seconds
+
+  tags = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = var.circleci_org_id == "" || length(var.circleci_project_ids) == 0 || length(var.circleci_deploy_context_ids) > 0
+      error_message = "circleci_deploy_context_ids is required with CircleCI trust: the deployer is trusted only in a deploy context restricted to main."
+    }
+  }
+}
+
+data "aws_iam_policy_document" "plan_assume" {
+  dynamic "statement" {
+    for_each = local.plan_trust
+
+    content {
+      sid     = "Oidc${replace(title(statement.key), "-", "")}"
+      actions = ["sts:AssumeRoleWithWebIdentity"]
+
+      principals {
+        type        = "Federated"
+        identifiers = [aws_iam_openid_connect_provider.ci[statement.key].arn]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "${local.oidc_issuers[statement.key].host}:aud"
+        values   = local.oidc_issuers[statement.key].audiences
+      }
+
+      condition {
+        test     = "StringLike"
+        variable = "${local.oidc_issuers[statement.key].host}:sub"
+        values   = statement.value
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(local.plan_trust) == 0 ? [1] : []
+
+    content {
+      sid     = "NobodyYet"
+      effect  = "Deny"
+      actions = ["sts:AssumeRole"]
+
+      principals {
+        type        = "AWS"
+        identifiers = ["arn:${local.partition}:iam::${local.account}:root"]
+      }
+    }
+  }
+}
+
+resource "aws_iam_role" "plan" {
+  name                 = "${var.name}-ci-plan"
+  path                 = "/eventmall/"
+  assume_role_policy   = data.aws_iam_policy_document.plan_assume.json
+  max_session_duration = 3600
+
+  tags = var.tags
+}
+
+data "aws_iam_policy_document" "plan" {
+  #checkov:skip=CKV_AWS_356:Read-only Describe/Get/List calls, most without resource-level support
+  statement {
+    sid = "ReadEventState"
+    # What terraform plan refreshes; nothing here writes.
+    actions = [
+      "acm:DescribeCertificate",
+      "acm:ListCertificates",
+      "acm:ListTagsForCertificate",
+      "application-autoscaling:Describe*",
+      "cloudfront:Get*",
+      "cloudfront:List*",
+      "cloudfront:DescribeFunction",
+      "cloudwatch:DescribeAlarms",
+      "cloudwatch:ListTagsForResource",
+      "ec2:Describe*",
+      "ec2:GetManagedPrefixListEntries",
+      "ecr:DescribeRepositories",
+      "ecr:GetLifecyclePolicy",
+      "ecr:ListTagsForResource",
+      "ecs:DescribeClusters",
+      "ecs:DescribeServices",
+      "ecs:DescribeTaskDefinition",
+      "ecs:ListTagsForResource",
+      "elasticache:Describe*",
+      "elasticache:List*",
+      "elasticloadbalancing:Describe*",
+      "iam:GetInstanceProfile",
+      "iam:GetOpenIDConnectProvider",
+      "iam:GetPolicy",
+      "iam:GetPolicyVersion",
+      "iam:GetRole",
+      "iam:GetRolePolicy",
+      "iam:ListAttachedRolePolicies",
+      "iam:ListRolePolicies",
+      "logs:DescribeLogGroups",
+      "logs:ListTagsForResource",
+      "logs:ListTagsLogGroup",
+      "rds:Describe*",
+      "rds:List*",
+      "route53:GetHostedZone",
+      "route53:ListHostedZones",
+      "route53:ListResourceRecordSets",
+      "route53:ListTagsForResource",
+      "s3:GetBucket*",
+      "s3:GetEncryptionConfiguration",
+      "s3:GetLifecycleConfiguration",
+      "s3:GetReplicationConfiguration",
+      "s3:ListAllMyBuckets",
+      "secretsmanager:DescribeSecret",
+    ]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "PublicAmiParameters"
+    actions   = ["ssm:GetParameter", "ssm:GetParameters"]
+    resources = ["arn:${local.partition}:ssm:${local.region}::parameter/aws/service/*"]
+  }
+
+  statement {
+    sid       = "TerraformStateRead"
+    actions   = ["s3:GetObject"]
+    resources = ["arn:${local.partition}:s3:::${var.state_bucket_name}/${var.environment}/*"]
+  }
+
+  statement {
+    sid       = "TerraformStateBucket"
+    actions   = ["s3:ListBucket"]
+    resources = ["arn:${local.partition}:s3:::${var.state_bucket_name}"]
+  }
+
+  statement {
+    sid       = "TerraformStateDigest"
+    actions   = ["dynamodb:DescribeTable", "dynamodb:GetItem"]
+    resources = ["arn:${local.partition}:dynamodb:${local.region}:${local.account}:table/${var.lock_table_name}"]
+  }
+
+  statement {
+    sid       = "DecryptState"
+    actions   = ["kms:Decrypt", "kms:DescribeKey"]
+    resources = [aws_kms_key.this.arn]
+  }
+}
+
+resource "aws_iam_role_policy" "plan" {
+  name   = "plan-event-stacks"
+  role   = aws_iam_role.plan.id
+  policy = data.aws_iam_policy_document.plan.json
+}
+
+# =============================================================================================
+# The permissions boundary of every role the deployer creates or edits (task, execution,
+# bastion, flow logs, RDS monitoring): the most any workload may ever do, whatever its own
+# policy says. No IAM, no Organizations, no CloudTrail, nothing outside the event's runtime.
+# =============================================================================================
+locals {
+  boundary_policy_name = "${var.name}-workload-boundary"
+  boundary_policy_arn  = "arn:${local.partition}:iam::${local.account}:policy/eventmall/${local.boundary_policy_name}"
+  deployed_stacks      = ["network", "edge", "data", "service"]
+}
+
+data "aws_iam_policy_document" "workload_boundary" {
+  #checkov:skip=CKV_AWS_356:A permissions boundary caps, it grants nothing: each role's own policy scopes the resources
+  #checkov:skip=CKV_AWS_111:A permissions boundary caps, it grants nothing: each role's own policy scopes the resources
+  statement {
+    sid = "WorkloadRuntime"
+    actions = [
+      "ec2messages:AcknowledgeMessage",
+      "ec2messages:DeleteMessage",
+      "ec2messages:FailMessage",
+      "ec2messages:GetEndpoint",
+      "ec2messages:GetMessages",
+      "ec2messages:SendReply",
+      "ecr:BatchCheckLayerAvailability",
+      "ecr:BatchGetImage",
+      "ecr:GetAuthorizationToken",
+      "ecr:GetDownloadUrlForLayer",
+      "kms:Decrypt",
+      "logs:CreateLogGroup",
+      "logs:CreateLogStream",
+      "logs:DescribeLogGroups",
+      "logs:DescribeLogStreams",
+      "logs:GetLogEvents",
+      "logs:PutLogEvents",
+      "logs:PutRetentionPolicy",
+      "ssm:DescribeAssociation",
+      "ssm:DescribeDocument",
+      "ssm:GetDeployablePatchSnapshotForInstance",
+      "ssm:GetDocument",
+      "ssm:GetManifest",
+      "ssm:ListAssociations",
+      "ssm:ListInstanceAssociations",
+      "ssm:PutComplianceItems",
+      "ssm:PutConfigurePackageResult",
+      "ssm:PutInventory",
+      "ssm:UpdateAssociationStatus",
+      "ssm:UpdateInstanceAssociationStatus",
+      "ssm:UpdateInstanceInformation",
+      "ssmmessages:CreateControlChannel",
+      "ssmmessages:CreateDataChannel",
+      "ssmmessages:OpenControlChannel",
+      "ssmmessages:OpenDataChannel",
+    ]
+    resources = ["*"]
+  }
+
+  statement {
+    sid = "WorkloadSecretsAndParameters"
+    # Secrets and parameters only of the event: RDS's managed secret and "<name>-" ones.
+    actions = ["secretsmanager:GetSecretValue", "ssm:GetParameter", "ssm:GetParameters"]
+    resources = [
+      "arn:${local.partition}:secretsmanager:${local.region}:${local.account}:secret:rds!cluster-*",
+      "arn:${local.partition}:secretsmanager:${local.region}:${local.account}:secret:${local.prefix}-*",
+      "arn:${local.partition}:ssm:${local.region}:${local.account}:parameter/${local.prefix}/*",
+      "arn:${local.partition}:ssm:${local.region}::parameter/aws/*",
+    ]
+  }
+}
+
+resource "aws_iam_policy" "workload_boundary" {
+  name        = local.boundary_policy_name
+  path        = "/eventmall/"
+  description = "${var.name}: permissions boundary of every role the CI deployer creates"
+  policy      = data.aws_iam_policy_document.workload_boundary.json
 
   tags = var.tags
 }

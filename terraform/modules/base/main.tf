@@ -7,6 +7,8 @@ locals {
   partition = data.aws_partition.current.partition
   region    = data.aws_region.current.name
   trail_arn = "arn:${local.partition}:cloudtrail:${local.region}:${local.account}:trail/${var.name}"
+  # The security alarms are named outside the deployer's "<name>-" scope.
+  alarm_prefix = "audit-${var.name}-"
 }
 
 # =============================================================================================
@@ -82,6 +84,11 @@ resource "aws_kms_key" "this" {
   policy                  = data.aws_iam_policy_document.key.json
 
   tags = var.tags
+
+  # It encrypts the audit trail, which outlives the event.
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_kms_alias" "this" {
@@ -97,14 +104,35 @@ resource "aws_s3_bucket" "trail" {
   #checkov:skip=CKV_AWS_144:Cross-region replication of the audit trail is an organisation-level choice (an org trail to a log-archive account is the usual answer)
   #checkov:skip=CKV_AWS_18:This bucket is the access log: logging it to another bucket only moves the question; CloudTrail data events can cover it if required
   #checkov:skip=CKV2_AWS_62:No consumer of object events; the CloudTrail CloudWatch log group drives the alarms
-  bucket        = var.trail_bucket_name
-  force_destroy = false
+  bucket              = var.trail_bucket_name
+  force_destroy       = false
+  object_lock_enabled = true
 
   tags = var.tags
 
   lifecycle {
     prevent_destroy = true
+
+    precondition {
+      condition     = !startswith(var.trail_bucket_name, "${var.name}-")
+      error_message = "trail_bucket_name must not start with \"${var.name}-\": names of that form are the CI deployer's to write."
+    }
   }
+}
+
+# Write once: no log file can be deleted or overwritten before its retention ends, by anyone
+# (GOVERNANCE: only with s3:BypassGovernanceRetention, which no CI role has).
+resource "aws_s3_bucket_object_lock_configuration" "trail" {
+  bucket = aws_s3_bucket.trail.id
+
+  rule {
+    default_retention {
+      mode = var.trail_object_lock_mode
+      days = 365
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.trail]
 }
 
 resource "aws_s3_bucket_public_access_block" "trail" {
@@ -234,7 +262,7 @@ resource "aws_s3_bucket_policy" "trail" {
 }
 
 resource "aws_cloudwatch_log_group" "trail" {
-  name              = "/eventmall/${var.name}/cloudtrail"
+  name              = "/audit/${var.name}/cloudtrail"
   retention_in_days = var.log_retention_days
   kms_key_id        = aws_kms_key.this.arn
 
@@ -358,7 +386,7 @@ resource "aws_cloudwatch_log_metric_filter" "trail" {
 resource "aws_cloudwatch_metric_alarm" "trail" {
   for_each = local.trail_alarms
 
-  alarm_name          = "${var.name}-${each.key}"
+  alarm_name          = "${local.alarm_prefix}${each.key}"
   alarm_description   = each.value.description
   namespace           = "Eventmall/${var.name}/Audit"
   metric_name         = each.key

@@ -3,6 +3,16 @@ output "deployer_role_arn" {
   value       = aws_iam_role.deployer.arn
 }
 
+output "plan_role_arn" {
+  description = "ARN of the read-only CI plan role (pull/merge request plans, assumed through OIDC web identity)."
+  value       = aws_iam_role.plan.arn
+}
+
+output "permissions_boundary_arn" {
+  description = "ARN of the permissions boundary every role the CI deployer creates must carry."
+  value       = aws_iam_policy.workload_boundary.arn
+}
+
 output "staff_role_arn" {
   description = "ARN of the event-staff role (assumed by members of the staff group, with MFA)."
   value       = aws_iam_role.staff.arn
@@ -34,6 +44,6 @@ output "trail_arn" {
 }
 
 output "oidc_provider_arns" {
-  description = "ARNs of the OIDC providers trusted by the deployer role, by CI vendor."
+  description = "ARNs of the OIDC providers trusted by the deployer and plan roles, by CI vendor."
   value       = { for k, p in aws_iam_openid_connect_provider.ci : k => p.arn }
 }

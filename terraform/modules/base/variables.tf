@@ -18,8 +18,61 @@ variable "event_name" {
   }
 }
 
+variable "project" {
+  description = "Project name: the Project tag every event resource carries (the stacks' default_tags); the deployer's writes are scoped to it."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{1,15}$", var.project))
+    error_message = "project must be 2-16 lowercase letters and digits, starting with a letter."
+  }
+}
+
+variable "environment" {
+  description = "Environment name: the Environment tag every event resource carries and the state key prefix; the deployer's writes are scoped to it."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{1,11}$", var.environment))
+    error_message = "environment must be 2-12 lowercase letters and digits, starting with a letter."
+  }
+}
+
+variable "hosted_zone_id" {
+  description = "Route 53 public hosted zone of the event's domain: the only zone whose records the deployer may change. Empty: none."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.hosted_zone_id == "" || can(regex("^Z[A-Z0-9]+$", var.hosted_zone_id))
+    error_message = "hosted_zone_id must be empty or a Route 53 zone ID."
+  }
+}
+
+variable "private_zone_name" {
+  description = "Name of the network stack's private hosted zone (same value as there); the deployer may create it and change only its names. Empty: none."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.private_zone_name == "" || can(regex("^[a-z0-9][a-z0-9.-]*[a-z0-9]$", var.private_zone_name))
+    error_message = "private_zone_name must be empty or a DNS name without trailing dot."
+  }
+}
+
+variable "trail_object_lock_mode" {
+  description = "S3 Object Lock mode of the trail bucket (one year of retention): GOVERNANCE (an administrator with s3:BypassGovernanceRetention can lift it) or COMPLIANCE (nobody can)."
+  type        = string
+  default     = "GOVERNANCE"
+
+  validation {
+    condition     = contains(["GOVERNANCE", "COMPLIANCE"], var.trail_object_lock_mode)
+    error_message = "trail_object_lock_mode must be GOVERNANCE or COMPLIANCE."
+  }
+}
+
 variable "trail_bucket_name" {
-  description = "Name of the S3 bucket receiving the CloudTrail logs (the audit trail outlives the event)."
+  description = "Name of the S3 bucket receiving the CloudTrail logs (the audit trail outlives the event); must not start with \"<name>-\" (the deployer's scope)."
   type        = string
 
   validation {
@@ -93,13 +146,24 @@ variable "lock_table_name" {
 }
 
 variable "github_subjects" {
-  description = "GitHub Actions OIDC subjects allowed to assume the deployer role, e.g. \"repo:acme/eventmall:ref:refs/heads/main\" or \"repo:acme/eventmall:environment:prod\". Empty: no GitHub trust."
+  description = "GitHub Actions OIDC subjects allowed to assume the deployer role: a protected environment with the ref in the subject (customize the repository's OIDC subject to include the ref), e.g. \"repo:acme/eventmall:environment:production:ref:refs/heads/main\". Never a pull_request subject. Empty: no GitHub trust."
   type        = list(string)
   default     = []
 
   validation {
-    condition     = alltrue([for s in var.github_subjects : startswith(s, "repo:") && !strcontains(s, "*")])
-    error_message = "github_subjects must start with repo: and contain no wildcard."
+    condition     = alltrue([for s in var.github_subjects : startswith(s, "repo:") && !strcontains(s, "*") && strcontains(s, ":ref:refs/heads/") && !strcontains(s, "pull_request")])
+    error_message = "github_subjects must start with repo:, name a branch ref (:ref:refs/heads/...), and contain no wildcard and no pull_request."
+  }
+}
+
+variable "github_plan_subjects" {
+  description = "GitHub Actions OIDC subjects allowed to assume the read-only plan role, e.g. \"repo:acme/eventmall:pull_request\" (patterns allowed: the role writes nothing)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for s in var.github_plan_subjects : startswith(s, "repo:") && !startswith(s, "repo:*")])
+    error_message = "github_plan_subjects must start with repo:<owner>/<repository>."
   }
 }
 
@@ -115,13 +179,24 @@ variable "gitlab_url" {
 }
 
 variable "gitlab_subjects" {
-  description = "GitLab CI OIDC subjects allowed, e.g. \"project_path:acme/eventmall:ref_type:branch:ref:main\". Empty: no GitLab trust."
+  description = "GitLab CI OIDC subjects allowed to assume the deployer role: protected branches only, e.g. \"project_path:acme/eventmall:ref_type:branch:ref:main\". Empty: no GitLab trust."
   type        = list(string)
   default     = []
 
   validation {
-    condition     = alltrue([for s in var.gitlab_subjects : startswith(s, "project_path:") && !strcontains(s, "*")])
-    error_message = "gitlab_subjects must start with project_path: and contain no wildcard."
+    condition     = alltrue([for s in var.gitlab_subjects : startswith(s, "project_path:") && !strcontains(s, "*") && strcontains(s, ":ref_type:branch:ref:")])
+    error_message = "gitlab_subjects must start with project_path:, name a branch (:ref_type:branch:ref:...) and contain no wildcard."
+  }
+}
+
+variable "gitlab_plan_subjects" {
+  description = "GitLab CI OIDC subjects allowed to assume the read-only plan role, e.g. \"project_path:acme/eventmall:ref_type:branch:ref:*\" (patterns allowed: the role writes nothing)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for s in var.gitlab_plan_subjects : startswith(s, "project_path:") && !startswith(s, "project_path:*")])
+    error_message = "gitlab_plan_subjects must start with project_path:<group>/<project>."
   }
 }
 
@@ -147,12 +222,24 @@ variable "circleci_project_ids" {
   }
 }
 
+variable "circleci_deploy_context_ids" {
+  description = "IDs (UUIDs) of the CircleCI contexts allowed to deploy: a context restricted to main (Organization Settings, Contexts, security group and expression restriction). The deployer requires one of them and the main ref; plan jobs use another context and the plan role."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for s in var.circleci_deploy_context_ids : can(regex("^[0-9a-f-]{36}$", s))])
+    error_message = "circleci_deploy_context_ids must be UUIDs."
+  }
+}
+
 variable "extra_oidc_providers" {
-  description = "Further OIDC issuers trusted by the deployer role, e.g. Jenkins with the \"OpenID Connect Provider\" plugin: issuer URL, audience and exact subjects."
+  description = "Further OIDC issuers, e.g. Jenkins with the \"OpenID Connect Provider\" plugin: issuer URL, audience, exact subjects of the deployer (the trusted main-branch job) and optional plan_subjects of the read-only plan role."
   type = list(object({
-    url      = string
-    audience = string
-    subjects = list(string)
+    url           = string
+    audience      = string
+    subjects      = list(string)
+    plan_subjects = optional(list(string), [])
   }))
   default = []
 

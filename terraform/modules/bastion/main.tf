@@ -60,9 +60,10 @@ data "aws_iam_policy_document" "assume" {
 }
 
 resource "aws_iam_role" "this" {
-  name_prefix        = "${substr(var.name, 0, 24)}-bastion-"
-  path               = "/eventmall/"
-  assume_role_policy = data.aws_iam_policy_document.assume.json
+  permissions_boundary = var.permissions_boundary_arn
+  name_prefix          = "${substr(var.name, 0, 24)}-bastion-"
+  path                 = "/eventmall/"
+  assume_role_policy   = data.aws_iam_policy_document.assume.json
 
   tags = var.tags
 }

@@ -127,7 +127,8 @@ data "aws_iam_policy_document" "monitoring_assume" {
 }
 
 resource "aws_iam_role" "monitoring" {
-  count = var.monitoring_interval > 0 ? 1 : 0
+  permissions_boundary = var.permissions_boundary_arn
+  count                = var.monitoring_interval > 0 ? 1 : 0
 
   name_prefix        = "${substr(var.name, 0, 24)}-rdsmon-"
   path               = "/eventmall/"

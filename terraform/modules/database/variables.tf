@@ -149,9 +149,9 @@ variable "preferred_maintenance_window" {
 }
 
 variable "deletion_protection" {
-  description = "Protect the cluster from deletion. Off by default so the per-event cluster tears down; turn on while the event runs if wanted."
+  description = "Protect the cluster from deletion. On by default; teardown switches it off first, in its own reviewed change."
   type        = bool
-  default     = false
+  default     = true
 }
 
 variable "skip_final_snapshot" {
@@ -201,5 +201,15 @@ variable "log_retention_days" {
   validation {
     condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365], var.log_retention_days)
     error_message = "log_retention_days must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365."
+  }
+}
+
+variable "permissions_boundary_arn" {
+  description = "ARN of the permissions boundary the module's IAM roles carry (the base stack's permissions_boundary_arn): the CI deployer may create roles only with it."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be an IAM policy ARN."
   }
 }

@@ -152,9 +152,10 @@ data "aws_iam_policy_document" "flow_logs" {
 }
 
 resource "aws_iam_role" "flow_logs" {
-  name_prefix        = "${substr(var.name, 0, 20)}-flowlogs-"
-  path               = "/eventmall/"
-  assume_role_policy = data.aws_iam_policy_document.flow_logs_assume.json
+  permissions_boundary = var.permissions_boundary_arn
+  name_prefix          = "${substr(var.name, 0, 20)}-flowlogs-"
+  path                 = "/eventmall/"
+  assume_role_policy   = data.aws_iam_policy_document.flow_logs_assume.json
 
   tags = var.tags
 }

@@ -149,9 +149,10 @@ data "aws_iam_policy_document" "execution" {
 }
 
 resource "aws_iam_role" "execution" {
-  name_prefix        = "${substr(var.name, 0, 24)}-exec-"
-  path               = "/eventmall/"
-  assume_role_policy = data.aws_iam_policy_document.assume.json
+  permissions_boundary = var.permissions_boundary_arn
+  name_prefix          = "${substr(var.name, 0, 24)}-exec-"
+  path                 = "/eventmall/"
+  assume_role_policy   = data.aws_iam_policy_document.assume.json
 
   tags = var.tags
 }
@@ -163,9 +164,10 @@ resource "aws_iam_role_policy" "execution" {
 }
 
 resource "aws_iam_role" "task" {
-  name_prefix        = "${substr(var.name, 0, 24)}-task-"
-  path               = "/eventmall/"
-  assume_role_policy = data.aws_iam_policy_document.assume.json
+  permissions_boundary = var.permissions_boundary_arn
+  name_prefix          = "${substr(var.name, 0, 24)}-task-"
+  path                 = "/eventmall/"
+  assume_role_policy   = data.aws_iam_policy_document.assume.json
 
   tags = var.tags
 }

@@ -3,6 +3,16 @@ output "deployer_role_arn" {
   value       = module.base.deployer_role_arn
 }
 
+output "plan_role_arn" {
+  description = "ARN of the read-only CI plan role (pull/merge request plans, OIDC)."
+  value       = module.base.plan_role_arn
+}
+
+output "permissions_boundary_arn" {
+  description = "ARN of the permissions boundary every role created by the deployer carries (input of network, data and service)."
+  value       = module.base.permissions_boundary_arn
+}
+
 output "staff_role_arn" {
   description = "ARN of the event-staff role."
   value       = module.base.staff_role_arn

@@ -42,7 +42,7 @@ variable "project" {
 
 # Stack-specific inputs.
 variable "trail_bucket_name" {
-  description = "Name of the CloudTrail bucket; empty: \"<project>-<environment>-cloudtrail-<account id>\"."
+  description = "Name of the CloudTrail bucket, outside the deployer's \"<project>-<environment>-\" names; empty: \"audit-<project>-<environment>-<account id>\"."
   type        = string
   default     = ""
 
@@ -85,7 +85,13 @@ variable "staff_trusted_principal_arns" {
 }
 
 variable "github_subjects" {
-  description = "GitHub Actions OIDC subjects allowed to deploy (e.g. \"repo:acme/eventmall:environment:prod\")."
+  description = "GitHub Actions OIDC subjects allowed to deploy: a protected environment with the ref (e.g. \"repo:acme/eventmall:environment:production:ref:refs/heads/main\"; see docs/getting-started.md)."
+  type        = list(string)
+  default     = []
+}
+
+variable "github_plan_subjects" {
+  description = "GitHub Actions OIDC subjects allowed to plan with the read-only plan role (e.g. \"repo:acme/eventmall:pull_request\")."
   type        = list(string)
   default     = []
 }
@@ -97,7 +103,13 @@ variable "gitlab_url" {
 }
 
 variable "gitlab_subjects" {
-  description = "GitLab CI OIDC subjects allowed to deploy (e.g. \"project_path:acme/eventmall:ref_type:branch:ref:main\")."
+  description = "GitLab CI OIDC subjects allowed to deploy: protected branches (e.g. \"project_path:acme/eventmall:ref_type:branch:ref:main\")."
+  type        = list(string)
+  default     = []
+}
+
+variable "gitlab_plan_subjects" {
+  description = "GitLab CI OIDC subjects allowed to plan with the read-only plan role (e.g. \"project_path:acme/eventmall:ref_type:branch:ref:*\")."
   type        = list(string)
   default     = []
 }
@@ -109,17 +121,36 @@ variable "circleci_org_id" {
 }
 
 variable "circleci_project_ids" {
-  description = "CircleCI project IDs allowed to deploy."
+  description = "CircleCI project IDs allowed to deploy (in a deploy context) and to plan."
+  type        = list(string)
+  default     = []
+}
+
+variable "circleci_deploy_context_ids" {
+  description = "IDs of the CircleCI contexts, restricted to main, in which the deployer may be assumed."
   type        = list(string)
   default     = []
 }
 
 variable "extra_oidc_providers" {
-  description = "Other OIDC issuers trusted by the deployer (e.g. Jenkins with the OpenID Connect Provider plugin)."
+  description = "Other OIDC issuers (e.g. Jenkins with the OpenID Connect Provider plugin): exact deployer subjects, optional plan_subjects."
   type = list(object({
-    url      = string
-    audience = string
-    subjects = list(string)
+    url           = string
+    audience      = string
+    subjects      = list(string)
+    plan_subjects = optional(list(string), [])
   }))
   default = []
+}
+
+variable "hosted_zone_id" {
+  description = "Route 53 public zone of the event's domain (the edge stack's hosted_zone_id): the only zone whose records the deployer may change. Empty: none."
+  type        = string
+  default     = ""
+}
+
+variable "private_zone_name" {
+  description = "The network stack's private_zone_name: the deployer may create that zone and change only its names. Empty: none."
+  type        = string
+  default     = ""
 }

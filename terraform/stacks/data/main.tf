@@ -24,6 +24,8 @@ module "cache" {
 module "database" {
   source = "../../modules/database"
 
+  permissions_boundary_arn = var.permissions_boundary_arn
+
   name                       = "${local.name}-db"
   vpc_id                     = var.vpc_id
   subnet_ids                 = var.private_subnet_ids

@@ -92,9 +92,9 @@ variable "database_skip_final_snapshot" {
 }
 
 variable "database_deletion_protection" {
-  description = "Deletion protection of the cluster (set true while the event runs, false before teardown)."
+  description = "Deletion protection of the cluster: on by default; set false in a reviewed change, deployed, before teardown."
   type        = bool
-  default     = false
+  default     = true
 }
 
 variable "database_require_secure_transport" {
@@ -112,4 +112,14 @@ variable "repository_name" {
 variable "logs_kms_key_arn" {
   description = "KMS key of the log groups (base stack output)."
   type        = string
+}
+
+variable "permissions_boundary_arn" {
+  description = "ARN of the workload permissions boundary (output of base): every IAM role of this stack carries it."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be an IAM policy ARN."
+  }
 }

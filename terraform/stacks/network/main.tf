@@ -15,6 +15,8 @@ locals {
 module "network" {
   source = "../../modules/network"
 
+  permissions_boundary_arn = var.permissions_boundary_arn
+
   name               = local.name
   cidr_block         = var.vpc_cidr
   availability_zones = local.azs
@@ -27,6 +29,8 @@ module "network" {
 # and reaches the SSM endpoints through its zone's NAT gateway; see modules/bastion/README.md.
 module "bastion" {
   source = "../../modules/bastion"
+
+  permissions_boundary_arn = var.permissions_boundary_arn
 
   name           = local.name
   vpc_id         = module.network.vpc_id

@@ -12,6 +12,8 @@ data "aws_partition" "current" {}
 module "service" {
   source = "../../modules/service"
 
+  permissions_boundary_arn = var.permissions_boundary_arn
+
   name                  = local.name
   vpc_id                = var.vpc_id
   subnet_ids            = var.private_subnet_ids

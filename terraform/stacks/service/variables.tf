@@ -214,3 +214,13 @@ variable "cache_servers" {
   type        = string
   default     = ""
 }
+
+variable "permissions_boundary_arn" {
+  description = "ARN of the workload permissions boundary (output of base): every IAM role of this stack carries it."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be an IAM policy ARN."
+  }
+}

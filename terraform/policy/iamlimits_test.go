@@ -1,0 +1,164 @@
+package policy
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// edit is one change to a file of the real modules/base: old (which must be found) becomes new,
+// n times (-1: every occurrence).
+type edit struct {
+	file, old, new string
+	n              int
+}
+
+// without disables a Deny statement of deployer.tf (it then matches no action).
+func without(sid string) edit {
+	return edit{"deployer.tf", `sid    = "` + sid + `"` + "\n    effect = \"Deny\"", `sid    = "` + sid + `"` + "\n    effect = \"Deny\"\n    not_actions = [\"*\"]", 1}
+}
+
+const boundaryCondition = `
+    condition {
+      test     = "ArnEquals"
+      variable = "iam:PermissionsBoundary"
+      values   = [local.boundary_policy_arn]
+    }
+`
+
+const passedToCondition = `
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = local.passed_to_services
+    }
+`
+
+// brokenBase copies the real modules/base into a temporary tree and applies the edits: a broken
+// variant of the real policy, so each finding of the threat model is shown to fail the check.
+func brokenBase(t *testing.T, edits []edit) *Tree {
+	t.Helper()
+	root := t.TempDir()
+	dst := filepath.Join(root, "modules", "base")
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(realTree, "modules", "base", "*.tf"))
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(src)
+		for _, e := range edits {
+			if filepath.Base(f) != e.file {
+				continue
+			}
+			if !strings.Contains(text, e.old) {
+				t.Fatalf("the edit no longer applies: %q not in %s (update the broken variant)", e.old, e.file)
+			}
+			text = strings.Replace(text, e.old, e.new, e.n)
+		}
+		if err := os.WriteFile(filepath.Join(dst, filepath.Base(f)), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return load(t, root)
+}
+
+// Each finding of the threat model (issue 16) fails CheckCIRoles on a broken variant of the real
+// base module, with a message naming the request that got through.
+func TestCIRolesFailOnEachBrokenVariant(t *testing.T) {
+	cases := []struct {
+		name  string
+		edits []edit
+		want  string
+	}{
+		{"1: the deployer writes its own policy", []edit{without("DenyWritesToAccountRoles"), {"deployer.tf", boundaryCondition, "\n", -1}},
+			"the deployer role may iam:PutRolePolicy on arn:aws:iam::111122223333:role/eventmall/eventmall-prod-ci-deployer with map[]"},
+		{"1: the deployer edits its own trust", []edit{without("DenyWritesToAccountRoles"), {"deployer.tf", boundaryCondition, "\n", -1}},
+			"the deployer role may iam:UpdateAssumeRolePolicy on arn:aws:iam::111122223333:role/eventmall/eventmall-prod-ci-deployer"},
+		{"1: roles created without the boundary", []edit{{"deployer.tf", boundaryCondition, "\n", -1}},
+			"may iam:CreateRole on arn:aws:iam::111122223333:role/eventmall/eventmall-prod-task-x with map[]"},
+		{"1: the boundary itself editable", []edit{without("DenyChangingTheBoundary"), {"deployer.tf", `"iam:GetPolicyVersion"`, `"iam:GetPolicyVersion", "iam:CreatePolicyVersion"`, 1}},
+			"may iam:CreatePolicyVersion on arn:aws:iam::111122223333:policy/eventmall/eventmall-prod-workload-boundary"},
+		{"1: PassRole to any service", []edit{{"deployer.tf", passedToCondition, "\n", 1}},
+			"may iam:PassRole on arn:aws:iam::111122223333:role/eventmall/eventmall-prod-task-x with map[iam:PassedToService:[lambda.amazonaws.com]]"},
+		{"1: account roles passable", []edit{without("DenyWritesToAccountRoles"), {"deployer.tf", `role/eventmall/${local.prefix}-*"`, `role/eventmall/${local.prefix}*"`, 1}},
+			"the deployer role may iam:PassRole on arn:aws:iam::111122223333:role/eventmall/eventmall-prod-ci-deployer with map[iam:PassedToService:[ec2.amazonaws.com]]"},
+		{"3: trail bucket in reach", []edit{without("DenyTouchingTheAuditTrail"), {"main.tf", "bucket              = var.trail_bucket_name", `bucket              = "${var.name}-cloudtrail"`, 1}},
+			"may s3:DeleteObjectVersion on arn:aws:s3:::eventmall-prod-cloudtrail/AWSLogs"},
+		{"3: trail log group in reach", []edit{without("DenyTouchingTheTrailLogs"), {"main.tf", `name              = "/audit/${var.name}/cloudtrail"`, `name              = "/eventmall/${var.name}/cloudtrail"`, 1}},
+			"may logs:DeleteLogGroup on arn:aws:logs:ap-northeast-2:111122223333:log-group:/eventmall/eventmall-prod/cloudtrail"},
+		{"3: security alarms in reach", []edit{without("DenySilencingSecurityAlarms"), {"main.tf", `alarm_prefix = "audit-${var.name}-"`, `alarm_prefix = "${var.name}-"`, 1}},
+			"may cloudwatch:DeleteAlarms on arn:aws:cloudwatch:ap-northeast-2:111122223333:alarm:eventmall-prod-root-usage"},
+		{"3: the trail stopped", []edit{without("DenyStoppingTheTrail"), {"deployer.tf", `"logs:DescribeLogGroups"`, `"logs:DescribeLogGroups", "cloudtrail:StopLogging"`, 1}},
+			"may cloudtrail:StopLogging on arn:aws:cloudtrail:ap-northeast-2:111122223333:trail/eventmall-prod"},
+		{"4: data tier region-wide (today's shape)", []edit{{"deployer.tf", "data \"aws_iam_policy_document\" \"deployer\" {\n", `data "aws_iam_policy_document" "deployer" {
+  statement {
+    sid       = "DataTier"
+    actions   = ["rds:DeleteDBCluster", "elasticache:DeleteCacheCluster"]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestedRegion"
+      values   = [local.region]
+    }
+  }
+`, 1}},
+			"may rds:DeleteDBCluster on arn:aws:rds:ap-northeast-2:111122223333:cluster:other-db"},
+		{"4: name prefix without delimiter", []edit{{"deployer.tf", `repository/${local.prefix}-*"]`, `repository/${local.prefix}*"]`, 1}},
+			"may ecr:DeleteRepository on arn:aws:ecr:ap-northeast-2:111122223333:repository/eventmall-prod2"},
+		{"4: every hosted zone", []edit{{"deployer.tf", `      resources = ["arn:${local.partition}:route53:::hostedzone/${statement.value}"]`, `      resources = ["arn:${local.partition}:route53:::hostedzone/*"]`, 1}},
+			"may route53:ChangeResourceRecordSets on arn:aws:route53:::hostedzone/ZFOREIGN"},
+		{"4: foreign resources re-tagged into scope", []edit{without("DenyEventTagChangesOnOthers"), {"deployer.tf", `"ec2:CreateRoute",
+      "ec2:CreateTags",`, `"ec2:CreateRoute",`, 1}, {"deployer.tf", `"ec2:GetManagedPrefixListEntries",`, `"ec2:GetManagedPrefixListEntries", "ec2:CreateTags",`, 1}},
+			"may ec2:CreateTags on arn:aws:ec2:ap-northeast-2:111122223333:instance/i-0foreign"},
+		{"2: plan role takes the state lock", []edit{{"iam.tf", `    actions   = ["dynamodb:DescribeTable", "dynamodb:GetItem"]`, `    actions   = ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem"]`, 1}},
+			"the plan role may dynamodb:PutItem"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			findings := CheckCIRoles(brokenBase(t, c.edits))
+			for _, f := range findings {
+				if strings.Contains(f, c.want) {
+					return
+				}
+			}
+			t.Fatalf("no finding contains %q; got %d:\n  %s", c.want, len(findings), strings.Join(findings, "\n  "))
+		})
+	}
+}
+
+// The evaluator itself: deny wins, wildcards, negated and IfExists operators on absent keys.
+func TestEvaluateSemantics(t *testing.T) {
+	doc := &PolicyDocument{Statement: []Statement{
+		{Sid: "A", Effect: "Allow", Action: []string{"s3:Get*"}, Resource: []string{"arn:aws:s3:::b-*"}},
+		{Sid: "D", Effect: "Deny", Action: []string{"s3:GetObject"}, Resource: []string{"arn:aws:s3:::b-secret/*"}},
+		{Sid: "T", Effect: "Allow", Action: []string{"ec2:TerminateInstances"}, Resource: []string{"*"},
+			Condition: map[string]map[string][]string{"StringEquals": {"aws:ResourceTag/Project": {"p"}}}},
+		{Sid: "N", Effect: "Deny", Action: []string{"ec2:TerminateInstances"}, Resource: []string{"*"},
+			Condition: map[string]map[string][]string{"StringNotEquals": {"aws:RequestedRegion": {"eu-west-1"}}}},
+	}}
+	cases := []struct {
+		req  Request
+		want Decision
+	}{
+		{Request{"s3:GetObject", "arn:aws:s3:::b-site/x", nil}, Allowed},
+		{Request{"S3:getobject", "arn:aws:s3:::b-site/x", nil}, Allowed},
+		{Request{"s3:GetObject", "arn:aws:s3:::b-secret/x", nil}, ExplicitDeny},
+		{Request{"s3:PutObject", "arn:aws:s3:::b-site/x", nil}, ImplicitDeny},
+		{Request{"s3:GetObject", "arn:aws:s3:::c-site/x", nil}, ImplicitDeny},
+		{Request{"ec2:TerminateInstances", "arn:aws:ec2:eu-west-1:1:instance/i", map[string][]string{"aws:ResourceTag/Project": {"p"}, "aws:RequestedRegion": {"eu-west-1"}}}, Allowed},
+		{Request{"ec2:TerminateInstances", "arn:aws:ec2:eu-west-1:1:instance/i", map[string][]string{"aws:RequestedRegion": {"eu-west-1"}}}, ImplicitDeny},
+		// a negated operator matches an absent key: the deny applies
+		{Request{"ec2:TerminateInstances", "arn:aws:ec2:eu-west-1:1:instance/i", map[string][]string{"aws:ResourceTag/Project": {"p"}}}, ExplicitDeny},
+	}
+	for _, c := range cases {
+		if got, _ := Evaluate([]*PolicyDocument{doc}, c.req); got != c.want {
+			t.Errorf("%s on %s with %v: got %s, want %s", c.req.Action, c.req.Resource, c.req.Context, got, c.want)
+		}
+	}
+}
