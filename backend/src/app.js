@@ -10,6 +10,12 @@ import { ID_RE } from './catalog/validate.js';
 import { IDEMPOTENCY_KEY_RE, SESSION_TTL_MS } from './shop.js';
 
 export const SESSION_COOKIE = 'em_session';
+// The rush's reads are the same for every customer: CloudFront keeps them for 1 s in their own
+// cache behaviour (terraform/modules/edge) and may serve them 2 s stale while it refreshes, so
+// each edge location asks the origin about once a second however many buyers read them.
+export const MICRO_CACHE = 'public, max-age=1, stale-while-revalidate=2';
+// An unknown / not yet revealed product: the same 1 s at the edge (bots probing ids stop there).
+export const MICRO_CACHE_404 = 'public, max-age=1';
 const BODY_LIMIT = 16 * 1024;
 
 export function loggerOptions(level) {
@@ -140,6 +146,7 @@ export async function buildApp({ shop, cache, logger, staticDir = null, state = 
       req.log.warn({ code: e.code, cause: err.cause ?? err }, 'request failed: dependency unavailable');
     }
     if (e.statusCode === 503) reply.header('Retry-After', '2');
+    reply.header('Cache-Control', e.code === 'product_not_found' && req.method === 'GET' && req.routeOptions?.url === '/api/products/:id' ? MICRO_CACHE_404 : 'no-store');
     reply.code(e.statusCode).type('application/json; charset=utf-8').send(errorBody(e.code, e.message, e.field));
   });
 
@@ -188,15 +195,17 @@ export async function buildApp({ shop, cache, logger, staticDir = null, state = 
     });
 
     api.get('/drops/current', async (req, reply) => {
-      reply.header('Cache-Control', 'no-store');
-      return shop.currentDrop();
+      const body = await shop.currentDrop();
+      reply.header('Cache-Control', MICRO_CACHE);
+      return body;
     });
 
     api.get('/products/:id', async (req, reply) => {
       const { id } = req.params;
       if (!ID_RE.test(id)) throw new HttpError(404, 'product_not_found', 'No product with that id.', 'id');
-      reply.header('Cache-Control', 'no-store');
-      return shop.product(id);
+      const body = await shop.product(id);
+      reply.header('Cache-Control', MICRO_CACHE);
+      return body;
     });
 
     api.post('/orders', async (req, reply) => {

@@ -29,6 +29,7 @@ var checks = []check{
 	{"iam-actions", CheckIAMActions},
 	{"ci-roles", CheckCIRoles},
 	{"workload-boundary", CheckWorkloadBoundary},
+	{"edge-micro-cache", CheckEdgeMicroCache},
 }
 
 func load(t *testing.T, root string) *Tree {
@@ -85,6 +86,11 @@ func TestEveryCheckFailsOnItsBrokenFixture(t *testing.T) {
 		{"iam_service_wildcard", CheckIAMActions, `allows wildcard action "s3:*"`},
 		{"oidc_without_sub", CheckIAMActions, `must pin both :aud and :sub`},
 		{"role_without_boundary", CheckWorkloadBoundary, `aws_iam_role.task must set permissions_boundary = var.permissions_boundary_arn`},
+		{"edge_microcache_after_api", CheckEdgeMicroCache, `the cache behaviour for /api/drops/current comes after /api/*`},
+		{"edge_microcache_cookie_key", CheckEdgeMicroCache, `must set cookie_behavior = "none"`},
+		{"edge_microcache_cookie_key", CheckEdgeMicroCache, `allows POST; it must only read`},
+		{"edge_microcache_cookie_key", CheckEdgeMicroCache, `default_ttl must be 1-5 seconds`},
+		{"edge_microcache_cookie_key", CheckEdgeMicroCache, `has no cache behaviour for /api/products/*`},
 	}
 	for _, c := range cases {
 		t.Run(c.fixture, func(t *testing.T) {

@@ -16,6 +16,35 @@ data "aws_cloudfront_origin_request_policy" "all_viewer_except_host" {
   name = "Managed-AllViewerExceptHostHeader"
 }
 
+# The rush's public reads (the current drop, a product) are the same for every buyer: a micro-cache
+# of api_microcache_ttl_seconds at the edge, shared by all viewers (no cookie, header or query
+# string in the key), honouring the origin's stale-while-revalidate. Each edge location then asks
+# the ALB about once a second per path, however many buyers read it at midnight.
+resource "aws_cloudfront_cache_policy" "api_microcache" {
+  name        = "${var.name}-api-microcache"
+  comment     = "Public API reads of ${var.name}: ${var.api_microcache_ttl_seconds} s at the edge, no viewer data in the key"
+  min_ttl     = 0
+  default_ttl = var.api_microcache_ttl_seconds
+  max_ttl     = var.api_microcache_ttl_seconds
+
+  parameters_in_cache_key_and_forwarded_to_origin {
+    enable_accept_encoding_brotli = true
+    enable_accept_encoding_gzip   = true
+
+    cookies_config {
+      cookie_behavior = "none"
+    }
+
+    headers_config {
+      header_behavior = "none"
+    }
+
+    query_strings_config {
+      query_string_behavior = "none"
+    }
+  }
+}
+
 # ---------------------------------------------------------------------------------------------
 # Private site bucket: no public access of any kind; CloudFront reads it through OAC.
 # ---------------------------------------------------------------------------------------------
@@ -291,6 +320,22 @@ resource "aws_cloudfront_distribution" "this" {
     function_association {
       event_type   = "viewer-request"
       function_arn = aws_cloudfront_function.spa_rewrite.arn
+    }
+  }
+
+  # Before the uncached API patterns: CloudFront takes the first matching behaviour.
+  dynamic "ordered_cache_behavior" {
+    for_each = var.api_microcache_path_patterns
+
+    content {
+      path_pattern               = ordered_cache_behavior.value
+      target_origin_id           = local.api_origin_id
+      viewer_protocol_policy     = "https-only"
+      allowed_methods            = ["GET", "HEAD", "OPTIONS"]
+      cached_methods             = ["GET", "HEAD"]
+      compress                   = true
+      cache_policy_id            = aws_cloudfront_cache_policy.api_microcache.id
+      response_headers_policy_id = aws_cloudfront_response_headers_policy.security.id
     }
   }
 

@@ -56,6 +56,28 @@ variable "api_path_patterns" {
   }
 }
 
+variable "api_microcache_path_patterns" {
+  description = "Public, viewer-independent API reads micro-cached at the edge (own cache behaviour, placed before api_path_patterns)."
+  type        = list(string)
+  default     = ["/api/drops/current", "/api/products/*"]
+
+  validation {
+    condition     = alltrue([for p in var.api_microcache_path_patterns : startswith(p, "/api/") && !contains(["/api/*", "/api/session", "/api/orders", "/api/orders/*"], p)])
+    error_message = "api_microcache_path_patterns must be public /api/ read paths; never /api/*, sessions or orders."
+  }
+}
+
+variable "api_microcache_ttl_seconds" {
+  description = "Edge TTL of the micro-cached API reads (the API sends the matching max-age and stale-while-revalidate)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.api_microcache_ttl_seconds >= 1 && var.api_microcache_ttl_seconds <= 5 && floor(var.api_microcache_ttl_seconds) == var.api_microcache_ttl_seconds
+    error_message = "api_microcache_ttl_seconds must be a whole number of seconds between 1 and 5 (stock shown must stay fresh)."
+  }
+}
+
 variable "origin_verify_header_name" {
   description = "Name of the secret header added to ALB origin requests."
   type        = string
