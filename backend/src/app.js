@@ -8,6 +8,7 @@ import { HttpError, errorBody, isDbUnavailable } from './lib/errors.js';
 import { serializeError } from './lib/logsafe.js';
 import { ID_RE } from './catalog/validate.js';
 import { IDEMPOTENCY_KEY_RE, SESSION_TTL_MS } from './shop.js';
+import { clientAddress } from './lib/rate-limit.js';
 
 export const SESSION_COOKIE = 'em_session';
 // The rush's reads are the same for every customer: CloudFront keeps them for 1 s in their own
@@ -99,9 +100,11 @@ function parseOrderBody(body) {
 }
 
 /**
- * @param {{shop: import('./shop.js').Shop, cache: any, logger: any|object, staticDir?: string|null, state?: {shuttingDown: boolean}, auth?: import('./lib/dbauth.js').DbAuth|null}} deps
+ * @param {{shop: import('./shop.js').Shop, cache: any, logger: any|object, staticDir?: string|null, state?: {shuttingDown: boolean}, auth?: import('./lib/dbauth.js').DbAuth|null,
+ *   rateLimiter?: import('./lib/rate-limit.js').RateLimiter|null, clientAddressHeader?: string}} deps
+ *   clientAddressHeader: the header naming the viewer's address (CloudFront's), '' for the peer address only
  */
-export async function buildApp({ shop, cache, logger, staticDir = null, state = { shuttingDown: false }, auth = null }) {
+export async function buildApp({ shop, cache, logger, staticDir = null, state = { shuttingDown: false }, auth = null, rateLimiter = null, clientAddressHeader = 'cloudfront-viewer-address' }) {
   const app = Fastify({
     ...(logger && typeof logger.child === 'function' ? { loggerInstance: logger } : { logger: logger ?? false }),
     bodyLimit: BODY_LIMIT,
@@ -146,6 +149,7 @@ export async function buildApp({ shop, cache, logger, staticDir = null, state = 
       req.log.warn({ code: e.code, cause: err.cause ?? err }, 'request failed: dependency unavailable');
     }
     if (e.statusCode === 503) reply.header('Retry-After', '2');
+    if (e.retryAfterSec) reply.header('Retry-After', String(e.retryAfterSec));
     reply.header('Cache-Control', e.code === 'product_not_found' && req.method === 'GET' && req.routeOptions?.url === '/api/products/:id' ? MICRO_CACHE_404 : 'no-store');
     reply.code(e.statusCode).type('application/json; charset=utf-8').send(errorBody(e.code, e.message, e.field));
   });
@@ -153,12 +157,23 @@ export async function buildApp({ shop, cache, logger, staticDir = null, state = 
   const requireSession = async (req) => {
     const header = req.headers['x-session-id'];
     const raw = typeof header === 'string' && header.length ? header : readCookie(req.headers.cookie, SESSION_COOKIE);
-    const id = raw ? await shop.resolveSession(raw) : null;
-    if (!id) {
+    const session = raw ? await shop.resolveSession(raw) : null;
+    if (!session) {
       throw new HttpError(401, 'session_required', 'Start a session first (POST /api/session), then send its cookie or X-Session-Id header.');
     }
-    req.sessionId = id;
-    return id;
+    req.sessionId = session.id;
+    return session;
+  };
+
+  // Per-client limits on what costs the shop (session and order creation), before any other work.
+  const limit = async (req, kind) => {
+    if (!rateLimiter) return;
+    const r = await rateLimiter.hit(kind, clientAddress(req, clientAddressHeader));
+    if (!r.ok) {
+      const e = new HttpError(429, 'rate_limited', `Too many ${kind === 'session' ? 'new sessions' : 'orders'} from your address; retry in ${r.retryAfterSec} s.`);
+      e.retryAfterSec = r.retryAfterSec;
+      throw e;
+    }
   };
 
   // ----- health -----
@@ -187,7 +202,8 @@ export async function buildApp({ shop, cache, logger, staticDir = null, state = 
   // ----- API -----
   app.register(async (api) => {
     api.post('/session', async (req, reply) => {
-      const s = await shop.createSession();
+      await limit(req, 'session');
+      const s = shop.createSession();
       const cookie = [`${SESSION_COOKIE}=${s.sessionId}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', `Max-Age=${Math.floor(SESSION_TTL_MS / 1000)}`];
       if (isHttps(req)) cookie.push('Secure');
       reply.header('Set-Cookie', cookie.join('; ')).header('Cache-Control', 'no-store').code(201);
@@ -209,7 +225,8 @@ export async function buildApp({ shop, cache, logger, staticDir = null, state = 
     });
 
     api.post('/orders', async (req, reply) => {
-      const sessionId = await requireSession(req);
+      await limit(req, 'order');
+      const session = await requireSession(req);
       const key = req.headers['idempotency-key'];
       if (key === undefined || key === '') {
         throw new HttpError(400, 'idempotency_key_required', 'Send an Idempotency-Key header (8-128 characters of A-Z a-z 0-9 _ -) with every order.', 'Idempotency-Key');
@@ -218,7 +235,7 @@ export async function buildApp({ shop, cache, logger, staticDir = null, state = 
         throw new HttpError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 8-128 characters of A-Z a-z 0-9 _ -.', 'Idempotency-Key');
       }
       const { productId, quantity } = parseOrderBody(req.body);
-      const r = await shop.placeOrder({ sessionId, key, productId, quantity });
+      const r = await shop.placeOrder({ session, key, productId, quantity });
       reply.header('Cache-Control', 'no-store');
       if (r.replayed) reply.header('Idempotent-Replayed', 'true').code(200);
       else reply.code(201).header('Location', `/api/orders/${r.order.id}`);
@@ -226,7 +243,7 @@ export async function buildApp({ shop, cache, logger, staticDir = null, state = 
     });
 
     api.get('/orders/:id', async (req, reply) => {
-      const sessionId = await requireSession(req);
+      const { id: sessionId } = await requireSession(req);
       const order = await shop.order(sessionId, req.params.id);
       if (!order) throw new HttpError(404, 'order_not_found', 'No such order for this session.', 'id');
       reply.header('Cache-Control', 'no-store');

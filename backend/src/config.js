@@ -1,6 +1,8 @@
 // Configuration from the environment, validated once at start.
 // Every problem is reported (one message per variable) before the process exits.
+import crypto from 'node:crypto';
 import path from 'node:path';
+import { parseSessionKeys } from './lib/session-token.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const HOSTPORT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
@@ -29,6 +31,15 @@ function parseBool(name, raw, fallback, problems) {
   if (['false', '0', 'no'].includes(v)) return false;
   problems.push(`${name} must be true or false (got "${raw}")`);
   return fallback;
+}
+
+function parseCount(name, raw, fallback, problems) {
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d{1,9}$/.test(raw)) {
+    problems.push(`${name} must be a whole number, 0 or more (got "${String(raw).slice(0, 40)}")`);
+    return fallback;
+  }
+  return Number(raw);
 }
 
 function required(name, env, problems) {
@@ -84,6 +95,36 @@ export function loadConfig(env = process.env, opts = {}) {
     cfg.memcachedServers = servers;
   }
   if (cfg.db.secretId && !cfg.aws.region) problems.push('DB_SECRET_ID is set but AWS_REGION is not (the region of the secret)');
+  // Session signing keys (from the secret store): "current[,previous]". Without them every task
+  // derives the same key from the database password (also a secret-store value), so tokens work
+  // across tasks; a password rotation then ends every session: set SESSION_KEYS in production.
+  cfg.sessionKeysSource = 'SESSION_KEYS';
+  if (env.SESSION_KEYS) {
+    try {
+      cfg.sessionKeys = parseSessionKeys(env.SESSION_KEYS);
+    } catch (err) {
+      problems.push(err.message);
+    }
+  } else if (cfg.db.password) {
+    cfg.sessionKeysSource = 'derived from DB_PASSWORD';
+    cfg.sessionKeys = [Buffer.from(crypto.hkdfSync('sha256', cfg.db.password, 'eventmall', 'session-signing-key-v1', 32))];
+  } else {
+    cfg.sessionKeysSource = 'random, this process only';
+    cfg.sessionKeys = null;
+  }
+  cfg.sessionQueueMax = parseCount('SESSION_INSERT_QUEUE_MAX', env.SESSION_INSERT_QUEUE_MAX, 5000, problems);
+  cfg.rateLimit = {
+    sessionsPer10s: parseCount('RATE_LIMIT_SESSIONS_PER_10S', env.RATE_LIMIT_SESSIONS_PER_10S, 20, problems),
+    ordersPer10s: parseCount('RATE_LIMIT_ORDERS_PER_10S', env.RATE_LIMIT_ORDERS_PER_10S, 20, problems),
+  };
+  cfg.clientAddressHeader = (env.CLIENT_ADDRESS_HEADER ?? 'cloudfront-viewer-address').toLowerCase();
+  if (cfg.clientAddressHeader && !/^[a-z0-9-]{1,64}$/.test(cfg.clientAddressHeader)) {
+    problems.push(`CLIENT_ADDRESS_HEADER must be a header name or empty (got "${String(env.CLIENT_ADDRESS_HEADER).slice(0, 40)}")`);
+  }
+  if (cfg.clientAddressHeader === 'x-forwarded-for') {
+    problems.push('CLIENT_ADDRESS_HEADER must not be x-forwarded-for: clients write it themselves');
+  }
+  cfg.sessionPurgeIntervalSec = parseCount('SESSION_PURGE_INTERVAL_SEC', env.SESSION_PURGE_INTERVAL_SEC, 900, problems);
   if (!LOG_LEVELS.includes(cfg.logLevel)) {
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${env.LOG_LEVEL}")`);
   }
@@ -93,5 +134,5 @@ export function loadConfig(env = process.env, opts = {}) {
 
 /** A copy of the config that is safe to log: secrets removed. */
 export function redactedConfig(cfg) {
-  return { ...cfg, db: { ...cfg.db, password: cfg.db.password ? '[redacted]' : '' } };
+  return { ...cfg, db: { ...cfg.db, password: cfg.db.password ? '[redacted]' : '' }, sessionKeys: cfg.sessionKeys ? `[${cfg.sessionKeys.length} redacted]` : null };
 }

@@ -6,6 +6,7 @@ import { createPool } from './lib/db.js';
 import { Cache } from './lib/cache.js';
 import { systemClock } from './lib/clock.js';
 import { Shop } from './shop.js';
+import { RateLimiter } from './lib/rate-limit.js';
 import { buildApp, loggerOptions } from './app.js';
 import { CatalogInvalidError, migrateAndLoad } from './startup.js';
 import { isDbUnavailable } from './lib/errors.js';
@@ -68,8 +69,30 @@ async function main() {
     }
   }
 
-  const shop = new Shop({ pool, cache, clock, logger });
-  const app = await buildApp({ shop, cache, logger, staticDir: config.staticDir, state, auth });
+  if (config.sessionKeysSource !== 'SESSION_KEYS') {
+    logger.warn({ sessionKeys: config.sessionKeysSource }, 'SESSION_KEYS not set: sessions are signed with a key '
+      + (config.sessionKeys ? 'derived from DB_PASSWORD (a password rotation ends every session)' : 'of this process only (not shared by other tasks, lost on restart)'));
+  }
+  const shop = new Shop({ pool, cache, clock, logger, sessionKeys: config.sessionKeys, sessionQueueMax: config.sessionQueueMax });
+  const rateLimiter = new RateLimiter({ cache, logger, limits: { session: config.rateLimit.sessionsPer10s, order: config.rateLimit.ordersPer10s } });
+  const app = await buildApp({ shop, cache, logger, staticDir: config.staticDir, state, auth, rateLimiter, clientAddressHeader: config.clientAddressHeader });
+
+  // Purge expired sessions now and then (their orders stay); several tasks doing it is harmless.
+  if (config.sessionPurgeIntervalSec > 0) {
+    const purge = async () => {
+      try {
+        const n = await shop.purgeExpiredSessions();
+        if (n) logger.info({ deleted: n }, 'expired sessions purged');
+      } catch (err) {
+        logger.warn({ err: err.message }, 'session purge failed; will retry');
+      }
+    };
+    const every = config.sessionPurgeIntervalSec * 1000;
+    setTimeout(() => {
+      purge();
+      setInterval(purge, every).unref();
+    }, Math.floor(Math.random() * every)).unref();
+  }
   await app.listen({ port: config.port, host: '0.0.0.0' });
 
   let stopping = false;

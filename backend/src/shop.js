@@ -2,8 +2,10 @@
 import crypto from 'node:crypto';
 import { HttpError, isDbUnavailable } from './lib/errors.js';
 import { acquire, discardConnection, isTimeout, q } from './lib/db.js';
+import { SessionSigner } from './lib/session-token.js';
 
 export const SESSION_TTL_MS = 7 * 24 * 3600 * 1000;
+// Sessions minted before signed tokens: 32 random bytes, stored as such (looked up, negative-cached).
 export const SESSION_ID_RE = /^[A-Za-z0-9_-]{43}$/;
 export const IDEMPOTENCY_KEY_RE = /^[A-Za-z0-9_-]{8,128}$/;
 export const ORDER_ID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -12,6 +14,15 @@ const SCHEDULE_FRESH_MS = 30_000;
 const STOCK_FRESH_MS = 1_000;
 // In-process layer in front of memcached for the hot read documents (see Cache.getOrLoad).
 const LOCAL_MS = 250;
+// A legacy session id that is not in the database: remembered as unknown for this long.
+const NEGATIVE_SESSION_SEC = 300;
+// Customers whose session row this process has written (bounded).
+const LOCAL_FLAGS_MAX = 50_000;
+// An Idempotency-Key's "used" flag lives this long in memcached; a refusal trusts its absence
+// only when memcached's flag history is at least REPLAY_TRUST_MS old (see _keyMayHaveOrder).
+const KEY_FLAG_SEC = 7 * 86400;
+const REPLAY_TRUST_MS = 3600e3;
+export const PRODUCT_INDEX_KEY = 'products:index:v1';
 
 const iso = (ms) => new Date(ms).toISOString();
 
@@ -72,13 +83,18 @@ export class Shop {
   /**
    * @param {{pool: any, cache: import('./lib/cache.js').Cache, clock: {now(): number}, logger?: any}} deps
    */
-  constructor({ pool, cache, clock, logger }) {
+  constructor({ pool, cache, clock, logger, sessionKeys = null, sessionQueueMax = 5000 }) {
     this.pool = pool;
     this.cache = cache;
     this.clock = clock;
     this.logger = logger;
     this.sessionQueue = [];
+    this.sessionQueueMax = sessionQueueMax;
     this.sessionFlushes = 0;
+    // Without configured keys (tests, a one-process local shop): a random key of this process.
+    this.signer = new SessionSigner(sessionKeys ?? [crypto.randomBytes(32)], SESSION_TTL_MS);
+    this.persisted = new Map(); // customerId -> expiresAt: session row written by this process
+    this.unknownSessions = new Map(); // legacy id -> until (negative cache, in process)
   }
 
   // ---------- schedule and drops ----------
@@ -179,6 +195,21 @@ export class Shop {
 
   // ---------- products ----------
 
+  async loadProductIndex() {
+    const [rows] = await q(this.pool, 'SELECT p.id FROM products p JOIN drops d ON d.id = p.drop_id WHERE p.active = 1 AND d.active = 1');
+    return rows.map((r) => r.id);
+  }
+
+  /** The ids of every product on sale at some point (cached like the schedule): a Set. */
+  async productIndex() {
+    const ids = await this.cache.getOrLoad(PRODUCT_INDEX_KEY, () => this.loadProductIndex(), { freshMs: SCHEDULE_FRESH_MS, localMs: LOCAL_MS });
+    if (this._indexSrc !== ids) {
+      this._indexSrc = ids;
+      this._index = new Set(ids);
+    }
+    return this._index;
+  }
+
   async loadProduct(id) {
     const [rows] = await q(this.pool, `SELECT ${PRODUCT_COLUMNS}, d.starts_at, d.ends_at FROM products p
       JOIN drops d ON d.id = p.drop_id WHERE p.id = ? AND p.active = 1 AND d.active = 1`, [id]);
@@ -188,6 +219,8 @@ export class Shop {
 
   async productEntry(id) {
     try {
+      // Negative caching: an id that is not in the cached index never reaches memcached or MySQL.
+      if (!(await this.productIndex()).has(id)) return null;
       return await this.cache.getOrLoad(`product:${id}`, () => this.loadProduct(id), { freshMs: STOCK_FRESH_MS, localMs: LOCAL_MS });
     } catch (err) {
       throw isDbUnavailable(err) ? unavailable(err) : err;
@@ -206,11 +239,16 @@ export class Shop {
   // ---------- sessions ----------
 
   /**
-   * Sessions are written through to MySQL in batches ("group commit" in the app): the first
-   * insert goes out at once, inserts arriving meanwhile are sent together as one multi-row
-   * INSERT when it returns. No added latency when quiet, far fewer commits in a rush.
+   * A session row is written on a customer's first order only (sessions cost nothing to create),
+   * hashed (the customer id, never the token). The inserts are batched ("group commit" in the
+   * app): the first goes out at once, those arriving meanwhile go together as one multi-row
+   * INSERT when it returns. The queue is bounded: beyond sessionQueueMax waiting rows the order
+   * is answered 503 at once instead of piling up behind the database.
    */
   _insertSession(row) {
+    if (this.sessionQueue.length >= this.sessionQueueMax) {
+      return Promise.reject(new HttpError(503, 'busy', 'Too many new customers at once; please retry in a moment.'));
+    }
     return new Promise((resolve, reject) => {
       this.sessionQueue.push({ row, resolve, reject });
       if (this.sessionFlushes < 2) this._flushSessions();
@@ -223,7 +261,7 @@ export class Shop {
       while (this.sessionQueue.length) {
         const batch = this.sessionQueue.splice(0, 500);
         try {
-          await q(this.pool, 'INSERT INTO sessions (id, created_at, expires_at) VALUES ?', [batch.map((b) => b.row)]);
+          await q(this.pool, 'INSERT IGNORE INTO sessions (id, created_at, expires_at) VALUES ?', [batch.map((b) => b.row)]);
           for (const b of batch) b.resolve();
         } catch (err) {
           for (const b of batch) b.reject(err);
@@ -234,37 +272,117 @@ export class Shop {
     }
   }
 
-  async createSession() {
-    const now = this.clock.now();
-    const id = crypto.randomBytes(32).toString('base64url');
-    const expiresAt = now + SESSION_TTL_MS;
-    try {
-      // Write-through: the database row makes sessions survive a cache node loss or restart.
-      await this._insertSession([id, new Date(now), expiresAt]);
-    } catch (err) {
-      throw isDbUnavailable(err) ? unavailable(err) : err;
-    }
-    await this.cache.set(`sess:${id}`, String(expiresAt), Math.ceil(SESSION_TTL_MS / 1000));
-    return { sessionId: id, expiresAt: iso(expiresAt) };
+  /** A new signed session: no database write, no cache write. */
+  createSession() {
+    const s = this.signer.mint(this.clock.now());
+    return { sessionId: s.token, expiresAt: iso(s.expiresAt) };
   }
 
-  /** @returns {Promise<string|null>} the session id when valid and not expired */
-  async resolveSession(id) {
-    if (typeof id !== 'string' || !SESSION_ID_RE.test(id)) return null;
+  /**
+   * @returns {Promise<{id: string, expiresAt: number}|null>} the customer id (what the database
+   *   stores) when the token is valid and not expired
+   */
+  async resolveSession(token) {
     const now = this.clock.now();
+    const signed = this.signer.verify(token, now);
+    if (signed) return { id: signed.customerId, expiresAt: signed.expiresAt };
+    if (typeof token !== 'string' || !SESSION_ID_RE.test(token)) return null;
+    return this._resolveLegacy(token, now);
+  }
+
+  /** Sessions minted before signed tokens: looked up (memcached, then MySQL), misses negative-cached. */
+  async _resolveLegacy(id, now) {
+    const neg = this.unknownSessions.get(id);
+    if (neg !== undefined && neg > now) return null;
     const cached = await this.cache.get(`sess:${id}`);
-    if (cached !== null) return Number(cached) > now ? id : null;
+    if (cached !== null) return Number(cached) > now ? { id, expiresAt: Number(cached) } : null;
     let rows;
     try {
       [rows] = await q(this.pool, 'SELECT expires_at FROM sessions WHERE id = ?', [id]);
     } catch (err) {
       throw isDbUnavailable(err) ? unavailable(err) : err;
     }
-    if (!rows.length) return null;
+    if (!rows.length || Number(rows[0].expires_at) <= now) {
+      if (this.unknownSessions.size > 10_000) this.unknownSessions.clear();
+      this.unknownSessions.set(id, now + NEGATIVE_SESSION_SEC * 1000);
+      await this.cache.set(`sess:${id}`, '0', NEGATIVE_SESSION_SEC);
+      return null;
+    }
     const expiresAt = Number(rows[0].expires_at);
-    if (expiresAt <= now) return null;
+    this._rememberPersisted(id, expiresAt);
     await this.cache.set(`sess:${id}`, String(expiresAt), Math.max(1, Math.min(Math.ceil((expiresAt - now) / 1000), 29 * 86400)));
-    return id;
+    return { id, expiresAt };
+  }
+
+  _rememberPersisted(id, expiresAt) {
+    if (this.persisted.size >= LOCAL_FLAGS_MAX) this.persisted.clear();
+    this.persisted.set(id, expiresAt);
+  }
+
+  /**
+   * Whether an order may exist under this Idempotency-Key (keys are global: a retry from a new
+   * session replays the order). A refusal must then look for it in MySQL. false only when sure:
+   * memcached answers that the key's flag (set before any order attempt with it) is absent, and
+   * its flag history (buyers:epoch, reset by a memcached restart or flush) is older than
+   * REPLAY_TRUST_MS. Limit: a retry more than REPLAY_TRUST_MS after the original order, with a
+   * memcached restart (or eviction of the flag) in between, is refused like a new request
+   * instead of replayed; the order itself is never lost and stays readable.
+   */
+  async _keyMayHaveOrder(key) {
+    const epoch = await this._flagEpoch();
+    if (epoch === null || epoch > this.clock.now() - REPLAY_TRUST_MS) return true;
+    const v = await this.cache.getStrict(`idem:${key}`);
+    return v !== null; // '1', or undefined when memcached did not answer: maybe
+  }
+
+  /**
+   * Since when memcached's key flags are complete: set once (add) when missing, so after a
+   * memcached restart or flush it is the restart time. Kept 1 s in process; null when down.
+   */
+  async _flagEpoch() {
+    if (this._epoch && this._epoch.until > Date.now()) return this._epoch.value;
+    let v = await this.cache.getStrict('idem:epoch');
+    if (v === null) {
+      await this.cache.add('idem:epoch', String(this.clock.now()), 0);
+      v = await this.cache.getStrict('idem:epoch');
+    }
+    const value = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : null;
+    this._epoch = { value, until: Date.now() + 1000 };
+    return value;
+  }
+
+  /**
+   * Before an order attempt: flag its key (so a later refusal knows to look for a replay; if
+   * memcached fails here the flag history is reset so absence is not trusted), and on the
+   * customer's first order persist the session row (hashed id) through the bounded queue.
+   */
+  async _beforeOrder(session, key) {
+    if (!(await this.cache.set(`idem:${key}`, '1', KEY_FLAG_SEC))) {
+      await this.cache.del('idem:epoch');
+      this._epoch = null;
+    }
+    if (this.persisted.has(session.id)) return;
+    const now = this.clock.now();
+    try {
+      await this._insertSession([session.id, new Date(now), session.expiresAt]);
+    } catch (err) {
+      if (err instanceof HttpError) throw err;
+      throw isDbUnavailable(err) ? unavailable(err) : err;
+    }
+    this._rememberPersisted(session.id, session.expiresAt);
+  }
+
+  /** Delete expired sessions (their orders stay). Returns the number of rows deleted. */
+  async purgeExpiredSessions({ batch = 5000, maxBatches = 100 } = {}) {
+    const now = this.clock.now();
+    let total = 0;
+    for (let i = 0; i < maxBatches; i++) {
+      const [r] = await q(this.pool, 'DELETE FROM sessions WHERE expires_at <= ? LIMIT ?', [now, batch], 30_000);
+      total += r.affectedRows;
+      if (r.affectedRows < batch) break;
+    }
+    for (const [id, exp] of this.persisted) if (exp <= now) this.persisted.delete(id);
+    return total;
   }
 
   // ---------- orders ----------
@@ -293,11 +411,16 @@ export class Shop {
    * order statement.
    * @returns {Promise<{order: object, replayed: boolean}>}
    */
-  async placeOrder({ sessionId, key, productId, quantity }) {
+  async placeOrder({ session: given, sessionId: idOnly, key, productId, quantity }) {
+    // session: as resolveSession() returns it; a bare sessionId (callers without a token) too
+    const session = given ?? { id: idOnly, expiresAt: this.clock.now() + SESSION_TTL_MS };
+    const sessionId = session.id;
     const hash = requestHash(productId, quantity);
     // A request that is refused before the transaction may still be a replay of an order that
     // succeeded earlier (e.g. the client retries after the item sold out): answer with that order.
+    // A key never used for an order attempt has none: refused without a database statement.
     const refuse = async (err) => {
+      if (!(await this._keyMayHaveOrder(key))) throw err;
       let prior;
       try {
         prior = await this.findOrderByKey(this.pool, key);
@@ -326,6 +449,7 @@ export class Shop {
       return refuse(new HttpError(409, 'sold_out', `"${p.name}" is sold out.`, 'productId'));
     }
 
+    await this._beforeOrder(session, key);
     for (let attempt = 1; ; attempt++) {
       try {
         return await this._orderTx({ sessionId, key, hash, productId, quantity, now });

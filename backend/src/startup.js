@@ -3,6 +3,7 @@ import { createAdminConnection } from './lib/db.js';
 import { applyMigrations, ensureDatabase, lockName, withNamedLock } from './migrate.js';
 import { formatError, validateCatalogDir } from './catalog/validate.js';
 import { loadCatalog } from './catalog/load.js';
+import { PRODUCT_INDEX_KEY } from './shop.js';
 
 export class CatalogInvalidError extends Error {
   constructor(errors) {
@@ -21,6 +22,7 @@ export function validatedCatalog(dir) {
 export async function invalidateCatalogCache(cache, summary) {
   if (!cache) return;
   await cache.del('schedule:v1');
+  await cache.del(PRODUCT_INDEX_KEY);
   await Promise.all([
     ...summary.touchedDrops.map((id) => cache.del(`drop:${id}`)),
     ...summary.touchedProducts.map((id) => cache.del(`product:${id}`)),

@@ -11,6 +11,8 @@ import pino from 'pino';
 import { createAdminConnection, createPool } from '../src/lib/db.js';
 import { Cache } from '../src/lib/cache.js';
 import { Shop } from '../src/shop.js';
+import { RateLimiter } from '../src/lib/rate-limit.js';
+import { customerIdOf } from '../src/lib/session-token.js';
 import { buildApp, loggerOptions } from '../src/app.js';
 import { applyMigrations } from '../src/migrate.js';
 import { validateCatalogDir } from '../src/catalog/validate.js';
@@ -86,13 +88,13 @@ export async function loadDocs(pool, docs, nowMs, { shiftToToday = false, cache 
  * Start the app on 127.0.0.1:<random port> against the given database / cache endpoints.
  * @returns {Promise<{url: string, app: any, shop: Shop, pool: any, cache: Cache, close: () => Promise<void>}>}
  */
-export async function startApp({ db, cacheServers, clock, staticDir = null, poolSize = 20, cacheBreakerMs = 500 }) {
-  const logger = testLogger();
+export async function startApp({ db, cacheServers, clock, staticDir = null, poolSize = 20, cacheBreakerMs = 500, rateLimits = null, sessionQueueMax, logger = testLogger() }) {
   const pool = createPool(db, { connectionLimit: poolSize });
   const cache = new Cache({ servers: cacheServers, prefix: `${db.database}:`, logger, breakerMs: cacheBreakerMs });
-  const shop = new Shop({ pool, cache, clock, logger });
+  const shop = new Shop({ pool, cache, clock, logger, sessionQueueMax });
   const state = { shuttingDown: false };
-  const app = await buildApp({ shop, cache, logger, staticDir, state });
+  const rateLimiter = rateLimits ? new RateLimiter({ cache, logger, limits: rateLimits, now: () => clock.now() }) : null;
+  const app = await buildApp({ shop, cache, logger, staticDir, state, rateLimiter });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address();
   return {
@@ -121,6 +123,11 @@ export async function http(url, { method = 'GET', headers = {}, body, json } = {
     parsed = JSON.parse(text);
   } catch { /* not JSON */ }
   return { status: res.status, headers: res.headers, body: parsed };
+}
+
+/** The customer id the database stores for a session token (what orders.session_id holds). */
+export function customerOf(token) {
+  return customerIdOf(token.split('.')[0]);
 }
 
 export async function newSession(url) {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createPool } from '../src/lib/db.js';
 import { manualClock } from '../src/lib/clock.js';
 import { startOfLocalDay } from '../src/lib/time.js';
-import { createTestDatabase, http, loadDocs, newSession, order, product, serverEnv, startApp } from './helpers.js';
+import { createTestDatabase, customerOf, http, loadDocs, newSession, order, product, serverEnv, startApp } from './helpers.js';
 
 const TZ = 'Asia/Tokyo';
 const DAY1 = '2030-01-10';
@@ -80,7 +80,7 @@ describe('orders', () => {
       assert.equal(again.headers.get('idempotent-replayed'), 'true');
       assert.deepEqual(again.body, first.body);
     }
-    const [[row]] = await pool.query('SELECT COUNT(*) AS n FROM orders WHERE session_id = ?', [s]);
+    const [[row]] = await pool.query('SELECT COUNT(*) AS n FROM orders WHERE session_id = ?', [customerOf(s)]);
     assert.equal(Number(row.n), 1);
   });
 
@@ -112,7 +112,7 @@ describe('orders', () => {
     assert.equal(ids.size, 1);
     const [[afterRow]] = await pool.query('SELECT stock_remaining FROM products WHERE id = ?', ['idem']);
     assert.equal(before.stock_remaining - afterRow.stock_remaining, 3);
-    const [[c]] = await pool.query('SELECT COUNT(*) AS n FROM orders WHERE session_id = ?', [s]);
+    const [[c]] = await pool.query('SELECT COUNT(*) AS n FROM orders WHERE session_id = ?', [customerOf(s)]);
     assert.equal(Number(c.n), 1);
   });
 
@@ -141,7 +141,7 @@ describe('orders', () => {
     assert.equal(rs.filter((r) => r.status === 201).length, 2);
     assert.equal(rs.filter((r) => r.status === 429).length, 8);
     for (const r of rs.filter((x) => x.status === 429)) assert.equal(r.body.error.code, 'limit_exceeded');
-    const [[c]] = await pool.query('SELECT SUM(quantity) AS q FROM orders WHERE session_id = ? AND product_id = ?', [s, 'limit-2']);
+    const [[c]] = await pool.query('SELECT SUM(quantity) AS q FROM orders WHERE session_id = ? AND product_id = ?', [customerOf(s), 'limit-2']);
     assert.equal(Number(c.q), 2);
   });
 

@@ -106,9 +106,12 @@ describe('outages', () => {
     assert.equal(o.status, 503);
     assert.equal(o.body.error.code, 'service_unavailable');
     assert.equal(o.headers.get('retry-after'), '2');
+    // a new session needs no database (signed token); its first order does
     const ns = await http(`${srv.url}/api/session`, { method: 'POST' });
-    assert.equal(ns.status, 503);
-    assert.equal(ns.body.error.code, 'service_unavailable');
+    assert.equal(ns.status, 201);
+    const no = await order(srv.url, ns.body.sessionId, 'db-down-0002', 'r-p1');
+    assert.equal(no.status, 503);
+    assert.equal(no.body.error.code, 'service_unavailable');
 
     await dbProxy.restore();
     await eventually(async () => (await http(`${srv.url}/readyz`)).status === 200, { timeoutMs: 20_000 });

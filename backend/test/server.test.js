@@ -113,7 +113,7 @@ describe('server process', () => {
       const sres = await fetch(`${url}/api/session`, { method: 'POST' });
       assert.equal(sres.status, 201);
       const cookie = sres.headers.get('set-cookie');
-      assert.match(cookie, /^em_session=[A-Za-z0-9_-]{43}; /);
+      assert.match(cookie, /^em_session=[A-Za-z0-9_-]{43}\.[0-9a-z]+\.[0-9a-f]{8}\.[A-Za-z0-9_-]{43}; /);
       assert.match(cookie, /HttpOnly/);
       assert.match(cookie, /SameSite=Lax/);
       assert.match(cookie, /Path=\//);

@@ -122,6 +122,22 @@ export class Cache {
     }, null);
   }
 
+  /** Like get(), but undefined (not null) when memcached did not answer: "absent" is then certain. */
+  getStrict(k) {
+    return this._op('get', async () => {
+      const { value } = await this.client.get(this.key(k));
+      return value ? value.toString('utf8') : null;
+    }, undefined);
+  }
+
+  /** Atomic counter: +1, created at 1 with the TTL. @returns {Promise<number|null>} null when down */
+  incr(k, ttlSec) {
+    return this._op('incr', async () => {
+      const r = await this.client.increment(this.key(k), 1, { initial: 1, expires: ttlSec });
+      return r.success ? Number(r.value) : null;
+    }, null);
+  }
+
   /** @returns {Promise<boolean>} whether the value was stored */
   set(k, value, ttlSec) {
     return this._op('set', () => this.client.set(this.key(k), value, { expires: ttlSec }), false);
