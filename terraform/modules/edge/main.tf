@@ -267,11 +267,11 @@ resource "aws_cloudfront_function" "spa_rewrite" {
 }
 
 resource "aws_cloudfront_distribution" "this" {
-  #checkov:skip=CKV_AWS_68:WAF is optional (web_acl_arn): a managed-rules web ACL costs per request and is attached per event when the owner wants it
+  #checkov:skip=CKV_AWS_68:A web ACL is attached by default (waf.tf, create_web_acl); checkov cannot follow the conditional local, and an owner may switch it off for a private test event
   #checkov:skip=CKV_AWS_86:Access logs need an ACL-enabled logging bucket; CloudFront standard metrics and the ALB/ECS logs cover the event
   #checkov:skip=CKV_AWS_310:Origin failover groups only apply to GET/HEAD; the S3 origin is regional and highly available, the API origin is a multi-AZ ALB
   #checkov:skip=CKV_AWS_374:Geo restriction is a business decision; the event is sold worldwide
-  #checkov:skip=CKV2_AWS_47:Log4j rule needs the WAF web ACL (optional, see CKV_AWS_68); the backend is Node.js
+  #checkov:skip=CKV2_AWS_47:The Log4j managed rule group protects Java backends; the backend is Node.js (the web ACL holds rate rules, see waf.tf)
   #checkov:skip=CKV2_AWS_42:A custom certificate is used whenever domain_name is set; without a domain only the cloudfront.net certificate exists
   #checkov:skip=CKV_AWS_174:TLSv1.2_2021 is set whenever a custom certificate exists; the default cloudfront.net certificate cannot set a minimum protocol
   enabled             = true
@@ -281,7 +281,7 @@ resource "aws_cloudfront_distribution" "this" {
   price_class         = var.price_class
   default_root_object = "index.html"
   aliases             = local.custom_domain ? [var.domain_name] : []
-  web_acl_id          = var.web_acl_arn == "" ? null : var.web_acl_arn
+  web_acl_id          = local.web_acl_arn
 
   origin {
     origin_id                = local.s3_origin_id

@@ -27,3 +27,8 @@ output "site_url" {
   description = "Public HTTPS URL of the shop."
   value       = "https://${local.custom_domain ? var.domain_name : aws_cloudfront_distribution.this.domain_name}"
 }
+
+output "web_acl_arn" {
+  description = "ARN of the web ACL attached to the distribution (created or given); empty when none."
+  value       = local.web_acl_arn == null ? "" : local.web_acl_arn
+}

@@ -134,7 +134,7 @@ variable "price_class" {
 }
 
 variable "web_acl_arn" {
-  description = "ARN of a WAFv2 web ACL (scope CLOUDFRONT, in us-east-1) to attach; empty for none."
+  description = "ARN of an existing WAFv2 web ACL (scope CLOUDFRONT, in us-east-1) to attach instead of the created one; empty to use create_web_acl."
   type        = string
   default     = ""
 
@@ -142,6 +142,40 @@ variable "web_acl_arn" {
     condition     = var.web_acl_arn == "" || can(regex("^arn:aws[a-z-]*:wafv2:us-east-1:", var.web_acl_arn))
     error_message = "web_acl_arn must be empty or a WAFv2 ARN in us-east-1."
   }
+}
+
+variable "create_web_acl" {
+  description = "Create a WAFv2 web ACL (rate rules on POST /api/session and POST /api/orders per client address) and attach it. Ignored when web_acl_arn is set."
+  type        = bool
+  default     = true
+}
+
+variable "waf_session_rate_limit" {
+  description = "POST /api/session requests per client address per 5 minutes before the web ACL answers 429."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.waf_session_rate_limit >= 100 && var.waf_session_rate_limit <= 2000000000 && floor(var.waf_session_rate_limit) == var.waf_session_rate_limit
+    error_message = "waf_session_rate_limit must be a whole number from 100 (the smallest WAF rate limit in every provider version) to 2000000000."
+  }
+}
+
+variable "waf_order_rate_limit" {
+  description = "POST /api/orders requests per client address per 5 minutes before the web ACL answers 429."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.waf_order_rate_limit >= 100 && var.waf_order_rate_limit <= 2000000000 && floor(var.waf_order_rate_limit) == var.waf_order_rate_limit
+    error_message = "waf_order_rate_limit must be a whole number from 100 (the smallest WAF rate limit in every provider version) to 2000000000."
+  }
+}
+
+variable "enable_bot_control" {
+  description = "Add the AWS Bot Control managed rule group (Common level) to the created web ACL; priced per request, off by default."
+  type        = bool
+  default     = false
 }
 
 variable "content_security_policy" {

@@ -86,7 +86,7 @@ variable "price_class" {
 }
 
 variable "web_acl_arn" {
-  description = "Optional WAFv2 web ACL (CLOUDFRONT scope) for the distribution."
+  description = "Existing WAFv2 web ACL (CLOUDFRONT scope) to attach; empty: the edge module creates one with rate rules on session and order creation."
   type        = string
   default     = ""
 }
