@@ -454,7 +454,9 @@ export class Shop {
       try {
         return await this._orderTx({ sessionId, key, hash, productId, quantity, now });
       } catch (err) {
-        if (err instanceof HttpError) throw err;
+        // A refusal by the database may be the retry of an order this key placed before the
+        // item sold out (the stock is checked before the key in the batch): answer with it.
+        if (err instanceof HttpError) return err.statusCode === 409 || err.statusCode === 404 ? refuse(err) : Promise.reject(err);
         // Lock waits are bounded server-side (innodb_lock_wait_timeout, far below the client
         // timeout), so these come back as errors with the batch rolled back: safe to retry.
         if ((err.code === 'ER_LOCK_DEADLOCK' || err.code === 'ER_LOCK_WAIT_TIMEOUT') && attempt < 3) {

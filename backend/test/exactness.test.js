@@ -4,10 +4,10 @@
 // Real MariaDB + memcached; every test here failed on the code before the fix.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPool } from '../src/lib/db.js';
+import { acquire, createPool, q } from '../src/lib/db.js';
 import { manualClock } from '../src/lib/clock.js';
 import { startOfLocalDay } from '../src/lib/time.js';
-import { createTestDatabase, http, loadDocs, newSession, order, product, serverEnv, sleep, startApp } from './helpers.js';
+import { createTestDatabase, eventually, http, loadDocs, newSession, order, product, serverEnv, sleep, startApp } from './helpers.js';
 
 const TZ = 'Europe/Madrid';
 const DAY1 = '2034-03-10';
@@ -21,6 +21,7 @@ const docWith = (over = {}) => ({
         product('priced', { stock: 100, limitPerCustomer: 2, priceCents: 4200, currency: 'EUR' }),
         product('locked', { stock: 100, limitPerCustomer: 5 }),
         product('dear', { stock: 100, limitPerCustomer: 100, priceCents: 100_000_000 }),
+        product('last-one', { stock: 1, limitPerCustomer: 1 }),
       ],
     },
     { id: 'x-d2', date: DAY2, products: [product('secret-tomorrow', { name: 'Unreleased Secret Sneaker', stock: 10 })] },
@@ -115,6 +116,33 @@ describe('exactness under operator actions and faults', () => {
     assert.equal(Number((await pool.query('SELECT COUNT(*) AS n FROM orders WHERE idempotency_key = ?', ['lock-held-0001']))[0][0].n), 1);
   });
 
+  test('finding 3: a connection whose round trip timed out is destroyed and its thread killed, never reused', async () => {
+    const p = createPool(tdb.db, { connectionLimit: 1 });
+    try {
+      const [[{ id: first }]] = await q(p, 'SELECT CONNECTION_ID() AS id');
+      const err = await q(p, 'SELECT SLEEP(4)', [], 300).then(() => null, (e) => e);
+      assert.equal(err?.code, 'PROTOCOL_SEQUENCE_TIMEOUT');
+      const [[{ id: second }]] = await q(p, 'SELECT CONNECTION_ID() AS id', [], 2000);
+      assert.notEqual(Number(second), Number(first), 'the timed-out connection was handed out again');
+      await eventually(async () => (await pool.query('SELECT ID FROM information_schema.PROCESSLIST WHERE ID = ?', [first]))[0].length === 0,
+        { timeoutMs: 3000 });
+    } finally {
+      await p.end();
+    }
+  });
+
+  test('finding 3: getting a pooled connection has a deadline (503, nothing sent)', async () => {
+    const p = createPool(tdb.db, { connectionLimit: 1 });
+    const held = await p.getConnection();
+    try {
+      const err = await acquire(p, 300).then(() => null, (e) => e);
+      assert.equal(err?.code, 'POOL_ACQUIRE_TIMEOUT');
+    } finally {
+      held.release();
+      await p.end();
+    }
+  });
+
   test('door: an order for an unreleased product answers 404 like GET, without its name', async () => {
     const s = await newSession(srv.url);
     const g = await http(`${srv.url}/api/products/secret-tomorrow`);
@@ -134,6 +162,16 @@ describe('exactness under operator actions and faults', () => {
     assert.ok([200, 409, 422].includes(again.status), `status ${again.status}`);
     if (again.status === 200) assert.equal(again.body.order.id, first.body.order.id);
     assert.equal(Number((await pool.query('SELECT COUNT(*) AS n FROM orders WHERE idempotency_key = ?', ['survives-session-1']))[0][0].n), 1);
+  });
+
+  test('the retry of the order that took the last unit is its replay, even while the cache still shows stock', async () => {
+    const s = await newSession(srv.url);
+    assert.equal((await http(`${srv.url}/api/products/last-one`)).body.stockRemaining, 1); // cached: 1 left
+    const first = await order(srv.url, s, 'last-one-key-1', 'last-one', 1);
+    assert.equal(first.status, 201);
+    const again = await order(srv.url, s, 'last-one-key-1', 'last-one', 1);
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    assert.equal(again.body.order.id, first.body.order.id);
   });
 
   test('door: price x quantity above 2^32 cents is an order with the right total, not "sold out"', async () => {
