@@ -100,7 +100,20 @@ export async function loadCatalog(pool, events, { nowMs, shiftToToday = false, l
   return summary;
 }
 
+// Lock order, the same as the order statement's (product row, then its drop row): the product
+// rows first, then the drops. An order holds its product row and reads its drop row with a shared
+// lock, so a load that took the drop first could deadlock with it. A deadlock is retried anyway.
 async function withTx(pool, fn) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await txOnce(pool, fn);
+    } catch (err) {
+      if (err.code !== 'ER_LOCK_DEADLOCK' || attempt >= 3) throw err;
+    }
+  }
+}
+
+async function txOnce(pool, fn) {
   const conn = await pool.getConnection();
   try {
     // A load may queue behind the rush on a hot product row: give it longer than an order gets.
@@ -118,20 +131,39 @@ async function withTx(pool, fn) {
   }
 }
 
-async function loadEvent(pool, ev, { revision, digest, now, summary, logger }) {
-  await withTx(pool, async (conn) => {
+function merge(summary, part) {
+  for (const [k, v] of Object.entries(part)) {
+    if (Array.isArray(v)) summary[k].push(...v);
+    else summary[k] += v;
+  }
+}
+
+async function loadEvent(pool, ev, { revision, digest, now, summary: total, logger }) {
+  // counted per attempt: a transaction retried after a deadlock counts once
+  merge(total, await withTx(pool, async (conn) => {
+    const summary = emptySummary();
     // Re-checked under the event row lock: two loads racing cannot both pass the plain read.
     const [[lockedEvent]] = await conn.query('SELECT catalog_revision FROM events WHERE id = ? FOR UPDATE', [ev.id]);
     if (lockedEvent && revision < Number(lockedEvent.catalog_revision)) {
       throw new CatalogRevisionError([{ event: ev.id, file: ev.file, revision, loadedRevision: Number(lockedEvent.catalog_revision) }]);
     }
+    const allProducts = ev.drops.flatMap((d) => d.products.map((p) => ({ ...p, dropId: d.id })));
+    const ids = allProducts.map((p) => p.id);
+    const fileDropIds = ev.drops.map((d) => d.id);
+    // Lock the product rows first (those in the file and every product of the event's drops): an
+    // order for them either committed before (and is counted below) or waits for this
+    // transaction (and counts itself in units_sold afterwards).
+    const [eventDrops] = await conn.query('SELECT id FROM drops WHERE event_id = ?', [ev.id]);
+    const dropIds = [...new Set([...fileDropIds, ...eventDrops.map((r) => r.id)])];
+    const [lockedRows] = await conn.query(
+      'SELECT id, drop_id, active, units_sold FROM products WHERE id IN (?) OR drop_id IN (?) FOR UPDATE', [ids, dropIds],
+    );
     await conn.query(
       `INSERT INTO events (id, name, time_zone, updated_at, catalog_revision, catalog_sha256, active) VALUES (?, ?, ?, ?, ?, ?, 1)
        ON DUPLICATE KEY UPDATE name = ?, time_zone = ?, updated_at = ?, catalog_revision = ?, catalog_sha256 = ?, active = 1`,
       [ev.id, ev.name, ev.timeZone, now, revision, digest, ev.name, ev.timeZone, now, revision, digest],
     );
     summary.events++;
-    const fileDropIds = ev.drops.map((d) => d.id);
     for (const d of ev.drops) {
       const w = dropWindow(d.date, ev.timeZone);
       await conn.query(
@@ -142,12 +174,7 @@ async function loadEvent(pool, ev, { revision, digest, now, summary, logger }) {
       summary.drops++;
       summary.touchedDrops.push(d.id);
     }
-    const allProducts = ev.drops.flatMap((d) => d.products.map((p) => ({ ...p, dropId: d.id })));
-    const ids = allProducts.map((p) => p.id);
-    // Lock the product rows first: an order for them either committed before (and is counted
-    // below) or waits for this transaction (and counts itself in units_sold afterwards).
-    const [existingRows] = await conn.query('SELECT id, units_sold FROM products WHERE id IN (?) FOR UPDATE', [ids]);
-    const existing = new Map(existingRows.map((r) => [r.id, r]));
+    const existing = new Map(lockedRows.map((r) => [r.id, r]));
     const [soldRows] = await conn.query(
       `SELECT product_id, SUM(quantity) AS sold FROM orders WHERE product_id IN (?) AND status = 'confirmed' GROUP BY product_id`, [ids],
     );
@@ -184,9 +211,9 @@ async function loadEvent(pool, ev, { revision, digest, now, summary, logger }) {
       summary.touchedProducts.push(p.id);
     }
     // Deactivate what disappeared from the file (drops of this event, products of those drops).
-    const [goneProducts] = await conn.query(
-      `SELECT p.id FROM products p JOIN drops d ON d.id = p.drop_id WHERE d.event_id = ? AND p.active = 1 AND p.id NOT IN (?) FOR UPDATE`, [ev.id, ids],
-    );
+    const inFile = new Set(ids);
+    const eventDropIds = new Set(eventDrops.map((r) => r.id));
+    const goneProducts = lockedRows.filter((r) => !inFile.has(r.id) && Number(r.active) === 1 && eventDropIds.has(r.drop_id));
     if (goneProducts.length) {
       await conn.query('UPDATE products SET active = 0, updated_at = ? WHERE id IN (?)', [now, goneProducts.map((r) => r.id)]);
       summary.touchedProducts.push(...goneProducts.map((r) => r.id));
@@ -196,17 +223,21 @@ async function loadEvent(pool, ev, { revision, digest, now, summary, logger }) {
       [now, ev.id, fileDropIds],
     );
     summary.deactivated += goneProducts.length + goneDrops.affectedRows;
-  });
+    return summary;
+  }));
   logger?.info({ event: ev.id, file: ev.file, revision, drops: ev.drops.length, firstDay: ev.drops[0].date }, 'catalogue event loaded');
 }
 
 /** The event's file is gone from the catalogue: take its drops and products off sale. */
-async function removeEvent(pool, eventId, { now, summary, logger }) {
-  await withTx(pool, async (conn) => {
-    const [products] = await conn.query(
-      'SELECT p.id FROM products p JOIN drops d ON d.id = p.drop_id WHERE d.event_id = ? AND p.active = 1 FOR UPDATE', [eventId],
-    );
-    const [drops] = await conn.query('SELECT id FROM drops WHERE event_id = ? AND active = 1 FOR UPDATE', [eventId]);
+async function removeEvent(pool, eventId, { now, summary: total, logger }) {
+  merge(total, await withTx(pool, async (conn) => {
+    const summary = emptySummary();
+    const [eventDrops] = await conn.query('SELECT id FROM drops WHERE event_id = ?', [eventId]);
+    const dropIds = eventDrops.map((r) => r.id);
+    const [products] = dropIds.length
+      ? await conn.query('SELECT id FROM products WHERE drop_id IN (?) AND active = 1 FOR UPDATE', [dropIds])
+      : [[]];
+    const [drops] = dropIds.length ? await conn.query('SELECT id FROM drops WHERE id IN (?) AND active = 1 FOR UPDATE', [dropIds]) : [[]];
     if (products.length) await conn.query('UPDATE products SET active = 0, updated_at = ? WHERE id IN (?)', [now, products.map((r) => r.id)]);
     if (drops.length) await conn.query('UPDATE drops SET active = 0, updated_at = ? WHERE id IN (?)', [now, drops.map((r) => r.id)]);
     await conn.query('UPDATE events SET active = 0, updated_at = ? WHERE id = ?', [now, eventId]);
@@ -214,6 +245,7 @@ async function removeEvent(pool, eventId, { now, summary, logger }) {
     summary.removedEvents.push(eventId);
     summary.touchedProducts.push(...products.map((r) => r.id));
     summary.touchedDrops.push(...drops.map((r) => r.id));
-  });
+    return summary;
+  }));
   logger?.warn({ event: eventId }, 'catalogue file of this event is gone: its drops and products are off sale');
 }
