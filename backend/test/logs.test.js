@@ -74,6 +74,24 @@ describe('logs carry no SQL, tokens or keys', () => {
     assertClean('500', [sid]);
   });
 
+  test('a signed session token (POST /api/session) never reaches the log, nor its id or stored customer id, on a 500', async () => {
+    const created = await http(`${url}/api/session`, { method: 'POST' });
+    assert.equal(created.status, 201);
+    const token = created.body.sessionId;
+    const id = token.split('.')[0];
+    const customer = crypto.createHash('sha256').update(id).digest('base64url');
+    lines.length = 0;
+    await pool.query('RENAME TABLE customer_purchases TO customer_purchases_gone');
+    let r;
+    try {
+      r = await order(url, token, `KEYCANARY${crypto.randomBytes(12).toString('hex')}`, 'l-p1', 1);
+    } finally {
+      await pool.query('RENAME TABLE customer_purchases_gone TO customer_purchases');
+    }
+    assert.ok(r.status >= 500, `status ${r.status}`);
+    assertClean('signed token', [token, id, customer]);
+  });
+
   test('a duplicate-entry error quoting the values is logged without them', async () => {
     const sid = canary();
     lines.length = 0;
