@@ -743,15 +743,19 @@ data "aws_iam_policy_document" "deployer" {
 
   statement {
     sid = "EdgeUntaggableParts"
-    # Functions are named; OACs and response headers policies take no tags and an ID only (they grant nothing by themselves).
+    # Functions are named; OACs, response headers and cache policies take no tags and an ID only
+    # (they grant nothing by themselves).
     actions = [
+      "cloudfront:CreateCachePolicy",
       "cloudfront:CreateFunction",
       "cloudfront:CreateOriginAccessControl",
       "cloudfront:CreateResponseHeadersPolicy",
+      "cloudfront:DeleteCachePolicy",
       "cloudfront:DeleteFunction",
       "cloudfront:DeleteOriginAccessControl",
       "cloudfront:DeleteResponseHeadersPolicy",
       "cloudfront:PublishFunction",
+      "cloudfront:UpdateCachePolicy",
       "cloudfront:UpdateFunction",
       "cloudfront:UpdateOriginAccessControl",
       "cloudfront:UpdateResponseHeadersPolicy",
@@ -760,6 +764,32 @@ data "aws_iam_policy_document" "deployer" {
       "arn:${local.partition}:cloudfront::${local.account}:function/${local.prefix}-*",
       "arn:${local.partition}:cloudfront::${local.account}:origin-access-control/*",
       "arn:${local.partition}:cloudfront::${local.account}:response-headers-policy/*",
+      "arn:${local.partition}:cloudfront::${local.account}:cache-policy/*",
+    ]
+  }
+
+  statement {
+    sid       = "EdgeWebAclRead"
+    actions   = ["wafv2:ListWebACLs", "wafv2:DescribeManagedRuleGroup", "wafv2:ListAvailableManagedRuleGroups"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid = "EdgeWebAcl"
+    # The edge's WAF (CLOUDFRONT scope lives in us-east-1), named "<name>-...", and the managed
+    # rule groups (Bot Control) it references.
+    actions = [
+      "wafv2:CreateWebACL",
+      "wafv2:DeleteWebACL",
+      "wafv2:GetWebACL",
+      "wafv2:ListTagsForResource",
+      "wafv2:TagResource",
+      "wafv2:UntagResource",
+      "wafv2:UpdateWebACL",
+    ]
+    resources = [
+      "arn:${local.partition}:wafv2:us-east-1:${local.account}:global/webacl/${local.prefix}-*/*",
+      "arn:${local.partition}:wafv2:us-east-1:${local.account}:global/managedruleset/*/*",
     ]
   }
 
