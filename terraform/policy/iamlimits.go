@@ -89,7 +89,9 @@ func deployerProbes(r *Rendered) []probe {
 	}
 	sort.Strings(accountRoles)
 	for _, role := range accountRoles {
-		for _, ctx := range []map[string][]string{nil, withBoundary, with(withBoundary, "iam:PolicyARN", arnf(env, "arn:{p}:iam::aws:policy/AmazonSSMManagedInstanceCore"))} {
+		// The account roles carry the event's tags too (the base stack's default_tags).
+		tagged := tags("eventmall", "prod", "aws:ResourceTag")
+		for _, ctx := range []map[string][]string{nil, tagged, with(tagged, "iam:PermissionsBoundary", boundary), with(withBoundary, "iam:PolicyARN", arnf(env, "arn:{p}:iam::aws:policy/AmazonSSMManagedInstanceCore"))} {
 			for _, a := range []string{"iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:DeleteRolePermissionsBoundary", "iam:PutRolePermissionsBoundary", "iam:DeleteRole", "iam:UntagRole", "iam:TagRole", "iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:UpdateRole"} {
 				deny("1", "an account-level role is the administrator's", Request{a, role, ctx})
 			}
@@ -118,6 +120,9 @@ func deployerProbes(r *Rendered) []probe {
 	allow("1", "the service stack creates its task role with the boundary", Request{"iam:CreateRole", newRole, withBoundary})
 	allow("1", "the service stack writes its task role's inline policy", Request{"iam:PutRolePolicy", newRole, withBoundary})
 	allow("1", "the bastion gets the SSM core policy", Request{"iam:AttachRolePolicy", newRole, with(withBoundary, "iam:PolicyARN", arnf(env, "arn:{p}:iam::aws:policy/AmazonSSMManagedInstanceCore"))})
+	allow("1", "the service stack updates its task role's trust", Request{"iam:UpdateAssumeRolePolicy", newRole, tags("eventmall", "prod", "aws:ResourceTag")})
+	allow("1", "teardown deletes the event's roles", Request{"iam:DeleteRole", newRole, tags("eventmall", "prod", "aws:ResourceTag")})
+	deny("1", "a role of another environment in reach", Request{"iam:UpdateAssumeRolePolicy", newRole, tags("eventmall", "staging", "aws:ResourceTag")})
 	allow("1", "ECS runs the task role", Request{"iam:PassRole", newRole, with(nil, "iam:PassedToService", "ecs-tasks.amazonaws.com")})
 
 	// Finding 3: the audit trail.

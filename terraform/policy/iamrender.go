@@ -54,8 +54,68 @@ type Statement struct {
 	Condition    map[string]map[string][]string `json:"Condition,omitempty"`
 }
 
-// JSON renders the document as IAM policy JSON.
-func (d *PolicyDocument) JSON() ([]byte, error) { return json.MarshalIndent(d, "", "  ") }
+// JSON renders the document as IAM policy JSON the way the AWS provider writes it: a list of one
+// element (action, resource, principal, condition value) becomes a plain string.
+func (d *PolicyDocument) JSON() ([]byte, error) {
+	one := func(xs []string) any {
+		if len(xs) == 1 {
+			return xs[0]
+		}
+		return xs
+	}
+	type stmt struct {
+		Sid          string                    `json:"Sid,omitempty"`
+		Effect       string                    `json:"Effect"`
+		Action       any                       `json:"Action,omitempty"`
+		NotAction    any                       `json:"NotAction,omitempty"`
+		Resource     any                       `json:"Resource,omitempty"`
+		NotResource  any                       `json:"NotResource,omitempty"`
+		Principal    map[string]any            `json:"Principal,omitempty"`
+		NotPrincipal map[string]any            `json:"NotPrincipal,omitempty"`
+		Condition    map[string]map[string]any `json:"Condition,omitempty"`
+	}
+	principals := func(p map[string][]string) map[string]any {
+		if p == nil {
+			return nil
+		}
+		out := map[string]any{}
+		for k, v := range p {
+			out[k] = one(v)
+		}
+		return out
+	}
+	var out struct {
+		Version   string `json:"Version"`
+		Statement []stmt `json:"Statement"`
+	}
+	out.Version = d.Version
+	for _, s := range d.Statement {
+		j := stmt{Sid: s.Sid, Effect: s.Effect, Principal: principals(s.Principal), NotPrincipal: principals(s.NotPrincipal)}
+		if len(s.Action) > 0 {
+			j.Action = one(s.Action)
+		}
+		if len(s.NotAction) > 0 {
+			j.NotAction = one(s.NotAction)
+		}
+		if len(s.Resource) > 0 {
+			j.Resource = one(s.Resource)
+		}
+		if len(s.NotResource) > 0 {
+			j.NotResource = one(s.NotResource)
+		}
+		for op, byKey := range s.Condition {
+			if j.Condition == nil {
+				j.Condition = map[string]map[string]any{}
+			}
+			j.Condition[op] = map[string]any{}
+			for k, v := range byKey {
+				j.Condition[op][k] = one(v)
+			}
+		}
+		out.Statement = append(out.Statement, j)
+	}
+	return json.MarshalIndent(out, "", "  ")
+}
 
 // Rendered is a module evaluated in an environment.
 type Rendered struct {

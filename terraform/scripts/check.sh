@@ -2,7 +2,8 @@
 # All static and offline checks of terraform/, from the repository root:
 #   fmt -check, go vet + go test ./terraform/... (HCL policy tests, plan/apply plumbing with a
 #   real terraform), terraform validate of the provider-free fixtures, tflint (bundled terraform
-#   ruleset), checkov scan. Every step runs; the script fails loudly if any step failed.
+#   ruleset), checkov scan, IAM analyzer (cloudsplaining + parliament over the base module's
+#   policies rendered to JSON). Every step runs; the script fails loudly if any step failed.
 # Usage: terraform/scripts/check.sh [--skip-scan] [--skip-tflint]
 set -uo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -68,6 +69,7 @@ run_tflint() {
 if [ $skip_tflint = 0 ]; then step "tflint (bundled terraform ruleset)" run_tflint; fi
 
 if [ $skip_scan = 0 ]; then step "checkov scan" "$HERE/scan.sh"; fi
+if [ $skip_scan = 0 ]; then step "IAM analyzer (cloudsplaining, parliament)" "$HERE/iam-analyze.sh"; fi
 
 echo >&2
 log "summary:"

@@ -249,7 +249,6 @@ data "aws_iam_policy_document" "deployer" {
   statement {
     sid = "TerraformStateLock"
     actions = [
-      "dynamodb:DescribeTable",
       "dynamodb:GetItem",
       "dynamodb:PutItem",
       "dynamodb:DeleteItem",
@@ -263,6 +262,12 @@ data "aws_iam_policy_document" "deployer" {
       variable = "dynamodb:LeadingKeys"
       values   = ["${var.state_bucket_name}/${var.environment}/*", "eventmall-deploy/${var.environment}"]
     }
+  }
+
+  statement {
+    sid       = "TerraformStateLockTable"
+    actions   = ["dynamodb:DescribeTable"]
+    resources = ["arn:${local.partition}:dynamodb:${local.region}:${local.account}:table/${var.lock_table_name}"]
   }
 
   # ------------------------------------------------------------------------------------------
@@ -748,7 +753,6 @@ data "aws_iam_policy_document" "deployer" {
     actions = [
       "cloudfront:CreateCachePolicy",
       "cloudfront:CreateFunction",
-      "cloudfront:CreateOriginAccessControl",
       "cloudfront:CreateResponseHeadersPolicy",
       "cloudfront:DeleteCachePolicy",
       "cloudfront:DeleteFunction",
@@ -766,6 +770,12 @@ data "aws_iam_policy_document" "deployer" {
       "arn:${local.partition}:cloudfront::${local.account}:response-headers-policy/*",
       "arn:${local.partition}:cloudfront::${local.account}:cache-policy/*",
     ]
+  }
+
+  statement {
+    sid       = "EdgeOriginAccessControlCreate"
+    actions   = ["cloudfront:CreateOriginAccessControl"]
+    resources = ["*"]
   }
 
   statement {
@@ -807,24 +817,34 @@ data "aws_iam_policy_document" "deployer" {
     for_each = var.private_zone_name == "" ? [] : [var.private_zone_name]
 
     content {
-      sid = "PrivateZone"
-      # A zone's ID is known only once created: the zone is created by name and its records are
-      # limited to the private zone's names. A foreign zone cannot be emptied, so not deleted.
-      actions = [
-        "route53:AssociateVPCWithHostedZone",
-        "route53:ChangeResourceRecordSets",
-        "route53:ChangeTagsForResource",
-        "route53:CreateHostedZone",
-        "route53:DeleteHostedZone",
-        "route53:DisassociateVPCFromHostedZone",
-      ]
-      resources = ["arn:${local.partition}:route53:::hostedzone/*", "arn:${local.partition}:ec2:${local.region}:${local.account}:vpc/*"]
+      sid = "PrivateZoneRecords"
+      # A zone's ID is known only once created: records are limited to the private zone's names.
+      actions   = ["route53:ChangeResourceRecordSets"]
+      resources = ["arn:${local.partition}:route53:::hostedzone/*"]
 
       condition {
         test     = "ForAllValues:StringLike"
         variable = "route53:ChangeResourceRecordSetsNormalizedRecordNames"
         values   = [statement.value, "*.${statement.value}"]
       }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.private_zone_name == "" ? [] : [var.private_zone_name]
+
+    content {
+      sid = "PrivateZone"
+      # CreateHostedZone takes no resource; the others an ID unknown before the apply. A foreign
+      # zone cannot be emptied (records above are name-limited), so it cannot be deleted.
+      actions = [
+        "route53:AssociateVPCWithHostedZone",
+        "route53:ChangeTagsForResource",
+        "route53:CreateHostedZone",
+        "route53:DeleteHostedZone",
+        "route53:DisassociateVPCFromHostedZone",
+      ]
+      resources = ["*"]
     }
   }
 
@@ -956,15 +976,13 @@ data "aws_iam_policy_document" "deployer" {
   # ------------------------------------------------------------------------------------------
   statement {
     sid = "EventRolesWithBoundary"
+    # The calls that support iam:PermissionsBoundary: a role is created, and its policies
+    # written, only while it carries the workload boundary.
     actions = [
       "iam:CreateRole",
       "iam:DeleteRolePolicy",
       "iam:PutRolePermissionsBoundary",
       "iam:PutRolePolicy",
-      "iam:TagRole",
-      "iam:UntagRole",
-      "iam:UpdateAssumeRolePolicy",
-      "iam:UpdateRole",
     ]
     resources = [local.role_arns]
 
@@ -976,16 +994,41 @@ data "aws_iam_policy_document" "deployer" {
   }
 
   statement {
-    sid = "EventRolesDelete"
+    sid = "EventRolesTaggedOnCreate"
+    # CreateRole with the stacks' default tags needs TagRole with the event's tags.
+    actions   = ["iam:TagRole"]
+    resources = [local.role_arns]
+
+    dynamic "condition" {
+      for_each = local.event_tags
+      content {
+        test     = "StringEquals"
+        variable = "aws:RequestTag/${condition.key}"
+        values   = [condition.value]
+      }
+    }
+  }
+
+  statement {
+    sid = "EventRolesOfTheEvent"
+    # The calls without the boundary key: only on roles carrying the event's tags (the ones
+    # the deployer created, with the boundary).
     actions = [
       "iam:DeleteRole",
+      "iam:TagRole",
+      "iam:UntagRole",
+      "iam:UpdateAssumeRolePolicy",
+      "iam:UpdateRole",
     ]
     resources = [local.role_arns]
 
-    condition {
-      test     = "ArnEquals"
-      variable = "iam:PermissionsBoundary"
-      values   = [local.boundary_policy_arn]
+    dynamic "condition" {
+      for_each = local.event_tags
+      content {
+        test     = "StringEquals"
+        variable = "aws:ResourceTag/${condition.key}"
+        values   = [condition.value]
+      }
     }
   }
 
