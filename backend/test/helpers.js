@@ -145,6 +145,22 @@ export function order(url, sessionId, key, productId, quantity = 1) {
 }
 
 /**
+ * order() as the shop's own client behaves: a 503 means "outcome unknown, retry with the same
+ * key" (backend/README.md), so it is retried with the same Idempotency-Key after Retry-After
+ * (capped at 1 s here), at most `attempts` times. Returns the last response and the retry count.
+ */
+export async function orderAsClient(url, sessionId, key, productId, quantity = 1, attempts = 20) {
+  let retries = 0;
+  for (;;) {
+    const r = await order(url, sessionId, key, productId, quantity);
+    if (r.status !== 503 || retries >= attempts) return { ...r, retries };
+    retries++;
+    const after = Number(r.headers.get('retry-after') ?? 1);
+    await new Promise((res) => setTimeout(res, Math.min(Number.isFinite(after) ? after : 1, 1) * 1000));
+  }
+}
+
+/**
  * A TCP proxy in front of a real server. cut(): destroy every connection and stop listening
  * (clients get resets, then "connection refused"), restore(): listen again on the same port,
  * pause()/resume(): hold traffic in both directions (a request stays in flight).
