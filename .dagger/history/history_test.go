@@ -12,7 +12,7 @@ func rec(id, kind, outcome, image, index string) Record {
 
 func TestIDsSortByTime(t *testing.T) {
 	a := NewID(time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC))
-	b := NewID(time.Date(2026, 12, 3, 10, 0, 0, 0, time.FixedZone("x", 3600)))
+	b := NewID(time.Date(2026, 12, 3, 11, 0, 0, 0, time.FixedZone("x", 3600))) // 10:00 UTC
 	if !(a < b) || !strings.HasPrefix(a, "20261203T090000Z-") {
 		t.Fatalf("%s, %s", a, b)
 	}
