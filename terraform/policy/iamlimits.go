@@ -186,6 +186,8 @@ func deployerProbes(r *Rendered) []probe {
 	allow("4", "the edge stack writes the event's records", Request{"route53:ChangeResourceRecordSets", arnf(env, "arn:{p}:route53:::hostedzone/Z0EVENTZONE"), nil})
 	allow("4", "the site sync writes the site bucket", Request{"s3:PutObject", arnf(env, "arn:{p}:s3:::%s-site-111122223333/index.html", prefix), nil})
 	allow("4", "the publish pushes the image", Request{"ecr:PutImage", arnf(env, "arn:{p}:ecr:{r}:{a}:repository/%s", prefix), nil})
+	allow("5", "deploy plans base: refreshes the trail", Request{"cloudtrail:GetTrailStatus", arnf(env, "arn:{p}:cloudtrail:{r}:{a}:trail/%s", prefix), nil})
+	allow("5", "deploy plans base: refreshes the trail bucket", Request{"s3:GetBucketObjectLockConfiguration", arnf(env, "arn:{p}:s3:::audit-%s-111122223333", prefix), nil})
 	allow("4", "the service stack writes its state", Request{"s3:PutObject", arnf(env, "arn:{p}:s3:::acme-tfstate/prod/service.tfstate"), nil})
 	return ps
 }
@@ -205,6 +207,7 @@ func planProbes(r *Rendered) []probe {
 	} {
 		ps = append(ps, probe{"2", "a pull/merge request plan must not write", req, false})
 	}
+	ps = append(ps, probe{"2", "a plan refreshes base's trail", Request{"cloudtrail:GetTrailStatus", arnf(env, "arn:{p}:cloudtrail:{r}:{a}:trail/eventmall-prod"), nil}, true})
 	ps = append(ps, probe{"2", "a plan reads the state", Request{"s3:GetObject", arnf(env, "arn:{p}:s3:::acme-tfstate/prod/service.tfstate"), nil}, true})
 	return ps
 }

@@ -270,6 +270,62 @@ data "aws_iam_policy_document" "deployer" {
     resources = ["arn:${local.partition}:dynamodb:${local.region}:${local.account}:table/${var.lock_table_name}"]
   }
 
+  statement {
+    sid = "ReadBaseStack"
+    # terraform plan of base refreshes these (a deploy plans base, never applies it): reads only.
+    actions = [
+      "cloudtrail:DescribeTrails",
+      "cloudtrail:GetEventSelectors",
+      "cloudtrail:GetInsightSelectors",
+      "cloudtrail:GetTrail",
+      "cloudtrail:GetTrailStatus",
+      "cloudtrail:ListTags",
+      "cloudwatch:DescribeAlarms",
+      "cloudwatch:ListTagsForResource",
+      "iam:GetGroup",
+      "iam:GetGroupPolicy",
+      "iam:GetOpenIDConnectProvider",
+      "iam:GetPolicy",
+      "iam:GetPolicyVersion",
+      "iam:GetRole",
+      "iam:GetRolePolicy",
+      "iam:ListAttachedGroupPolicies",
+      "iam:ListAttachedRolePolicies",
+      "iam:ListGroupPolicies",
+      "iam:ListPolicyVersions",
+      "iam:ListRolePolicies",
+      "kms:DescribeKey",
+      "kms:GetKeyPolicy",
+      "kms:GetKeyRotationStatus",
+      "kms:ListAliases",
+      "kms:ListResourceTags",
+      "logs:DescribeLogGroups",
+      "logs:DescribeMetricFilters",
+      "logs:ListTagsForResource",
+      "logs:ListTagsLogGroup",
+      "s3:GetAccelerateConfiguration",
+      "s3:GetBucketAcl",
+      "s3:GetBucketCORS",
+      "s3:GetBucketLogging",
+      "s3:GetBucketObjectLockConfiguration",
+      "s3:GetBucketOwnershipControls",
+      "s3:GetBucketPolicy",
+      "s3:GetBucketPublicAccessBlock",
+      "s3:GetBucketRequestPayment",
+      "s3:GetBucketTagging",
+      "s3:GetBucketVersioning",
+      "s3:GetBucketWebsite",
+      "s3:GetEncryptionConfiguration",
+      "s3:GetLifecycleConfiguration",
+      "s3:GetReplicationConfiguration",
+      "sns:GetSubscriptionAttributes",
+      "sns:GetTopicAttributes",
+      "sns:ListSubscriptionsByTopic",
+      "sns:ListTagsForResource",
+    ]
+    resources = ["*"]
+  }
+
   # ------------------------------------------------------------------------------------------
   # Network and bastion (EC2 names nothing: tags scope it).
   # ------------------------------------------------------------------------------------------
