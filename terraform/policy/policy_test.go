@@ -30,6 +30,7 @@ var checks = []check{
 	{"ci-roles", CheckCIRoles},
 	{"workload-boundary", CheckWorkloadBoundary},
 	{"edge-micro-cache", CheckEdgeMicroCache},
+	{"scheduled-capacity", CheckScheduledCapacity},
 }
 
 func load(t *testing.T, root string) *Tree {
@@ -91,6 +92,7 @@ func TestEveryCheckFailsOnItsBrokenFixture(t *testing.T) {
 		{"edge_microcache_cookie_key", CheckEdgeMicroCache, `allows POST; it must only read`},
 		{"edge_microcache_cookie_key", CheckEdgeMicroCache, `default_ttl must be 1-5 seconds`},
 		{"edge_microcache_cookie_key", CheckEdgeMicroCache, `has no cache behaviour for /api/products/*`},
+		{"scheduled_capacity_reset", CheckScheduledCapacity, `does not ignore changes to min_capacity`},
 	}
 	for _, c := range cases {
 		t.Run(c.fixture, func(t *testing.T) {

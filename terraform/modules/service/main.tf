@@ -301,6 +301,11 @@ resource "aws_appautoscaling_target" "this" {
   max_capacity       = var.max_capacity
 
   lifecycle {
+    # The schedule owns the capacities once created: the 23:40 action raises the floor and the
+    # 01:30 one lowers it again, each to the variables' values. A plan in between must not see
+    # that as drift and reset the floor mid-rush (terraform/policy checks this).
+    ignore_changes = [min_capacity, max_capacity]
+
     precondition {
       condition     = var.min_capacity <= var.rush_min_capacity && var.rush_min_capacity <= var.max_capacity
       error_message = "Capacities must satisfy min_capacity <= rush_min_capacity <= max_capacity."
