@@ -8,6 +8,8 @@ locals {
   tg_arn_suffix  = split(":", var.target_group_arn)[5]
   resource_label = "${local.alb_arn_suffix}/${local.tg_arn_suffix}"
 
+  alarm_actions = var.alarm_topic_arn == "" ? [] : [var.alarm_topic_arn]
+
   egress_rules = flatten([
     for port, groups in var.egress_security_group_ids : [
       for i, g in groups : { key = "${port}-${i}", port = tonumber(port), group = g }
@@ -281,6 +283,14 @@ resource "aws_ecs_service" "this" {
     rollback = true
   }
 
+  # A rollout that makes the API answer 5xx or fail the ALB health check is rolled back too. The
+  # deploy pipeline counts any rollback as a failed deploy (wait-service-stable).
+  alarms {
+    alarm_names = [aws_cloudwatch_metric_alarm.target_5xx.alarm_name, aws_cloudwatch_metric_alarm.unhealthy_hosts.alarm_name]
+    enable      = true
+    rollback    = true
+  }
+
   tags = var.tags
 
   lifecycle {
@@ -382,11 +392,20 @@ resource "aws_appautoscaling_scheduled_action" "rush_scale_in" {
 }
 
 # ---------------------------------------------------------------------------------------------
-# Alarms (only with a topic).
+# Alarms. 5xx and unhealthy targets always exist (the service's deployments roll back on them);
+# they notify only with a topic. CPU high exists only with a topic.
 # ---------------------------------------------------------------------------------------------
-resource "aws_cloudwatch_metric_alarm" "target_5xx" {
-  count = var.alarm_topic_arn == "" ? 0 : 1
+moved {
+  from = aws_cloudwatch_metric_alarm.target_5xx[0]
+  to   = aws_cloudwatch_metric_alarm.target_5xx
+}
 
+moved {
+  from = aws_cloudwatch_metric_alarm.unhealthy_hosts[0]
+  to   = aws_cloudwatch_metric_alarm.unhealthy_hosts
+}
+
+resource "aws_cloudwatch_metric_alarm" "target_5xx" {
   alarm_name          = "${var.name}-api-5xx"
   alarm_description   = "The API answers with 5xx errors"
   namespace           = "AWS/ApplicationELB"
@@ -401,15 +420,13 @@ resource "aws_cloudwatch_metric_alarm" "target_5xx" {
     LoadBalancer = local.alb_arn_suffix
     TargetGroup  = local.tg_arn_suffix
   }
-  alarm_actions = [var.alarm_topic_arn]
-  ok_actions    = [var.alarm_topic_arn]
+  alarm_actions = local.alarm_actions
+  ok_actions    = local.alarm_actions
 
   tags = var.tags
 }
 
 resource "aws_cloudwatch_metric_alarm" "unhealthy_hosts" {
-  count = var.alarm_topic_arn == "" ? 0 : 1
-
   alarm_name          = "${var.name}-api-unhealthy-targets"
   alarm_description   = "Tasks fail the ALB health check"
   namespace           = "AWS/ApplicationELB"
@@ -424,8 +441,8 @@ resource "aws_cloudwatch_metric_alarm" "unhealthy_hosts" {
     LoadBalancer = local.alb_arn_suffix
     TargetGroup  = local.tg_arn_suffix
   }
-  alarm_actions = [var.alarm_topic_arn]
-  ok_actions    = [var.alarm_topic_arn]
+  alarm_actions = local.alarm_actions
+  ok_actions    = local.alarm_actions
 
   tags = var.tags
 }

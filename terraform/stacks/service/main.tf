@@ -40,6 +40,8 @@ module "service" {
     LOG_LEVEL         = "info"
     EVENT_NAME        = var.event_name
     EVENT_TIME_ZONE   = var.event_time_zone
+    # The API reports it on /healthz: the deploy's smoke test checks the new image is serving.
+    IMAGE_REF = var.image
   }, var.extra_environment)
   secrets = {
     DB_USER     = "${local.secret_base}:username::"
