@@ -6,6 +6,8 @@
 //                    [--closed-seconds 10] [--closed-connections 64]
 //                    [--baseline DIR]      # a second backend checkout, measured in the same run
 //                    [--skip-ceiling] [--out FILE] [--label NAME]
+//                    [--record-capacity]   # write bench/capacity.json (read by the sizing check)
+//                    [--waiting-room 150]  # WAITING_ROOM=on with this inlet (buyers per second)
 //
 // One run measures, in this order, on the same machine and with the same generators:
 //  1. the generator's own ceiling: the rush (same arrivals, same customer flow) against a bare
@@ -45,6 +47,8 @@ const { values: opt } = parseArgs({
     baseline: { type: 'string', default: '' },
     'skip-ceiling': { type: 'boolean', default: false },
     'skip-rush': { type: 'boolean', default: false },
+    'record-capacity': { type: 'boolean', default: false },
+    'waiting-room': { type: 'string', default: '' },
     label: { type: 'string', default: '' },
     out: { type: 'string', default: '' },
   },
@@ -150,6 +154,7 @@ async function startBackend(dir, dbName, catalogDir) {
     CATALOG_SHIFT_TO_TODAY: 'false', LOG_LEVEL: 'warn', STATIC_DIR: '',
     // The benchmark is one client address: the per-client limits would (rightly) throttle it.
     RATE_LIMIT_SESSIONS_PER_10S: '0', RATE_LIMIT_ORDERS_PER_10S: '0',
+    ...(opt['waiting-room'] ? { WAITING_ROOM: 'on', WAITING_ROOM_INLET_PER_SEC: opt['waiting-room'] } : {}),
   };
   // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the backend.
   const serverArgs = (process.env.BENCH_SERVER_NODE_ARGS || '').split(' ').filter(Boolean);
@@ -228,13 +233,14 @@ async function runRush(base, { kill = false } = {}) {
     })()
     : null;
   const arrivals = arrivalTimes(CUSTOMERS, SECONDS, opt.profile);
-  const r = await rush({ base, agent, arrivals, products: PRODUCT_IDS, onTick });
+  const r = await rush({ base, agent, arrivals, products: PRODUCT_IDS, onTick, waitingRoom: Boolean(opt['waiting-room']) && base !== bareBase });
   await agent.close();
   r.loadavgAfter = load();
   return r;
 }
 
 // ---------- main ----------
+let bareBase = null;
 async function main() {
   const catalogDir = benchCatalog();
   const result = {
@@ -248,6 +254,7 @@ async function main() {
   };
 
   const bare = await startBare();
+  bareBase = bare.base;
   log(`bare node:http on ${bare.base}; load average ${load().join(' ')}`);
   if (!opt['skip-ceiling'] && !opt['skip-rush']) {
     log(`generator ceiling: the rush (${CUSTOMERS} customers in ${SECONDS}s, ${opt.profile}) against the bare server`);
@@ -272,8 +279,12 @@ async function main() {
         await sleep(1500);
       }
     }
-    log(`${t.name}: closed loop (wrk)`);
-    entry.closedLoop = await closedLoop(backend.base);
+    if (opt['waiting-room']) {
+      entry.closedLoop = null; // the wrk mix has no queue tokens: its orders would all be 403
+    } else {
+      log(`${t.name}: closed loop (wrk)`);
+      entry.closedLoop = await closedLoop(backend.base);
+    }
     await stop(backend);
     entry.backendWarnings = backend.output().split('\n').filter((l) => l.includes('"level":"warn"') || l.includes('"level":"error"')).slice(0, 8);
     result.backends.push(entry);
@@ -285,6 +296,7 @@ async function main() {
   const bareMix = Math.round(result.bare.reduce((n, b) => n + b.customerMix.rps, 0) / result.bare.length);
   const bareGet = Math.round(result.bare.reduce((n, b) => n + b.dropsCurrent.rps, 0) / result.bare.length);
   for (const b of result.backends) {
+    if (!b.closedLoop) continue;
     b.capacity = {
       customerMixRps: b.closedLoop.customerMix.rps,
       customerMixVsBarePercent: Math.round((b.closedLoop.customerMix.rps / bareMix) * 1000) / 10,
@@ -306,6 +318,21 @@ async function main() {
     } catch (err) {
       log(`plot skipped: ${err.message}`);
     }
+  }
+  if (opt['record-capacity']) {
+    const mine = result.backends[result.backends.length - 1];
+    const cap = {
+      measuredAt: result.when,
+      customerMixRpsPerProcess: mine.capacity.customerMixRps,
+      requestsPerCustomer: 4,
+      bareNodeHttpCustomerMixRps: bareMix,
+      customerMixVsBarePercent: mine.capacity.customerMixVsBarePercent,
+      loadavg: result.machine.loadavgAtEnd,
+      resultFile: path.relative(BACKEND, outFile),
+      note: 'one process, MariaDB, memcached and the generators on the same 2 cores; terraform/policy sizing check reads this',
+    };
+    fs.writeFileSync(path.join(HERE, 'capacity.json'), `${JSON.stringify(cap, null, 2)}\n`);
+    log(`capacity recorded in bench/capacity.json: ${cap.customerMixRpsPerProcess} req/s of the customer mix per process`);
   }
   console.log(report(result, outFile, png));
 }
@@ -331,9 +358,13 @@ function report(result, outFile, png) {
       lines.push(...rushLine(b.rush));
       const s = b.rush.stock;
       lines.push(`    orders        ${b.rush.ordersConfirmed} confirmed, ${b.rush.ordersSoldOut} sold out; units sold ${s.unitsSold}/${s.stockTotal}, in orders ${s.unitsInOrders}, oversold ${s.oversold}, consistent ${s.consistent}`);
+      const w = b.rush.waitingRoom;
+      if (w) {
+        lines.push(`    waiting room  ${w.admitted} admitted, ${w.joinRetriedAfter503} joins retried after a 503 (wait p50 ${w.waitMs.p50} ms, p99 ${w.waitMs.p99} ms), ${w.toldSoldOut} told sold out (notice p99 ${w.soldOutNoticeMs.p99} ms), ${w.leftWaiting} left waiting; admitted requests p99 ${w.admittedRequestsMs.p99} ms`);
+      }
     }
     const c = b.closedLoop;
-    lines.push(`    closed loop   customer mix ${c.customerMix.rps} req/s (${b.capacity.customerMixVsBarePercent} % of bare, p99 ${c.customerMix.latencyMs.p99} ms, unexpected ${c.customerMix.unexpectedStatuses})`,
+    if (c) lines.push(`    closed loop   customer mix ${c.customerMix.rps} req/s (${b.capacity.customerMixVsBarePercent} % of bare, p99 ${c.customerMix.latencyMs.p99} ms, unexpected ${c.customerMix.unexpectedStatuses})`,
       `                  GET /api/drops/current ${c.dropsCurrent.rps} req/s (${b.capacity.dropsCurrentVsBarePercent} % of bare)`);
   }
   lines.push(`  bare node:http  customer mix ${result.bare.map((b) => b.customerMix.rps).join(' / ')} req/s, GET ${result.bare.map((b) => b.dropsCurrent.rps).join(' / ')} req/s (before / after)`,

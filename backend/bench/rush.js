@@ -39,8 +39,8 @@ export function arrivalTimes(customers, seconds, profile) {
  * schedule shows here), requests and their p50/p99 latency (by request start), orders answered
  * and confirmed (by answer time).
  */
-export async function rush({ base, agent, arrivals, products, onTick = null }) {
-  const lat = { session: [], drop: [], product: [], order: [], all: [], customer: [] };
+export async function rush({ base, agent, arrivals, products, onTick = null, waitingRoom = false }) {
+  const lat = { session: [], drop: [], product: [], order: [], all: [], customer: [], queue: [], queue_state: [] };
   const status = {};
   const windows = [];
   const seconds = [];
@@ -48,7 +48,37 @@ export async function rush({ base, agent, arrivals, products, onTick = null }) {
   let sold = 0;
   let soldOut = 0;
   const t0 = performance.now();
-  const sec = (t) => (seconds[Math.floor((t - t0) / 1000)] ??= { arrivals: 0, requests: 0, lat: [], ordersAnswered: 0, ordersConfirmed: 0 });
+  const sec = (t) => (seconds[Math.floor((t - t0) / 1000)] ??= { arrivals: 0, requests: 0, lat: [], ordersAnswered: 0, ordersConfirmed: 0, admitted: 0 });
+  // Waiting room: the generator plays CloudFront's micro-cache of GET /api/queue/state (one
+  // fetch a second, shared by every waiting buyer) and each buyer computes its place from its
+  // token, as the browser does. Buyers are "told" each second: their place, or sold out.
+  const wr = { waiters: new Set(), state: null, polling: false, retries: 0, toldSoldOut: 0, admitted: 0, waitMs: [], soldOutAt: null, soldOutNoticeMs: [] };
+  async function pollState() {
+    if (wr.polling) return;
+    wr.polling = true;
+    while (wr.waiters.size) {
+      const st = await call('queue_state', 'GET', '/api/queue/state', { expect: [200] });
+      if (st.code === 200) {
+        wr.state = st.json;
+        if (st.json.soldOut && wr.soldOutAt === null) wr.soldOutAt = performance.now();
+        for (const w of [...wr.waiters]) {
+          if (st.json.soldOut) {
+            wr.waiters.delete(w);
+            w.resolve('sold_out');
+          } else if (st.json.preCount + w.n <= st.json.admitted) {
+            wr.waiters.delete(w);
+            w.resolve('admitted');
+          }
+        }
+      }
+      await sleep(1000);
+    }
+    wr.polling = false;
+  }
+  const waitTurn = (n) => new Promise((resolve) => {
+    wr.waiters.add({ n, resolve });
+    pollState();
+  });
   const win = (t) => (windows[Math.floor((t - t0) / 10000)] ??= { requests: 0, errors: 0, lat: [] });
 
   async function call(name, method, urlPath, { headers = {}, body, expect }) {
@@ -93,10 +123,35 @@ export async function rush({ base, agent, arrivals, products, onTick = null }) {
     const sid = s.json.sessionId;
     const d = await call('drop', 'GET', '/api/drops/current', { headers: { 'x-session-id': sid }, expect: [200] });
     const pid = products[i % products.length];
+    let queueHeader = {};
+    if (waitingRoom) {
+      // as a browser does: a 503 (memcached busy) is retried after its Retry-After
+      let q;
+      for (let attempt = 1; attempt <= 5; attempt++) {
+        q = await call('queue', 'POST', '/api/queue', { headers: { 'x-session-id': sid }, expect: attempt < 5 ? [201, 503] : [201] });
+        if (q.code !== 503) break;
+        wr.retries++;
+        await sleep(2000);
+      }
+      if (q.code !== 201) return;
+      const joined = performance.now();
+      let outcome = q.json.state === 'sold_out' ? 'sold_out' : (q.json.state === 'admitted' ? 'admitted' : null);
+      if (!outcome) outcome = await waitTurn(Number(q.json.queueToken.split('.')[3]));
+      if (outcome === 'sold_out') {
+        wr.toldSoldOut++;
+        if (wr.soldOutAt !== null) wr.soldOutNoticeMs.push(Math.max(0, performance.now() - Math.max(wr.soldOutAt, joined)));
+        lat.customer.push(performance.now() - start);
+        return;
+      }
+      wr.admitted++;
+      wr.waitMs.push(performance.now() - joined);
+      sec(performance.now()).admitted++;
+      queueHeader = { 'x-queue-token': q.json.queueToken };
+    }
     await call('product', 'GET', `/api/products/${pid}`, { headers: { 'x-session-id': sid }, expect: [200] });
     if (d.code !== 200) return;
     const o = await call('order', 'POST', '/api/orders', {
-      headers: { 'x-session-id': sid, 'idempotency-key': `bench-${i}-${crypto.randomBytes(6).toString('hex')}`, 'content-type': 'application/json' },
+      headers: { 'x-session-id': sid, 'idempotency-key': `bench-${i}-${crypto.randomBytes(6).toString('hex')}`, 'content-type': 'application/json', ...queueHeader },
       body: JSON.stringify({ productId: pid, quantity: 1 }),
       expect: [201, 409],
     });
@@ -129,9 +184,9 @@ export async function rush({ base, agent, arrivals, products, onTick = null }) {
   const scheduled = [];
   for (const a of arrivals) scheduled[Math.floor(a / 1000)] = (scheduled[Math.floor(a / 1000)] ?? 0) + 1;
   for (let i = 0; i < Math.max(seconds.length, scheduled.length); i++) {
-    const s = seconds[i] ?? { arrivals: 0, requests: 0, lat: [], ordersAnswered: 0, ordersConfirmed: 0 };
+    const s = seconds[i] ?? { arrivals: 0, requests: 0, lat: [], ordersAnswered: 0, ordersConfirmed: 0, admitted: 0 };
     const L = summarize(s.lat);
-    perSecond.push({ t: i, scheduled: scheduled[i] ?? 0, arrivals: s.arrivals, requests: s.requests, p50: L.p50, p99: L.p99, ordersAnswered: s.ordersAnswered, ordersConfirmed: s.ordersConfirmed });
+    perSecond.push({ t: i, scheduled: scheduled[i] ?? 0, arrivals: s.arrivals, requests: s.requests, p50: L.p50, p99: L.p99, ordersAnswered: s.ordersAnswered, ordersConfirmed: s.ordersConfirmed, ...(waitingRoom ? { admitted: s.admitted } : {}) });
   }
   return {
     customers: arrivals.length,
@@ -144,6 +199,14 @@ export async function rush({ base, agent, arrivals, products, onTick = null }) {
     statuses: status,
     errors: { network: errors.network, unexpected: errors.unexpected, samples: errors.samples },
     ordersConfirmed: sold,
+    ...(waitingRoom ? {
+      waitingRoom: {
+        admitted: wr.admitted, joinRetriedAfter503: wr.retries, toldSoldOut: wr.toldSoldOut, leftWaiting: wr.waiters.size,
+        waitMs: summarize(wr.waitMs), soldOutNoticeMs: summarize(wr.soldOutNoticeMs),
+        // the admitted buyers' own requests (product read and order), the waiting room's promise
+        admittedRequestsMs: summarize([...lat.product, ...lat.order]),
+      },
+    } : {}),
     ordersSoldOut: soldOut,
     windows: windows.map((w, i) => ({ from: i * 10, requests: w.requests, errors: w.errors, rps: Math.round(w.requests / 10), ...summarize(w.lat) })),
     perSecond,

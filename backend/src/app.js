@@ -101,10 +101,12 @@ function parseOrderBody(body) {
 
 /**
  * @param {{shop: import('./shop.js').Shop, cache: any, logger: any|object, staticDir?: string|null, state?: {shuttingDown: boolean}, auth?: import('./lib/dbauth.js').DbAuth|null,
- *   rateLimiter?: import('./lib/rate-limit.js').RateLimiter|null, clientAddressHeader?: string}} deps
+ *   rateLimiter?: import('./lib/rate-limit.js').RateLimiter|null, clientAddressHeader?: string,
+ *   waitingRoom?: import('./waiting-room.js').WaitingRoom|null}} deps
+ *   waitingRoom: when given, orders need an admitted queue token (X-Queue-Token)
  *   clientAddressHeader: the header naming the viewer's address (CloudFront's), '' for the peer address only
  */
-export async function buildApp({ shop, cache, logger, staticDir = null, state = { shuttingDown: false }, auth = null, rateLimiter = null, clientAddressHeader = 'cloudfront-viewer-address' }) {
+export async function buildApp({ shop, cache, logger, staticDir = null, state = { shuttingDown: false }, auth = null, rateLimiter = null, clientAddressHeader = 'cloudfront-viewer-address', waitingRoom = null }) {
   const app = Fastify({
     ...(logger && typeof logger.child === 'function' ? { loggerInstance: logger } : { logger: logger ?? false }),
     bodyLimit: BODY_LIMIT,
@@ -149,6 +151,7 @@ export async function buildApp({ shop, cache, logger, staticDir = null, state = 
       req.log.warn({ code: e.code, cause: err.cause ?? err }, 'request failed: dependency unavailable');
     }
     if (e.statusCode === 503) reply.header('Retry-After', '2');
+    if (e.code === 'service_unavailable') shop.lastUnavailableAt = Date.now();
     if (e.retryAfterSec) reply.header('Retry-After', String(e.retryAfterSec));
     reply.header('Cache-Control', e.code === 'product_not_found' && req.method === 'GET' && req.routeOptions?.url === '/api/products/:id' ? MICRO_CACHE_404 : 'no-store');
     reply.code(e.statusCode).type('application/json; charset=utf-8').send(errorBody(e.code, e.message, e.field));
@@ -212,6 +215,7 @@ export async function buildApp({ shop, cache, logger, staticDir = null, state = 
 
     api.get('/drops/current', async (req, reply) => {
       const body = await shop.currentDrop();
+      body.waitingRoom = waitingRoom !== null;
       reply.header('Cache-Control', MICRO_CACHE);
       return body;
     });
@@ -235,11 +239,49 @@ export async function buildApp({ shop, cache, logger, staticDir = null, state = 
         throw new HttpError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 8-128 characters of A-Z a-z 0-9 _ -.', 'Idempotency-Key');
       }
       const { productId, quantity } = parseOrderBody(req.body);
+      if (waitingRoom) {
+        const qt = req.headers['x-queue-token'];
+        if (typeof qt !== 'string' || !waitingRoom.parse(qt, session.id)) {
+          throw new HttpError(403, 'queue_required', 'This drop has a waiting room: join it (POST /api/queue) and order with its X-Queue-Token once admitted.', 'X-Queue-Token');
+        }
+        if (!(await waitingRoom.isAdmitted(qt, session.id))) {
+          throw new HttpError(403, 'not_admitted', 'Your turn in the waiting room has not come yet.', 'X-Queue-Token');
+        }
+      }
       const r = await shop.placeOrder({ session, key, productId, quantity });
       reply.header('Cache-Control', 'no-store');
       if (r.replayed) reply.header('Idempotent-Replayed', 'true').code(200);
       else reply.code(201).header('Location', `/api/orders/${r.order.id}`);
       return { order: r.order };
+    });
+
+    // ----- waiting room -----
+    api.post('/queue', async (req, reply) => {
+      if (!waitingRoom) throw new HttpError(404, 'waiting_room_off', 'This shop has no waiting room; order directly.');
+      await limit(req, 'session');
+      const session = await requireSession(req);
+      const j = await waitingRoom.join(session.id);
+      if (!j) throw new HttpError(409, 'queue_closed', 'No drop is queuing now (the queue opens before the drop).');
+      if (j.unavailable) throw new HttpError(503, 'service_unavailable', 'The waiting room is temporarily unavailable, please retry in a moment.');
+      reply.header('Cache-Control', 'no-store').code(201);
+      return { ...j, ...(await waitingRoom.status(j.queueToken, session.id)) };
+    });
+
+    // The one document all waiting buyers poll: micro-cached at the edge like the drop.
+    api.get('/queue/state', async (req, reply) => {
+      if (!waitingRoom) throw new HttpError(404, 'waiting_room_off', 'This shop has no waiting room; order directly.');
+      const body = await waitingRoom.state();
+      reply.header('Cache-Control', MICRO_CACHE_404); // 1 s, no stale copy: sold out must show within a second
+      return body;
+    });
+
+    api.get('/queue/status', async (req, reply) => {
+      if (!waitingRoom) throw new HttpError(404, 'waiting_room_off', 'This shop has no waiting room; order directly.');
+      const session = await requireSession(req);
+      const st = await waitingRoom.status(req.headers['x-queue-token'], session.id);
+      if (!st) throw new HttpError(400, 'invalid_queue_token', 'Send the X-Queue-Token POST /api/queue gave you.', 'X-Queue-Token');
+      reply.header('Cache-Control', 'no-store');
+      return st;
     });
 
     api.get('/orders/:id', async (req, reply) => {

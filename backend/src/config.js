@@ -124,6 +124,14 @@ export function loadConfig(env = process.env, opts = {}) {
   if (cfg.clientAddressHeader === 'x-forwarded-for') {
     problems.push('CLIENT_ADDRESS_HEADER must not be x-forwarded-for: clients write it themselves');
   }
+  const wr = (env.WAITING_ROOM || 'off').toLowerCase();
+  if (!['on', 'off'].includes(wr)) problems.push(`WAITING_ROOM must be on or off (got "${String(env.WAITING_ROOM).slice(0, 20)}")`);
+  cfg.waitingRoom = {
+    enabled: wr === 'on',
+    inletPerSec: parseCount('WAITING_ROOM_INLET_PER_SEC', env.WAITING_ROOM_INLET_PER_SEC, 200, problems),
+    opensMinutesBefore: parseCount('WAITING_ROOM_OPENS_MINUTES_BEFORE', env.WAITING_ROOM_OPENS_MINUTES_BEFORE, 30, problems),
+  };
+  if (cfg.waitingRoom.enabled && cfg.waitingRoom.inletPerSec < 1) problems.push('WAITING_ROOM_INLET_PER_SEC must be at least 1 when WAITING_ROOM=on');
   cfg.sessionPurgeIntervalSec = parseCount('SESSION_PURGE_INTERVAL_SEC', env.SESSION_PURGE_INTERVAL_SEC, 900, problems);
   if (!LOG_LEVELS.includes(cfg.logLevel)) {
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${env.LOG_LEVEL}")`);

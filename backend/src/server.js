@@ -7,6 +7,7 @@ import { Cache } from './lib/cache.js';
 import { systemClock } from './lib/clock.js';
 import { Shop } from './shop.js';
 import { RateLimiter } from './lib/rate-limit.js';
+import { WaitingRoom } from './waiting-room.js';
 import { buildApp, loggerOptions } from './app.js';
 import { CatalogInvalidError, migrateAndLoad } from './startup.js';
 import { isDbUnavailable } from './lib/errors.js';
@@ -75,7 +76,16 @@ async function main() {
   }
   const shop = new Shop({ pool, cache, clock, logger, sessionKeys: config.sessionKeys, sessionQueueMax: config.sessionQueueMax });
   const rateLimiter = new RateLimiter({ cache, logger, limits: { session: config.rateLimit.sessionsPer10s, order: config.rateLimit.ordersPer10s } });
-  const app = await buildApp({ shop, cache, logger, staticDir: config.staticDir, state, auth, rateLimiter, clientAddressHeader: config.clientAddressHeader });
+  let waitingRoom = null;
+  if (config.waitingRoom.enabled) {
+    waitingRoom = new WaitingRoom({
+      shop, cache, logger, key: shop.signer.keys[0].key,
+      inletPerSec: config.waitingRoom.inletPerSec, opensMinutesBefore: config.waitingRoom.opensMinutesBefore,
+    });
+    setInterval(() => waitingRoom.tick().catch((err) => logger.warn({ err: err.message }, 'waiting room tick failed')), 1000).unref();
+    logger.info({ inletPerSec: config.waitingRoom.inletPerSec }, 'waiting room on');
+  }
+  const app = await buildApp({ shop, cache, logger, staticDir: config.staticDir, state, auth, rateLimiter, clientAddressHeader: config.clientAddressHeader, waitingRoom });
 
   // Purge expired sessions now and then (their orders stay); several tasks doing it is harmless.
   if (config.sessionPurgeIntervalSec > 0) {

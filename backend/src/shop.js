@@ -18,8 +18,8 @@ const LOCAL_MS = 250;
 const NEGATIVE_SESSION_SEC = 300;
 // Customers whose session row this process has written (bounded).
 const LOCAL_FLAGS_MAX = 50_000;
-// An Idempotency-Key's "used" flag lives this long in memcached; a refusal trusts its absence
-// only when memcached's flag history is at least REPLAY_TRUST_MS old (see _keyMayHaveOrder).
+// An Idempotency-Key's "used" flag lives this long in memcached; after a memcached restart the
+// flags of the last REPLAY_TRUST_MS of orders are re-created from MySQL (see _keyMayHaveOrder).
 const KEY_FLAG_SEC = 7 * 86400;
 const REPLAY_TRUST_MS = 3600e3;
 export const PRODUCT_INDEX_KEY = 'products:index:v1';
@@ -322,33 +322,44 @@ export class Shop {
   /**
    * Whether an order may exist under this Idempotency-Key (keys are global: a retry from a new
    * session replays the order). A refusal must then look for it in MySQL. false only when sure:
-   * memcached answers that the key's flag (set before any order attempt with it) is absent, and
-   * its flag history (buyers:epoch, reset by a memcached restart or flush) is older than
-   * REPLAY_TRUST_MS. Limit: a retry more than REPLAY_TRUST_MS after the original order, with a
-   * memcached restart (or eviction of the flag) in between, is refused like a new request
+   * memcached answered that the key's flag (set before any order attempt with it) is absent, and
+   * its flag history is complete (idem:epoch exists: set after the flags of the last
+   * REPLAY_TRUST_MS of orders were re-created from MySQL, i.e. once after a memcached start,
+   * restart or flush). Limit: a retry more than REPLAY_TRUST_MS after its original order, with a
+   * memcached restart (or an eviction of that flag) in between, is refused like a new request
    * instead of replayed; the order itself is never lost and stays readable.
    */
   async _keyMayHaveOrder(key) {
-    const epoch = await this._flagEpoch();
-    if (epoch === null || epoch > this.clock.now() - REPLAY_TRUST_MS) return true;
+    if (!(await this._flagsComplete())) return true;
     const v = await this.cache.getStrict(`idem:${key}`);
     return v !== null; // '1', or undefined when memcached did not answer: maybe
   }
 
-  /**
-   * Since when memcached's key flags are complete: set once (add) when missing, so after a
-   * memcached restart or flush it is the restart time. Kept 1 s in process; null when down.
-   */
-  async _flagEpoch() {
+  /** Whether memcached's key flags are complete (kept 1 s in process); starts the re-fill if not. */
+  async _flagsComplete() {
     if (this._epoch && this._epoch.until > Date.now()) return this._epoch.value;
-    let v = await this.cache.getStrict('idem:epoch');
-    if (v === null) {
-      await this.cache.add('idem:epoch', String(this.clock.now()), 0);
-      v = await this.cache.getStrict('idem:epoch');
+    const v = await this.cache.getStrict('idem:epoch');
+    let value = typeof v === 'string';
+    if (v === null && (await this.cache.add('idem:refill', '1', 120)) === true) {
+      this._refillFlags().catch((err) => this.logger?.warn({ err: err.message }, 'idempotency flags not re-filled; refusals look in MySQL meanwhile'));
     }
-    const value = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : null;
+    if (v === undefined) value = false;
     this._epoch = { value, until: Date.now() + 1000 };
     return value;
+  }
+
+  /** Re-create the flags of recent orders from MySQL, then mark the history complete. */
+  async _refillFlags() {
+    const since = this.clock.now() - REPLAY_TRUST_MS;
+    const [rows] = await q(this.pool, 'SELECT idempotency_key FROM orders WHERE created_at >= ?', [new Date(since)], 30_000);
+    for (let i = 0; i < rows.length; i += 100) {
+      const ok = await Promise.all(rows.slice(i, i + 100).map((r) => this.cache.set(`idem:${r.idempotency_key}`, '1', KEY_FLAG_SEC)));
+      if (ok.includes(false)) throw new Error('memcached refused a flag');
+    }
+    await this.cache.set('idem:epoch', String(since), 0);
+    await this.cache.del('idem:refill');
+    this._epoch = null;
+    this.logger?.info({ flags: rows.length }, 'idempotency flags re-filled from MySQL');
   }
 
   /**

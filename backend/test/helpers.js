@@ -12,6 +12,7 @@ import { createAdminConnection, createPool } from '../src/lib/db.js';
 import { Cache } from '../src/lib/cache.js';
 import { Shop } from '../src/shop.js';
 import { RateLimiter } from '../src/lib/rate-limit.js';
+import { WaitingRoom } from '../src/waiting-room.js';
 import { customerIdOf } from '../src/lib/session-token.js';
 import { buildApp, loggerOptions } from '../src/app.js';
 import { applyMigrations } from '../src/migrate.js';
@@ -88,18 +89,19 @@ export async function loadDocs(pool, docs, nowMs, { shiftToToday = false, cache 
  * Start the app on 127.0.0.1:<random port> against the given database / cache endpoints.
  * @returns {Promise<{url: string, app: any, shop: Shop, pool: any, cache: Cache, close: () => Promise<void>}>}
  */
-export async function startApp({ db, cacheServers, clock, staticDir = null, poolSize = 20, cacheBreakerMs = 500, rateLimits = null, sessionQueueMax, logger = testLogger() }) {
+export async function startApp({ db, cacheServers, clock, staticDir = null, poolSize = 20, cacheBreakerMs = 500, rateLimits = null, sessionQueueMax, logger = testLogger(), waitingRoom = null, cacheTimeoutSec }) {
   const pool = createPool(db, { connectionLimit: poolSize });
-  const cache = new Cache({ servers: cacheServers, prefix: `${db.database}:`, logger, breakerMs: cacheBreakerMs });
+  const cache = new Cache({ servers: cacheServers, prefix: `${db.database}:`, logger, breakerMs: cacheBreakerMs, ...(cacheTimeoutSec ? { timeoutSec: cacheTimeoutSec } : {}) });
   const shop = new Shop({ pool, cache, clock, logger, sessionQueueMax });
   const state = { shuttingDown: false };
   const rateLimiter = rateLimits ? new RateLimiter({ cache, logger, limits: rateLimits, now: () => clock.now() }) : null;
-  const app = await buildApp({ shop, cache, logger, staticDir, state, rateLimiter });
+  const wr = waitingRoom ? new WaitingRoom({ shop, cache, logger, key: shop.signer.keys[0].key, degraded: () => false, ...waitingRoom }) : null;
+  const app = await buildApp({ shop, cache, logger, staticDir, state, rateLimiter, waitingRoom: wr });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address();
   return {
     url: `http://127.0.0.1:${port}`,
-    app, shop, pool, cache, state,
+    app, shop, pool, cache, state, waitingRoom: wr,
     async close() {
       await app.close();
       await pool.end().catch(() => {});

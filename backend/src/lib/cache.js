@@ -132,8 +132,13 @@ export class Cache {
 
   /** Atomic counter: +1, created at 1 with the TTL. @returns {Promise<number|null>} null when down */
   incr(k, ttlSec) {
+    return this.incrBy(k, 1, ttlSec);
+  }
+
+  /** Atomic counter: +n, created at n. @returns {Promise<number|null>} null when down */
+  incrBy(k, n, ttlSec) {
     return this._op('incr', async () => {
-      const r = await this.client.increment(this.key(k), 1, { initial: 1, expires: ttlSec });
+      const r = await this.client.increment(this.key(k), n, { initial: n, expires: ttlSec });
       return r.success ? Number(r.value) : null;
     }, null);
   }

@@ -27,9 +27,11 @@ export interface OrderFormProps {
   onOrdered: (order: Order) => void;
   /** the server refused for a reason that changes what the page should show (sold out, not on sale) */
   onStale?: () => void;
+  /** the admitted waiting-room token (drops with a waiting room) */
+  queueToken?: string;
 }
 
-export function OrderForm({ product, onOrdered, onStale }: OrderFormProps) {
+export function OrderForm({ product, onOrdered, onStale, queueToken }: OrderFormProps) {
   const { api, cache } = useServices();
   const id = useId();
   // An attempt left unresolved by a lost answer or a reload is picked up again, with its key.
@@ -65,6 +67,7 @@ export function OrderForm({ product, onOrdered, onStale }: OrderFormProps) {
         productId: attempt.productId,
         quantity: attempt.quantity,
         idempotencyKey: attempt.key,
+        ...(queueToken ? { queueToken } : {}),
       });
       clearAttempt(product.id);
       attemptRef.current = null;

@@ -1,6 +1,6 @@
 import { ApiError, NetworkError } from './errors';
 import { clockOffsetMs } from './countdown';
-import type { CurrentDrop, Order, Product, Session } from './types';
+import type { CurrentDrop, Order, Product, QueueJoin, QueueState, QueueStatus, Session } from './types';
 
 /** Relative on purpose: the same build works behind CloudFront (/api/* → ALB) and in local preview. */
 export const API_BASE = '/api';
@@ -34,6 +34,8 @@ export interface CreateOrderInput {
   productId: string;
   quantity: number;
   idempotencyKey: string;
+  /** the admitted waiting-room token, when the drop has a waiting room */
+  queueToken?: string;
 }
 
 export interface CreateOrderResult {
@@ -207,7 +209,11 @@ export function createApi(overrides: Partial<ApiDeps> = {}) {
         // Always the same key: across these retries and across a session renewal on 401.
         res = await withSession('/orders', {
           method: 'POST',
-          headers: { 'Content-Type': 'application/json', 'Idempotency-Key': input.idempotencyKey },
+          headers: {
+            'Content-Type': 'application/json',
+            'Idempotency-Key': input.idempotencyKey,
+            ...(input.queueToken ? { 'X-Queue-Token': input.queueToken } : {}),
+          },
           body: JSON.stringify({ productId: input.productId, quantity: input.quantity }),
         });
         if (res.status !== 503 || attempt >= ORDER_503_RETRIES) break;
@@ -216,6 +222,23 @@ export function createApi(overrides: Partial<ApiDeps> = {}) {
       }
       const body = await json<{ order: Order }>(res);
       return { order: body.order, replayed: res.status === 200 };
+    },
+
+    /** Join the drop's waiting room (once per session: the token is kept for the tab's life). */
+    async joinQueue(): Promise<QueueJoin> {
+      const res = await withSession('/queue', { method: 'POST' });
+      return json<QueueJoin>(res);
+    },
+
+    /** The one document every waiting buyer reads (cached 1 s at the edge). */
+    async getQueueState(): Promise<QueueState> {
+      const res = await rawFetch('/queue/state');
+      return json<QueueState>(res);
+    },
+
+    async getQueueStatus(queueToken: string): Promise<QueueStatus> {
+      const res = await withSession('/queue/status', { cache: 'no-store', headers: { 'X-Queue-Token': queueToken } });
+      return json<QueueStatus>(res);
     },
 
     async getOrder(id: string): Promise<Order> {

@@ -1,6 +1,7 @@
 import { useCallback, useEffect } from 'react';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { OrderForm } from '../components/OrderForm';
+import { QueuePanel } from '../components/QueuePanel';
 import { PageHeading } from '../components/PageHeading';
 import { ProductImage } from '../components/ProductImage';
 import { StockBadge, StockMeter } from '../components/StockBadge';
@@ -15,6 +16,9 @@ import { useDocumentTitle } from '../lib/useDocumentTitle';
 export function ProductPage({ id }: { id: string }) {
   const { api, cache } = useServices();
   const [res, reload] = useResource(`product:${id}`, () => api.getProduct(id));
+  // The drop says whether it has a waiting room (edge-cached, the same document as the drop page's).
+  const [drop] = useResource('drop:current', () => api.getCurrentDrop());
+  const waitingRoom = drop.status === 'ready' && drop.data.data.waitingRoom === true;
   useDocumentTitle(res.status === 'ready' ? res.data.name : res.status === 'error' ? 'Product not available' : null);
 
   useEffect(() => {
@@ -76,7 +80,11 @@ export function ProductPage({ id }: { id: string }) {
           </div>
           <StockMeter product={p} />
           <p className="product-description">{p.description}</p>
-          <OrderForm key={p.id} product={p} onOrdered={onOrdered} onStale={onStale} />
+          {waitingRoom && !p.soldOut ? (
+            <QueuePanel>{(queueToken) => <OrderForm key={p.id} product={p} onOrdered={onOrdered} onStale={onStale} queueToken={queueToken} />}</QueuePanel>
+          ) : (
+            <OrderForm key={p.id} product={p} onOrdered={onOrdered} onStale={onStale} />
+          )}
         </div>
       </article>
     </div>

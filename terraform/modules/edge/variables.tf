@@ -59,10 +59,10 @@ variable "api_path_patterns" {
 variable "api_microcache_path_patterns" {
   description = "Public, viewer-independent API reads micro-cached at the edge (own cache behaviour, placed before api_path_patterns)."
   type        = list(string)
-  default     = ["/api/drops/current", "/api/products/*"]
+  default     = ["/api/drops/current", "/api/products/*", "/api/queue/state"]
 
   validation {
-    condition     = alltrue([for p in var.api_microcache_path_patterns : startswith(p, "/api/") && !contains(["/api/*", "/api/session", "/api/orders", "/api/orders/*"], p)])
+    condition     = alltrue([for p in var.api_microcache_path_patterns : startswith(p, "/api/") && !contains(["/api/*", "/api/session", "/api/orders", "/api/orders/*", "/api/queue", "/api/queue/status"], p)])
     error_message = "api_microcache_path_patterns must be public /api/ read paths; never /api/*, sessions or orders."
   }
 }

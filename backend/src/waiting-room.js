@@ -1,0 +1,204 @@
+// The waiting room (off by default; WAITING_ROOM=on for drops whose expected peak exceeds the
+// service's capacity). Fair before midnight, FIFO after, an inlet at a configured rate that
+// pauses while the service is degraded, and a sold-out notice within a second.
+//
+// A buyer with a session takes a signed queue token (POST /api/queue), bound to the drop and to
+// the session's customer:
+//   * before the drop starts (the pre-queue, opening WAITING_ROOM_OPENS_MINUTES before): an
+//     arrival number p. At midnight the pre-queue's N buyers are ranked by a keyed pseudo-random
+//     permutation of 1..N (a Feistel network over the key, the drop and N): a fair shuffle of
+//     everyone who came early, whoever's script was fastest, and no one can predict it;
+//   * after the start: a sequence number (memcached increment): first come, first served, behind
+//     the whole pre-queue.
+// The inlet is ONE counter per drop in memcached, "admitted so far", raised by inletPerSec once a
+// second by whichever task wins that second's lock, unless that task sees the service degraded.
+// A pre-queue buyer is admitted when rank(p) <= admitted; a later one (sequence s) when
+// s <= admitted - preCount. So everything a waiting buyer needs is in ONE document shared by all
+// (GET /api/queue/state: admitted, preCount, soldOut, inlet), micro-cached at the edge like the
+// drop (1 s): a live buyer's place is preCount + s - admitted, computed in the browser, so a
+// hundred thousand waiting buyers cost the origin about a request per second per edge location
+// (a pre-queue buyer's rank needs the key: GET /api/queue/status, once, after the draw).
+// Orders then require an admitted token (checked from the same counter, no database).
+import crypto from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Shop } from './shop.js';
+
+/**
+ * A keyed pseudo-random permutation of 1..n (balanced Feistel network with cycle-walking):
+ * rank(p) for p in 1..n is a bijection onto 1..n.
+ */
+export function shuffleRank(key, salt, n, p) {
+  if (n <= 1) return 1;
+  let bits = Math.max(2, Math.ceil(Math.log2(n)));
+  if (bits % 2) bits++;
+  const half = bits / 2;
+  const mask = (1 << half) - 1;
+  const f = (round, r) => crypto.createHmac('sha256', key).update(`${salt}:${n}:${round}:${r}`).digest().readUInt32BE(0) & mask;
+  let x = p - 1;
+  do {
+    let l = x >>> half;
+    let r = x & mask;
+    for (let round = 0; round < 4; round++) {
+      const t = l ^ f(round, r);
+      l = r;
+      r = t;
+    }
+    x = (l << half) | r;
+  } while (x >= n);
+  return x + 1;
+}
+const TOKEN_RE = /^q1\.([a-z0-9-]{1,64})\.([pl])\.(\d{1,10})\.([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]{43})$/;
+
+export class WaitingRoom {
+  /**
+   * @param {{shop: import('./shop.js').Shop, cache: any, key: Buffer, inletPerSec: number,
+   *   opensMinutesBefore: number, logger?: any, degraded?: () => boolean}} o
+   */
+  constructor({ shop, cache, key, inletPerSec, opensMinutesBefore, logger, degraded }) {
+    this.shop = shop;
+    this.cache = cache;
+    this.key = crypto.createHmac('sha256', key).update('eventmall waiting room v1').digest();
+    this.inletPerSec = inletPerSec;
+    this.opensMs = opensMinutesBefore * 60_000;
+    this.logger = logger;
+    this.local = new Map(); // dropId -> {until, state}
+    if (degraded) {
+      this.degraded = degraded;
+    } else {
+      const lag = monitorEventLoopDelay({ resolution: 20 });
+      lag.enable();
+      this._lag = lag;
+      // degraded: the event loop lags (the process is saturated), or the database failed lately
+      this.degraded = () => {
+        const p99 = lag.percentile(99) / 1e6;
+        lag.reset();
+        return p99 > 250 || this.shop.lastUnavailableAt > Date.now() - 5000;
+      };
+    }
+    this.paused = false;
+  }
+
+  _mac(s) {
+    return crypto.createHmac('sha256', this.key).update(s).digest('base64url');
+  }
+
+  /** The drop the queue is for at `now`: the live one, or the next one once its pre-queue opened. */
+  async _drop(now) {
+    const view = Shop.pick(await this.shop.schedule(), now);
+    if (!view) return null;
+    if (view.drop) return view.drop;
+    if (view.next && view.next.startsAt - now <= this.opensMs) return view.next;
+    return null;
+  }
+
+  /** Join the queue for the current drop. @returns {Promise<object|null>} null when no queue is open */
+  async join(customerId) {
+    const now = this.shop.clock.now();
+    const drop = await this._drop(now);
+    if (!drop) return null;
+    const pre = now < drop.startsAt;
+    const n = await this.cache.incr(`wr:${drop.id}:${pre ? 'pre' : 'seq'}`, 3 * 86400);
+    if (n === null) return { unavailable: true };
+    const body = `q1.${drop.id}.${pre ? 'p' : 'l'}.${n}.${customerId.slice(0, 16)}`;
+    return { queueToken: `${body}.${this._mac(body)}`, dropId: drop.id, kind: pre ? 'pre_queue' : 'queue' };
+  }
+
+  /** Parse and verify a queue token for this customer. */
+  parse(token, customerId) {
+    if (typeof token !== 'string' || token.length > 200) return null;
+    const m = TOKEN_RE.exec(token);
+    if (!m) return null;
+    const [, dropId, kind, n, cust, mac] = m;
+    const want = Buffer.from(this._mac(token.slice(0, token.length - mac.length - 1)));
+    if (!crypto.timingSafeEqual(want, Buffer.from(mac))) return null;
+    if (customerId !== undefined && cust !== customerId.slice(0, 16)) return null;
+    return { dropId, pre: kind === 'p', n: Number(n) };
+  }
+
+  /** The one document every waiting buyer reads (cached 1 s in process; at the edge too). */
+  async state() {
+    const now = this.shop.clock.now();
+    const drop = await this._drop(now);
+    if (!drop) return { open: false };
+    const hit = this.local.get(drop.id);
+    if (hit && hit.until > Date.now()) return hit.state;
+    const started = now >= drop.startsAt;
+    const [admitted, preCount, products] = await Promise.all([
+      this.cache.getStrict(`wr:${drop.id}:admitted`),
+      this.cache.getStrict(`wr:${drop.id}:pre`),
+      started ? this.shop.dropProducts(drop.id).catch(() => null) : null,
+    ]);
+    // memcached did not answer (undefined): keep the last values seen (never move a buyer back)
+    const last = hit?.state ?? this.lastGood?.get(drop.id);
+    const state = {
+      open: true,
+      dropId: drop.id,
+      startsAt: new Date(drop.startsAt).toISOString(),
+      secondsUntilDrop: Math.max(0, Math.ceil((drop.startsAt - now) / 1000)),
+      admitted: admitted === undefined ? (last?.admitted ?? 0) : Number(admitted ?? 0),
+      preCount: preCount === undefined ? (last?.preCount ?? 0) : Number(preCount ?? 0),
+      inletPerSec: this.inletPerSec,
+      paused: this.paused,
+      soldOut: Array.isArray(products) && products.length > 0 && products.every((p) => p.soldOut),
+      serverTime: new Date(now).toISOString(),
+    };
+    this.local.set(drop.id, { until: Date.now() + 1000, state });
+    (this.lastGood ??= new Map()).set(drop.id, state);
+    return state;
+  }
+
+  /** Place of a token given a state document: 0 when admitted, null before the draw. */
+  place(t, s) {
+    if (!s.open || t.dropId !== s.dropId) return null;
+    if (s.secondsUntilDrop > 0) return null; // pre-queue: the draw happens at the start
+    if (t.pre) return Math.max(0, shuffleRank(this.key, t.dropId, Math.max(s.preCount, t.n), t.n) - s.admitted);
+    return Math.max(0, s.preCount + t.n - s.admitted);
+  }
+
+  async status(token, customerId) {
+    const t = this.parse(token, customerId);
+    if (!t) return null;
+    const s = await this.state();
+    const place = this.place(t, s);
+    let stateName = 'waiting';
+    if (s.soldOut) stateName = 'sold_out';
+    else if (place === 0) stateName = 'admitted';
+    else if (place === null && s.secondsUntilDrop > 0) stateName = 'pre_queue';
+    return {
+      state: stateName, position: place, secondsUntilDrop: s.secondsUntilDrop,
+      estimatedWaitSeconds: place ? Math.ceil(place / Math.max(1, s.inletPerSec)) : 0, paused: s.paused, soldOut: s.soldOut,
+    };
+  }
+
+  async isAdmitted(token, customerId) {
+    const t = this.parse(token, customerId);
+    if (!t) return false;
+    return this.place(t, await this.state()) === 0;
+  }
+
+  /** One inlet step: call once a second in every task; one task per second raises the counter. */
+  async tick() {
+    const now = this.shop.clock.now();
+    const drop = await this._drop(now);
+    if (!drop || now < drop.startsAt) return false;
+    const degraded = this.degraded();
+    if (degraded !== this.paused) {
+      this.paused = degraded;
+      this.logger?.warn({ dropId: drop.id }, degraded ? 'waiting room inlet paused: service degraded' : 'waiting room inlet resumed');
+    }
+    if (degraded) return false;
+    const sec = Math.floor(now / 1000);
+    if ((await this.cache.add(`wr:${drop.id}:tick:${sec}`, '1', 5)) !== true) return false;
+    for (let i = 0; i < this.inletPerSec; i += 1000) {
+      // memcached increments by 1 in this client: batch the step (one call per 1,000 admissions)
+      await this.cache.incrBy(`wr:${drop.id}:admitted`, Math.min(1000, this.inletPerSec - i), 3 * 86400);
+    }
+    this.local.delete(drop.id);
+    return true;
+  }
+
+  close() {
+    this._lag?.disable();
+  }
+}
+

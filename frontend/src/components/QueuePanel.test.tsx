@@ -1,0 +1,45 @@
+import { render, screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { App } from '../App';
+import type { CreateOrderInput } from '../lib/api';
+import { currentDrop, fakeApi, services } from '../test/fixtures';
+
+const waitingRoomDrop = () => ({ data: { ...currentDrop(), waitingRoom: true }, offsetMs: 0 });
+const state = (admitted: number, soldOut = false) => ({ open: true, dropId: 'drop-1', secondsUntilDrop: 0, admitted, preCount: 0, inletPerSec: 2, paused: false, soldOut });
+
+describe('waiting room on the product page', () => {
+  afterEach(() => sessionStorage.clear());
+
+  it('shows the place, then the order form once admitted; the order carries the queue token', async () => {
+    const getQueueState = vi.fn().mockResolvedValueOnce(state(1)).mockResolvedValue(state(5));
+    const api = fakeApi({ getCurrentDrop: vi.fn(async () => waitingRoomDrop()), getQueueState });
+    window.location.hash = '#/products/p-lantern';
+    render(<App services={services(api)} />);
+    expect(await screen.findByTestId('queue-position')).toHaveTextContent('5');
+    await waitFor(() => expect(screen.getByTestId('queue-position')).toHaveTextContent('4'), { timeout: 3000 });
+    const buy = await screen.findByRole('button', { name: /order|buy/i }, { timeout: 3000 });
+    await userEvent.click(buy);
+    await waitFor(() => expect(api.createOrder).toHaveBeenCalled());
+    const input = vi.mocked(api.createOrder).mock.calls[0][0] as CreateOrderInput;
+    expect(input.queueToken).toBe('q1.drop-1.l.5.abcdefghijklmnop.mac');
+    expect(api.joinQueue).toHaveBeenCalledTimes(1);
+  });
+
+  it('tells a waiting buyer at once that the drop sold out', async () => {
+    const api = fakeApi({ getCurrentDrop: vi.fn(async () => waitingRoomDrop()), getQueueState: vi.fn(async () => state(0, true)) });
+    window.location.hash = '#/products/p-lantern';
+    render(<App services={services(api)} />);
+    expect(await screen.findByText(/Sold out: every item of this drop is gone/, {}, { timeout: 3000 })).toBeInTheDocument();
+    expect(api.createOrder).not.toHaveBeenCalled();
+  });
+
+  it('no waiting room: the order form at once, no queue', async () => {
+    const api = fakeApi();
+    window.location.hash = '#/products/p-lantern';
+    render(<App services={services(api)} />);
+    await screen.findByRole('heading', { level: 1, name: 'Paper Moon Lantern' });
+    expect(screen.queryByTestId('queue-panel')).toBeNull();
+    expect(api.joinQueue).not.toHaveBeenCalled();
+  });
+});
