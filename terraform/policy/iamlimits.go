@@ -179,6 +179,8 @@ func deployerProbes(r *Rendered) []probe {
 	allow("4", "the network stack edits its own security groups", Request{"ec2:AuthorizeSecurityGroupIngress", ec2("security-group", "sg-0event"), evTags("aws:ResourceTag")})
 	allow("4", "the data stack modifies its own cluster", Request{"rds:ModifyDBCluster", arnf(env, "arn:{p}:rds:{r}:{a}:cluster:%s-db", prefix), evTags("aws:ResourceTag")})
 	allow("4", "the service stack updates its own service", Request{"ecs:UpdateService", arnf(env, "arn:{p}:ecs:{r}:{a}:service/%s/api", prefix), evTags("aws:ResourceTag")})
+	allow("4", "the deploy's db-release runs the event's one-off task", Request{"ecs:RunTask", arnf(env, "arn:{p}:ecs:{r}:{a}:task-definition/%s-db-release:7", prefix), evTags("aws:ResourceTag")})
+	deny("4", "a one-off task of another event", Request{"ecs:RunTask", arnf(env, "arn:{p}:ecs:{r}:{a}:task-definition/other-db-release:1"), tags("other", "prod", "aws:ResourceTag")})
 	allow("4", "the edge stack updates its own distribution", Request{"cloudfront:UpdateDistribution", arnf(env, "arn:{p}:cloudfront::{a}:distribution/EEVENT"), evTags("aws:ResourceTag")})
 	allow("4", "the edge stack updates its web ACL", Request{"wafv2:UpdateWebACL", arnf(env, "arn:{p}:wafv2:us-east-1:{a}:global/webacl/%s-edge/0123", prefix), nil})
 	deny("4", "another web ACL", Request{"wafv2:DeleteWebACL", arnf(env, "arn:{p}:wafv2:us-east-1:{a}:global/webacl/other-edge/0123"), nil})

@@ -58,6 +58,8 @@ validate_fixtures() {
 }
 step "terraform validate of the provider-free fixtures" validate_fixtures
 
+step "rush window: a plan after the scheduled scale-out changes nothing (offline provider)" "$HERE/rush-window-plan.sh"
+
 run_tflint() {
   local tfl d rc=0
   tfl="$("$HERE/ensure-tflint.sh")" || return 1

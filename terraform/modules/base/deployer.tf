@@ -598,6 +598,8 @@ data "aws_iam_policy_document" "deployer" {
       "ecs:DeleteService",
       "ecs:DeregisterTaskDefinition",
       "ecs:PutClusterCapacityProviders",
+      # The deploy's db-release stage: one task of the event's (tagged) db-release task definition.
+      "ecs:RunTask",
       "ecs:TagResource",
       "ecs:UntagResource",
       "ecs:UpdateCluster",
