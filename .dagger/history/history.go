@@ -40,6 +40,31 @@ type Plan struct {
 	Summary     string `json:"summary"`
 	Fingerprint string `json:"fingerprint,omitempty"`
 	Applied     bool   `json:"applied"`
+	// Inputs is a digest of the stack's Terraform code and effective
+	// inputs; StateVersion the state object's version the deploy left.
+	// Together they let the next deploy skip a stack nothing touched.
+	Inputs       string `json:"inputs,omitempty"`
+	StateVersion string `json:"stateVersion,omitempty"`
+	// Skipped: not planned, unchanged since the deploy named here.
+	SkippedSince string `json:"skippedSince,omitempty"`
+}
+
+// Unchanged says whether a stack can be skipped: the last successful
+// deploy left it at stateVersion with the same code and inputs digest.
+// It returns the deploy the stack is unchanged since.
+func Unchanged(last Record, stack, inputs, stateVersion string) (since string, ok bool) {
+	p, found := last.Plans[stack]
+	if !found || p.Inputs == "" || p.StateVersion == "" || inputs == "" || stateVersion == "" {
+		return "", false
+	}
+	if p.Inputs != inputs || p.StateVersion != stateVersion {
+		return "", false
+	}
+	since = last.ID
+	if p.SkippedSince != "" {
+		since = p.SkippedSince
+	}
+	return since, true
 }
 
 // Site is the frontend as the deploy left it.
@@ -170,7 +195,7 @@ func RollbackTarget(rs []Record, to string) (target, current Record, err error) 
 			if r.ID >= ref || r.Outcome != Succeeded || r.Kind != KindDeploy {
 				continue
 			}
-			if r.Image == current.Image && r.Site.IndexVersionID == current.Site.IndexVersionID {
+			if SameRelease(r, current) {
 				continue
 			}
 			target, found = r, true
@@ -189,6 +214,18 @@ func RollbackTarget(rs []Record, to string) (target, current Record, err error) 
 		return target, current, fmt.Errorf("rollback: record %s has no index.html version", target.ID)
 	}
 	return target, current, nil
+}
+
+// SameRelease reports whether two records left the same image and the same
+// index.html (by content digest when both know it, else by version).
+func SameRelease(a, b Record) bool {
+	if a.Image != b.Image {
+		return false
+	}
+	if a.Site.IndexETag != "" && b.Site.IndexETag != "" {
+		return a.Site.IndexETag == b.Site.IndexETag
+	}
+	return a.Site.IndexVersionID == b.Site.IndexVersionID
 }
 
 // Table renders records newest first, at most limit (0: all).

@@ -51,8 +51,10 @@ func TestRollbackTargetIsTheDeployBeforeTheRunningOne(t *testing.T) {
 	}
 	// After rolling back to 2, the running state is 2's; another rollback
 	// goes to 1, not "back" to 4 nor to 2 again.
-	rb := rec("5", KindRollback, Succeeded, "img@sha256:b", "v2")
+	// The rollback restored 2's index.html as a new version with 2's bytes.
+	rb := rec("5", KindRollback, Succeeded, "img@sha256:b", "v5")
 	rb.RollbackTo = "2"
+	rb.Site.IndexETag, rs[1].Site.IndexETag = "etag-2", "etag-2"
 	rs = append(rs, rb)
 	target, current, err = RollbackTarget(rs, "")
 	if err != nil || target.ID != "1" || current.ID != "5" {
@@ -100,5 +102,30 @@ func TestTable(t *testing.T) {
 	}
 	if out := Table([]Record{a, b}, 1); !strings.Contains(out, "… and 1 older") {
 		t.Fatalf("limited table:\n%s", out)
+	}
+}
+
+func TestUnchanged(t *testing.T) {
+	last := rec("7", KindDeploy, Succeeded, "i", "v")
+	last.Plans = map[string]Plan{
+		"base":    {Inputs: "in-1", StateVersion: "sv-1"},
+		"network": {Inputs: "in-2", StateVersion: "sv-2", SkippedSince: "5"},
+		"edge":    {Summary: "+1 ~0 -0"},
+	}
+	if since, ok := Unchanged(last, "base", "in-1", "sv-1"); !ok || since != "7" {
+		t.Fatalf("base: %s %v", since, ok)
+	}
+	if since, ok := Unchanged(last, "network", "in-2", "sv-2"); !ok || since != "5" {
+		t.Fatalf("network skipped since 5: %s %v", since, ok)
+	}
+	for _, c := range []struct{ stack, in, sv string }{
+		{"base", "in-X", "sv-1"}, // code or inputs changed
+		{"base", "in-1", "sv-9"}, // someone applied since
+		{"edge", "", ""},         // nothing recorded
+		{"data", "in", "sv"},     // not in the record
+	} {
+		if _, ok := Unchanged(last, c.stack, c.in, c.sv); ok {
+			t.Errorf("%+v: skipped", c)
+		}
 	}
 }
