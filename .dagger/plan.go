@@ -13,11 +13,12 @@ import (
 // Plan plans every stack against its live state, each fed with its
 // upstream stacks' current outputs, and returns a Markdown summary for a
 // pull request. Nothing is applied. A stack whose upstream has never been
-// applied is reported as waiting for it.
+// applied is reported as waiting for it. Read-only credentials (the base
+// stack's plan role) suffice: the plans take no state lock.
 // +cache="never"
 func (m *Eventmall) Plan(
 	ctx context.Context,
-	// AWS access key id (read-only credentials suffice).
+	// AWS access key id (the read-only plan role's credentials suffice).
 	awsAccessKeyId *dagger.Secret,
 	// AWS secret access key.
 	awsSecretAccessKey *dagger.Secret,
@@ -97,7 +98,9 @@ func (m *Eventmall) Plan(
 		if err != nil {
 			return "", err
 		}
-		p, err := s.Plan(ctx, false)
+		// Review only, never applied: no state lock (the plan role may not
+		// write one, and a deploy must not wait for a pull request).
+		p, err := s.plan(ctx, false, false)
 		if err != nil {
 			return "", err
 		}

@@ -239,11 +239,22 @@ func (s *Stack) Plan(
 	// +optional
 	destroy bool,
 ) (*TerraformPlan, error) {
+	return s.plan(ctx, destroy, true)
+}
+
+// plan makes the saved plan; without lock it takes no state lock (-lock=false):
+// for review-only plans (pull/merge requests, the read-only plan role),
+// which are never applied and must not make a deploy wait.
+func (s *Stack) plan(ctx context.Context, destroy, lock bool) (*TerraformPlan, error) {
 	inputs, err := s.effectiveInputs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"terraform", "plan", "-input=false", "-lock-timeout=5m", "-detailed-exitcode",
+	locking := "-lock-timeout=5m"
+	if !lock {
+		locking = "-lock=false"
+	}
+	args := []string{"terraform", "plan", "-input=false", locking, "-detailed-exitcode",
 		"-out=/eventmall/tfplan", "-var-file=/eventmall/inputs.tfvars.json"}
 	if destroy {
 		args = append(args, "-destroy")

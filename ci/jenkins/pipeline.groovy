@@ -1,6 +1,6 @@
-// eventmall on Jenkins: a scripted pipeline, loaded by the root Jenkinsfile inside
-// node('docker') after `checkout scm` (a declarative `pipeline {}` block cannot be
-// loaded from another file, a scripted one can).
+// eventmall on Jenkins: a scripted pipeline, read by the root Jenkinsfile with readTrusted
+// (the trusted branch's copy) and evaluated inside node('docker') after `checkout scm` (a
+// declarative `pipeline {}` block cannot be loaded from another file, a scripted one can).
 //
 // Use a Multibranch Pipeline job: pull requests (CHANGE_ID set) run check and plan;
 // the main branch runs deploy, on every push and on "Build Now" (the manual trigger).
@@ -11,8 +11,10 @@
 // base stack's extra_oidc_providers. ci/jenkins/aws-oidc.sh exchanges it for the role's
 // short-lived credentials.
 // Other credentials: eventmall-slack-bot-token ("Secret text").
-// Environment (global or folder properties): AWS_ROLE_ARN, AWS_REGION, TF_STATE_BUCKET,
-// TF_LOCK_TABLE, EVENTMALL_ENVIRONMENT, SLACK_CHANNEL.
+// Environment (global or folder properties): AWS_DEPLOYER_ROLE_ARN, AWS_PLAN_ROLE_ARN,
+// AWS_REGION, TF_STATE_BUCKET, TF_LOCK_TABLE, EVENTMALL_ENVIRONMENT, SLACK_CHANNEL.
+// Pull requests get the read-only plan role and no Slack token; the deployer role trusts only
+// the subject of the main branch's job (extra_oidc_providers), the plan role the PR jobs'.
 //
 // Every `sh` below uses single-quoted Groovy strings: the shell expands the variables,
 // Groovy never interpolates a secret into the command line. Jenkins runs `sh` with
@@ -39,6 +41,7 @@ withEnv(["PATH+DAGGER=${env.HOME}/.local/bin"]) {
         stage('Plan') {
             try {
                 withCredentials([oidcToken]) {
+                  withEnv(["AWS_ROLE_ARN=${env.AWS_PLAN_ROLE_ARN}"]) {
                     sh '''
                         set +x
                         AWS_ROLE_SESSION_NAME="eventmall-plan-$BUILD_NUMBER"; export AWS_ROLE_SESSION_NAME
@@ -53,6 +56,7 @@ withEnv(["PATH+DAGGER=${env.HOME}/.local/bin"]) {
                           --environment="$EVENTMALL_ENVIRONMENT" \
                           > plan.md
                     '''
+                  }
                 }
             } finally {
                 archiveArtifacts artifacts: 'plan.md', allowEmptyArchive: true
@@ -62,6 +66,7 @@ withEnv(["PATH+DAGGER=${env.HOME}/.local/bin"]) {
         stage('Deploy') {
             withCredentials([oidcToken,
                              string(credentialsId: 'eventmall-slack-bot-token', variable: 'SLACK_BOT_TOKEN')]) {
+              withEnv(["AWS_ROLE_ARN=${env.AWS_DEPLOYER_ROLE_ARN}"]) {
                 sh '''
                     set +x
                     AWS_ROLE_SESSION_NAME="eventmall-deploy-$BUILD_NUMBER"; export AWS_ROLE_SESSION_NAME
@@ -77,6 +82,7 @@ withEnv(["PATH+DAGGER=${env.HOME}/.local/bin"]) {
                       --slack-token=env://SLACK_BOT_TOKEN \
                       --slack-channel="$SLACK_CHANNEL"
                 '''
+              }
             }
         }
     } else {

@@ -42,7 +42,7 @@ func ParseGroovy(src string) (*Groovy, error) {
 		return nil, err
 	}
 	g := &Groovy{}
-	watched := map[string]bool{"sh": true, "load": true, "stage": true, "node": true, "checkout": true, "archiveArtifacts": true}
+	watched := map[string]bool{"sh": true, "load": true, "readTrusted": true, "stage": true, "node": true, "checkout": true, "archiveArtifacts": true}
 	for i, t := range toks {
 		if t.kind != 'i' || !watched[t.text] {
 			continue
@@ -55,7 +55,7 @@ func ParseGroovy(src string) (*Groovy, error) {
 		}
 		arg, ok, problem := stepArg(toks, i)
 		if problem != "" {
-			if t.text == "sh" || t.text == "load" {
+			if t.text == "sh" || t.text == "load" || t.text == "readTrusted" {
 				g.Problems = append(g.Problems, fmt.Sprintf("line %d: %s step: %s", t.line, t.text, problem))
 			}
 			continue

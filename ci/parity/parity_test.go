@@ -223,12 +223,14 @@ func TestJenkinsStructure(t *testing.T) {
 	for _, s := range top.Steps {
 		names = append(names, s.Name+":"+s.Arg)
 	}
-	if got := strings.Join(names, " "); got != "node:docker load:ci/jenkins/pipeline.groovy" {
-		t.Errorf("Jenkinsfile steps = %q", got)
+	// readTrusted, not load: a pull request's own copy of the pipeline must not run
+	// (Jenkins aborts the build when an untrusted change touches the file).
+	if got := strings.Join(names, " "); got != "node:docker readTrusted:ci/jenkins/pipeline.groovy" {
+		t.Errorf("Jenkinsfile steps = %q, want the pipeline read with readTrusted", got)
 	}
 	src, _ := os.ReadFile(filepath.Join(root, "Jenkinsfile"))
-	if i, j := strings.Index(string(src), "checkout scm"), strings.Index(string(src), "load "); i < 0 || i > j {
-		t.Error("Jenkinsfile must `checkout scm` before `load`")
+	if i, j := strings.Index(string(src), "checkout scm"), strings.Index(string(src), "readTrusted("); i < 0 || i > j {
+		t.Error("Jenkinsfile must `checkout scm` before `readTrusted`")
 	}
 	stages := map[string]bool{}
 	for _, s := range read("ci/jenkins/pipeline.groovy").Steps {

@@ -457,7 +457,8 @@ func circleSteps(v *Vendor, j *Job, where string, steps []any, commands map[stri
 
 // ---- Jenkins ---------------------------------------------------------------
 
-// LoadJenkins reads a Jenkinsfile, following `load '...'` of other Groovy files,
+// LoadJenkins reads a Jenkinsfile, following `load '...'` and
+// `evaluate(readTrusted('...'))` of other Groovy files,
 // and takes the `sh` steps as its scripts. The whole pipeline counts as one job:
 // Jenkins keeps one workspace and PATH across its stages.
 func LoadJenkins(root, entry string, truth *Truth) (*Vendor, error) {
@@ -484,7 +485,7 @@ func LoadJenkins(root, entry string, truth *Truth) (*Vendor, error) {
 				if err := addScript(v, &j, Script{Where: where, Text: st.Arg, Env: map[string]string{}}, truth); err != nil {
 					return err
 				}
-			case "load":
+			case "load", "readTrusted":
 				if err := visit(st.Arg, depth+1); err != nil {
 					return fmt.Errorf("%s loads %s: %w", rel, st.Arg, err)
 				}

@@ -34,5 +34,8 @@ binding.setVariable('sh', { arg ->
     println "sh -> ${n}.sh"
 })
 binding.setVariable('load', { String path -> shell.evaluate(new File(root, path)) })
+// readTrusted returns the file's text (Jenkins: the trusted revision's); the script's own
+// evaluate(String) then runs it with this binding.
+binding.setVariable('readTrusted', { String path -> println "readTrusted(${path})"; new File(root, path).text })
 shell = new GroovyShell(binding)
 shell.evaluate(new File(root, 'Jenkinsfile'))
