@@ -212,7 +212,10 @@ func (d *deployment) stack(ctx context.Context, name string, inputs map[string]a
 	}); err != nil {
 		return err
 	}
-	return d.run.Stage(ctx, "apply "+name, func(ctx context.Context) (string, error) {
+	// Once started, an apply runs to its end even if a sibling stage fails
+	// meanwhile: cut off, terraform would leave the state unsaved and the
+	// lock held (the next deploy would wait for it, then fail).
+	return d.run.StageToEnd(ctx, "apply "+name, func(ctx context.Context) (string, error) {
 		// Nothing to change: the outputs are read from the state the plan saw.
 		detail, raw := "no changes, nothing applied", ""
 		if plan.HasChanges {

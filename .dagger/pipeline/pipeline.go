@@ -47,15 +47,37 @@ type Runner struct {
 }
 
 // Stage runs fn as the named stage. fn returns a one-line detail (a plan
-// summary, an image digest…) for the report.
+// summary, an image digest…) for the report. A sibling's failure cancels
+// ctx, and so fn; once a stage failed, no new stage starts.
 func (r *Runner) Stage(ctx context.Context, name string, fn func(ctx context.Context) (string, error)) error {
+	return r.run(ctx, name, fn, false)
+}
+
+// StageToEnd runs fn like Stage, but a sibling's failure does not interrupt
+// it once started: for a terraform apply, which must finish, persist its
+// state and release its lock (an apply cut off mid-write leaves the state
+// behind the infrastructure and the lock held). It still does not start
+// after a failure.
+func (r *Runner) StageToEnd(ctx context.Context, name string, fn func(ctx context.Context) (string, error)) error {
+	return r.run(ctx, name, fn, true)
+}
+
+func (r *Runner) run(ctx context.Context, name string, fn func(ctx context.Context) (string, error), toEnd bool) error {
 	if err := ctx.Err(); err != nil {
 		r.record(ctx, notify.StageResult{Stage: name, Status: notify.Skipped, Detail: "an earlier stage failed"})
 		return err
 	}
+	if f := r.Failure(); f != nil {
+		r.record(ctx, notify.StageResult{Stage: name, Status: notify.Skipped, Detail: "an earlier stage failed"})
+		return f
+	}
 	r.logf("▶ %s", name)
 	start := r.now()
-	detail, err := fn(ctx)
+	runCtx := ctx
+	if toEnd {
+		runCtx = context.WithoutCancel(ctx)
+	}
+	detail, err := fn(runCtx)
 	took := r.now().Sub(start)
 	if err == nil {
 		r.logf("✔ %s (%s) %s", name, took.Round(time.Millisecond), detail)
@@ -64,7 +86,7 @@ func (r *Runner) Stage(ctx context.Context, name string, fn func(ctx context.Con
 	}
 	// A stage stopped because a sibling failed is not the failure, whatever
 	// error its interrupted call came back with.
-	if ctx.Err() != nil && r.Failure() != nil {
+	if !toEnd && ctx.Err() != nil && r.Failure() != nil {
 		r.record(ctx, notify.StageResult{Stage: name, Status: notify.Skipped, Duration: took, Detail: "cancelled: an earlier stage failed"})
 		return err
 	}
