@@ -62,7 +62,7 @@ export async function rush({ base, agent, arrivals, products, onTick = null, wai
         wr.state = st.json;
         if (st.json.soldOut && wr.soldOutAt === null) wr.soldOutAt = performance.now();
         for (const w of [...wr.waiters]) {
-          if (st.json.soldOut) {
+          if (st.json.soldOut || st.json.soldOutProducts?.includes(w.pid)) {
             wr.waiters.delete(w);
             w.resolve('sold_out');
           } else if (st.json.preCount + w.n <= st.json.admitted) {
@@ -75,8 +75,8 @@ export async function rush({ base, agent, arrivals, products, onTick = null, wai
     }
     wr.polling = false;
   }
-  const waitTurn = (n) => new Promise((resolve) => {
-    wr.waiters.add({ n, resolve });
+  const waitTurn = (n, pid) => new Promise((resolve) => {
+    wr.waiters.add({ n, pid, resolve });
     pollState();
   });
   const win = (t) => (windows[Math.floor((t - t0) / 10000)] ??= { requests: 0, errors: 0, lat: [] });
@@ -136,7 +136,7 @@ export async function rush({ base, agent, arrivals, products, onTick = null, wai
       if (q.code !== 201) return;
       const joined = performance.now();
       let outcome = q.json.state === 'sold_out' ? 'sold_out' : (q.json.state === 'admitted' ? 'admitted' : null);
-      if (!outcome) outcome = await waitTurn(Number(q.json.queueToken.split('.')[3]));
+      if (!outcome) outcome = await waitTurn(Number(q.json.queueToken.split('.')[3]), pid);
       if (outcome === 'sold_out') {
         wr.toldSoldOut++;
         if (wr.soldOutAt !== null) wr.soldOutNoticeMs.push(Math.max(0, performance.now() - Math.max(wr.soldOutAt, joined)));

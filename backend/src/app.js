@@ -278,7 +278,8 @@ export async function buildApp({ shop, cache, logger, staticDir = null, state = 
     api.get('/queue/status', async (req, reply) => {
       if (!waitingRoom) throw new HttpError(404, 'waiting_room_off', 'This shop has no waiting room; order directly.');
       const session = await requireSession(req);
-      const st = await waitingRoom.status(req.headers['x-queue-token'], session.id);
+      const pid = typeof req.query?.productId === 'string' && ID_RE.test(req.query.productId) ? req.query.productId : undefined;
+      const st = await waitingRoom.status(req.headers['x-queue-token'], session.id, pid);
       if (!st) throw new HttpError(400, 'invalid_queue_token', 'Send the X-Queue-Token POST /api/queue gave you.', 'X-Queue-Token');
       reply.header('Cache-Control', 'no-store');
       return st;

@@ -140,6 +140,8 @@ export class WaitingRoom {
       inletPerSec: this.inletPerSec,
       paused: this.paused,
       soldOut: Array.isArray(products) && products.length > 0 && products.every((p) => p.soldOut),
+      // the items already gone: a buyer waiting for one of them is told at once
+      soldOutProducts: Array.isArray(products) ? products.filter((p) => p.soldOut).map((p) => p.id) : (last?.soldOutProducts ?? []),
       serverTime: new Date(now).toISOString(),
     };
     this.local.set(drop.id, { until: Date.now() + 1000, state });
@@ -155,13 +157,14 @@ export class WaitingRoom {
     return Math.max(0, s.preCount + t.n - s.admitted);
   }
 
-  async status(token, customerId) {
+  /** @param {string} [productId] the item the buyer waits for: sold out when it is gone */
+  async status(token, customerId, productId) {
     const t = this.parse(token, customerId);
     if (!t) return null;
     const s = await this.state();
     const place = this.place(t, s);
     let stateName = 'waiting';
-    if (s.soldOut) stateName = 'sold_out';
+    if (s.soldOut || (productId && s.soldOutProducts?.includes(productId))) stateName = 'sold_out';
     else if (place === 0) stateName = 'admitted';
     else if (place === null && s.secondsUntilDrop > 0) stateName = 'pre_queue';
     return {

@@ -120,5 +120,8 @@ describe('waiting room', () => {
     assert.equal(j.body.state, 'sold_out');
     const st = await http(`${srv.url}/api/queue/state`);
     assert.equal(st.body.soldOut, true);
+    assert.deepEqual(st.body.soldOutProducts, ['wr-a1'], 'the item itself is named');
+    const per = await http(`${srv.url}/api/queue/status?productId=wr-a1`, { headers: { 'x-session-id': s, 'x-queue-token': j.body.queueToken } });
+    assert.equal(per.body.state, 'sold_out');
   });
 });

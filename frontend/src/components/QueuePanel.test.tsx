@@ -6,7 +6,7 @@ import type { CreateOrderInput } from '../lib/api';
 import { currentDrop, fakeApi, services } from '../test/fixtures';
 
 const waitingRoomDrop = () => ({ data: { ...currentDrop(), waitingRoom: true }, offsetMs: 0 });
-const state = (admitted: number, soldOut = false) => ({ open: true, dropId: 'drop-1', secondsUntilDrop: 0, admitted, preCount: 0, inletPerSec: 2, paused: false, soldOut });
+const state = (admitted: number, soldOut = false, soldOutProducts: string[] = []) => ({ open: true, dropId: 'drop-1', secondsUntilDrop: 0, admitted, preCount: 0, inletPerSec: 2, paused: false, soldOut, soldOutProducts });
 
 describe('waiting room on the product page', () => {
   afterEach(() => sessionStorage.clear());
@@ -26,11 +26,11 @@ describe('waiting room on the product page', () => {
     expect(api.joinQueue).toHaveBeenCalledTimes(1);
   });
 
-  it('tells a waiting buyer at once that the drop sold out', async () => {
-    const api = fakeApi({ getCurrentDrop: vi.fn(async () => waitingRoomDrop()), getQueueState: vi.fn(async () => state(0, true)) });
+  it('tells a waiting buyer at once that the item sold out (other items still on sale)', async () => {
+    const api = fakeApi({ getCurrentDrop: vi.fn(async () => waitingRoomDrop()), getQueueState: vi.fn(async () => state(0, false, ['p-lantern'])) });
     window.location.hash = '#/products/p-lantern';
     render(<App services={services(api)} />);
-    expect(await screen.findByText(/Sold out: every item of this drop is gone/, {}, { timeout: 3000 })).toBeInTheDocument();
+    expect(await screen.findByText(/Sold out: this item is gone/, {}, { timeout: 3000 })).toBeInTheDocument();
     expect(api.createOrder).not.toHaveBeenCalled();
   });
 

@@ -26,6 +26,8 @@ function storeToken(t: string) {
 export interface QueuePanelProps {
   /** rendered once this buyer is admitted, with the token the order must carry */
   children: (queueToken: string) => ReactNode;
+  /** the item the buyer waits for: "sold out" as soon as it is gone */
+  productId?: string;
   /** poll interval, injected in tests */
   pollMs?: number;
 }
@@ -35,7 +37,7 @@ export interface QueuePanelProps {
  * queue, the countdown to the drop and the estimated wait, refreshed every second; the order form
  * appears when the buyer is admitted, and "sold out" replaces the wait as soon as the shop says so.
  */
-export function QueuePanel({ children, pollMs = POLL_MS }: QueuePanelProps) {
+export function QueuePanel({ children, productId, pollMs = POLL_MS }: QueuePanelProps) {
   const { api } = useServices();
   const [token, setToken] = useState<string | null>(() => storedToken());
   const [status, setStatus] = useState<QueueStatus | null>(null);
@@ -56,7 +58,7 @@ export function QueuePanel({ children, pollMs = POLL_MS }: QueuePanelProps) {
           st = j;
         } else {
           // a place in the FIFO is computed from the edge-cached shared state; a pre-queue rank asks
-          st = statusFromState(t, await api.getQueueState()) ?? (await api.getQueueStatus(t));
+          st = statusFromState(t, await api.getQueueState(), productId) ?? (await api.getQueueStatus(t, productId));
         }
         if (stop) return;
         setStatus(st);
@@ -72,7 +74,7 @@ export function QueuePanel({ children, pollMs = POLL_MS }: QueuePanelProps) {
       stop = true;
       clearTimeout(timer);
     };
-  }, [api, token, pollMs]);
+  }, [api, token, pollMs, productId]);
 
   if (status?.state === 'admitted' && token) return <>{children(token)}</>;
   return (
@@ -80,7 +82,7 @@ export function QueuePanel({ children, pollMs = POLL_MS }: QueuePanelProps) {
       <h2 className="queue-title">Waiting room</h2>
       {status?.state === 'sold_out' ? (
         <p className="queue-sold-out" role="status">
-          Sold out: every item of this drop is gone. Thank you for waiting.
+          Sold out: this item is gone. Thank you for waiting.
         </p>
       ) : status?.state === 'pre_queue' ? (
         <p role="status">

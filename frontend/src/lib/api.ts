@@ -236,8 +236,9 @@ export function createApi(overrides: Partial<ApiDeps> = {}) {
       return json<QueueState>(res);
     },
 
-    async getQueueStatus(queueToken: string): Promise<QueueStatus> {
-      const res = await withSession('/queue/status', { cache: 'no-store', headers: { 'X-Queue-Token': queueToken } });
+    async getQueueStatus(queueToken: string, productId?: string): Promise<QueueStatus> {
+      const q = productId ? `?productId=${encodeURIComponent(productId)}` : '';
+      const res = await withSession(`/queue/status${q}`, { cache: 'no-store', headers: { 'X-Queue-Token': queueToken } });
       return json<QueueStatus>(res);
     },
 

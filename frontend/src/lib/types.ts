@@ -59,18 +59,22 @@ export interface QueueState {
   inletPerSec?: number;
   paused?: boolean;
   soldOut?: boolean;
+  /** ids of the drop's items already gone */
+  soldOutProducts?: string[];
 }
 
 /**
  * A buyer's status from the shared state, when the token allows it (a place in the FIFO after the
  * start: preCount + its number - admitted); null when only the shop can tell (a pre-queue rank).
  */
-export function statusFromState(queueToken: string, s: QueueState): QueueStatus | null {
+export function statusFromState(queueToken: string, s: QueueState, productId?: string): QueueStatus | null {
   const [, dropId, kind, n] = queueToken.split('.');
+  const gone = Boolean(s.soldOut) || (productId !== undefined && (s.soldOutProducts ?? []).includes(productId));
+  if (s.open && gone) return { state: 'sold_out', position: null, secondsUntilDrop: 0, estimatedWaitSeconds: 0, paused: false, soldOut: true };
   if (!s.open || kind !== 'l' || dropId !== s.dropId) return null;
   const place = Math.max(0, (s.preCount ?? 0) + Number(n) - (s.admitted ?? 0));
   return {
-    state: s.soldOut ? 'sold_out' : place === 0 ? 'admitted' : 'waiting',
+    state: place === 0 ? 'admitted' : 'waiting',
     position: place,
     secondsUntilDrop: s.secondsUntilDrop ?? 0,
     estimatedWaitSeconds: place ? Math.ceil(place / Math.max(1, s.inletPerSec ?? 1)) : 0,

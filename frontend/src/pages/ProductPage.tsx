@@ -81,7 +81,7 @@ export function ProductPage({ id }: { id: string }) {
           <StockMeter product={p} />
           <p className="product-description">{p.description}</p>
           {waitingRoom && !p.soldOut ? (
-            <QueuePanel>{(queueToken) => <OrderForm key={p.id} product={p} onOrdered={onOrdered} onStale={onStale} queueToken={queueToken} />}</QueuePanel>
+            <QueuePanel productId={p.id}>{(queueToken) => <OrderForm key={p.id} product={p} onOrdered={onOrdered} onStale={onStale} queueToken={queueToken} />}</QueuePanel>
           ) : (
             <OrderForm key={p.id} product={p} onOrdered={onOrdered} onStale={onStale} />
           )}
