@@ -145,3 +145,47 @@ func TestEnvironmentMatchesCatalogue(t *testing.T) {
 	}
 	t.Fatalf("no catalogue file in backend/catalog has event id %q (terraform/environments/defaults.json)", settings.EventName)
 }
+
+// TestTheGoWiringIsTheGraph keeps the typed wiring above equal to the stack
+// graph's declaration (graph.json, read by terraform/rehearse and
+// terraform/policy) until deploy walks the graph itself: same stacks in the
+// same order, the same inputs per stack.
+func TestTheGoWiringIsTheGraph(t *testing.T) {
+	b, err := os.ReadFile("graph.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g struct {
+		Stacks []struct {
+			Name   string            `json:"name"`
+			Inputs map[string]string `json:"inputs"`
+		} `json:"stacks"`
+	}
+	if err := json.Unmarshal(b, &g); err != nil {
+		t.Fatal(err)
+	}
+	inputs := map[string]map[string]any{
+		Base:    BaseInputs(),
+		Network: NetworkInputs(BaseOutputs{}),
+		Edge:    EdgeInputs(NetworkOutputs{}),
+		Data:    DataInputs(BaseOutputs{}, NetworkOutputs{}),
+		Service: ServiceInputs(BaseOutputs{}, NetworkOutputs{}, EdgeOutputs{}, DataOutputs{}, ""),
+	}
+	var order []string
+	for _, s := range g.Stacks {
+		order = append(order, s.Name)
+		for in := range s.Inputs {
+			if _, ok := inputs[s.Name][in]; !ok {
+				t.Errorf("graph.json wires %s.%s, which stackio does not pass", s.Name, in)
+			}
+		}
+		for in := range inputs[s.Name] {
+			if _, ok := s.Inputs[in]; !ok {
+				t.Errorf("stackio passes %s.%s, which graph.json does not wire", s.Name, in)
+			}
+		}
+	}
+	if strings.Join(order, " ") != strings.Join(Order, " ") {
+		t.Errorf("graph.json order %v, stackio.Order %v", order, Order)
+	}
+}

@@ -46,3 +46,34 @@ func TestArchitectureDocNamesEveryModuleAndStack(t *testing.T) {
 		}
 	}
 }
+
+// The stack graph's diagram in docs/architecture.md is rendered from the graph's declaration
+// (.dagger/stackio/graph.json); UPDATE_TF_DOCS=1 rewrites it.
+func TestArchitectureDiagramIsTheStackGraph(t *testing.T) {
+	tree := load(t, realTree)
+	g, err := LoadGraph()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(realTree, "..", "docs", "architecture.md")
+	b, _ := os.ReadFile(path)
+	doc := string(b)
+	const head = "## The stacks and what flows between them\n\n```mermaid\n"
+	i := strings.Index(doc, head)
+	if i < 0 {
+		t.Fatalf("docs/architecture.md has no %q section", strings.TrimSpace(head))
+	}
+	start := i + len(head)
+	end := start + strings.Index(doc[start:], "```")
+	want := GraphDiagram(tree, g)
+	if doc[start:end] == want {
+		return
+	}
+	if os.Getenv("UPDATE_TF_DOCS") == "1" {
+		if err := os.WriteFile(path, []byte(doc[:start]+want+doc[end:]), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Errorf("docs/architecture.md: the stack graph diagram is stale; run UPDATE_TF_DOCS=1 go test ./terraform/policy -run TestArchitectureDiagram\nwant:\n%s", want)
+}

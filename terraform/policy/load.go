@@ -16,9 +16,6 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
-// StackOrder is the pipeline order of the deployable stacks.
-var StackOrder = []string{"base", "network", "edge", "data", "service"}
-
 // Block is a top-level block (resource, data, module, ...) with its source.
 type Block struct {
 	Kind   string // resource, data, module, variable, output, terraform, ...

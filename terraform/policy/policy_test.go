@@ -18,6 +18,7 @@ var checks = []check{
 	{"variables", CheckVariables},
 	{"module-calls", CheckModuleCalls},
 	{"stack-chain", CheckStackChain},
+	{"stack-graph", CheckGraph},
 	{"backends", CheckBackends},
 	{"rehearsal-parity", CheckRehearsalParity},
 	{"alb-ingress", CheckALBIngress},

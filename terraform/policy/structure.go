@@ -132,6 +132,9 @@ func CheckModuleCalls(t *Tree) []string {
 
 var spaces = regexp.MustCompile(`\s+`)
 
+// DeclaredType is a variable block's type constraint as written (normalised spacing).
+func DeclaredType(b *Block) string { return normType(b.Raw("type")) }
+
 func normType(s string) string {
 	s = spaces.ReplaceAllString(s, "")
 	switch s {
