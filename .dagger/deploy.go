@@ -23,6 +23,9 @@ import (
 // service stack with the image digest and the data endpoints, a wait for
 // ECS to be stable, and a smoke test. Each stage is reported in one Slack
 // thread. A failed stage stops the chain and is named in the error.
+// Before anything, a freeze stage refuses a deploy inside a freeze window
+// around a drop's midnight (computed from the environment's scaling
+// schedule and the catalogue's drop dates) unless a break-glass reason is given.
 // +cache="never"
 func (m *Eventmall) Deploy(
 	ctx context.Context,
@@ -61,7 +64,17 @@ func (m *Eventmall) Deploy(
 	// +optional
 	// +default="terraform/stacks"
 	stacksPath string,
+	// Deploy inside a freeze window anyway, for this reason (shown in the deploy's Slack thread).
+	// +optional
+	breakGlass string,
+	// The time the freeze is judged at, RFC 3339; only for rehearsals (default: now).
+	// +optional
+	now string,
 ) (string, error) {
+	clock, err := parseNow(now)
+	if err != nil {
+		return "", err
+	}
 	a := m.Aws(awsAccessKeyId, awsSecretAccessKey, awsSessionToken, region, awsEndpointUrl)
 	notifier, err := newNotifier(ctx, slackToken, slackChannel, slackApiUrl)
 	if err != nil {
@@ -70,7 +83,8 @@ func (m *Eventmall) Deploy(
 	d := &deployment{
 		m: m, aws: a, stateBucket: stateBucket, lockTable: lockTable,
 		environment: environment, stacksPath: stacksPath,
-		run: &pipeline.Runner{Notifier: notifier, LogTail: logTail, Logf: progress},
+		run:    &pipeline.Runner{Notifier: notifier, LogTail: logTail, Logf: progress},
+		freeze: m.freezeStage(environment, clock, breakGlass),
 	}
 	revision, _ := m.Source.Digest(ctx)
 	revision = strings.TrimPrefix(revision, "sha256:")
@@ -105,6 +119,8 @@ func (m *Eventmall) Deploy(
 
 // deployment is one run of Deploy.
 type deployment struct {
+	// freeze is the first stage: no deploy inside a freeze window.
+	freeze      func(context.Context) (string, error)
 	m           *Eventmall
 	aws         *Aws
 	stateBucket string
@@ -115,6 +131,11 @@ type deployment struct {
 }
 
 func (d *deployment) deploy(ctx context.Context) error {
+	// 0. The freeze: from the repository alone, before any Terraform runs.
+	if err := d.run.Stage(ctx, "freeze", d.freeze); err != nil {
+		return err
+	}
+
 	// 1. The gate: tests and builds, concurrently. Nothing below runs unless
 	// all of them pass.
 	site := d.m.BuildFrontend()

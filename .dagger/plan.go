@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
+	"dagger/eventmall/freeze"
 	"dagger/eventmall/internal/dagger"
 	"dagger/eventmall/stackio"
 )
@@ -13,7 +15,8 @@ import (
 // Plan plans every stack against its live state, each fed with its
 // upstream stacks' current outputs, and returns a Markdown summary for a
 // pull request. Nothing is applied. A stack whose upstream has never been
-// applied is reported as waiting for it. Read-only credentials (the base
+// applied is reported as waiting for it. The summary warns when merging
+// now would deploy into a freeze window. Read-only credentials (the base
 // stack's plan role) suffice: the plans take no state lock.
 // +cache="never"
 func (m *Eventmall) Plan(
@@ -44,7 +47,18 @@ func (m *Eventmall) Plan(
 	// +optional
 	// +default="terraform/stacks"
 	stacksPath string,
+	// The time the freeze warning is judged at, RFC 3339; only for rehearsals (default: now).
+	// +optional
+	now string,
 ) (string, error) {
+	clock, err := parseNow(now)
+	if err != nil {
+		return "", err
+	}
+	windows, err := m.freezeWindows(ctx, environment)
+	if err != nil {
+		return "", err
+	}
 	a := m.Aws(awsAccessKeyId, awsSecretAccessKey, awsSessionToken, region, awsEndpointUrl)
 	stack := func(name string) *Stack { return a.Stack(name, stateBucket, lockTable, environment, stacksPath) }
 	current := func(name string, out any) error {
@@ -82,6 +96,9 @@ func (m *Eventmall) Plan(
 
 	var md strings.Builder
 	fmt.Fprintf(&md, "## Terraform plan: %s (%s)\n\n", environment, region)
+	if w := freeze.MergeWarning(windows, clock, mergeToLive); w != "" {
+		md.WriteString(w + "\n\n")
+	}
 	for _, step := range steps {
 		var missing []string
 		for _, up := range step.upstream {
@@ -113,3 +130,7 @@ func (m *Eventmall) Plan(
 	}
 	return md.String(), nil
 }
+
+// mergeToLive is about how long a merge takes to reach the deploy's
+// service rollout; the plan warns when a freeze starts within it.
+const mergeToLive = 30 * time.Minute

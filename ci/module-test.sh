@@ -194,10 +194,13 @@ DEPLOY=(deploy --aws-access-key-id=env://AWS_ACCESS_KEY_ID --aws-secret-access-k
         --state-bucket=eventmall-rehearsal-state --lock-table=eventmall-rehearsal-locks --environment=rehearsal
         --slack-token=env://SLACK_TOKEN --slack-channel=#drops --slack-api-url="$REHEARSAL_SLACK_API"
         --aws-endpoint-url="$REHEARSAL_AWS_ENDPOINT" --stacks-path=terraform/fixtures/rehearsal)
+# The freeze is judged at a fixed time outside every window of the catalogue,
+# so the rehearsal does not depend on the hour CI runs at.
+CALM=2026-12-01T12:00:00+01:00
 : >"$REHEARSAL_SLACK_RECORD"
-expect_ok deploy "${DEPLOY[@]}"
+expect_ok deploy "${DEPLOY[@]}" --now=$CALM
 cat "$LOGS/deploy.out"
-for stage in test-backend test-frontend "apply service" publish-backend sync-frontend wait-service-stable smoke-test; do
+for stage in freeze test-backend test-frontend "apply service" publish-backend sync-frontend wait-service-stable smoke-test; do
   grep -q "^$stage .*succeeded" "$LOGS/deploy.out" || die "deploy report lacks a successful $stage"
 done
 "$REHEARSAL_PYTHON" - "$REHEARSAL_SLACK_RECORD" success <<'PY' || die "Slack thread of the deploy is wrong"
@@ -215,6 +218,16 @@ print("  Slack: 1 deploy message, %d threaded stage replies, final update: %s" %
 PY
 ok "deploy rehearsal green; Slack thread recorded"
 
+echo "== freeze: a deploy inside a drop's freeze window stops before any terraform init"
+: >"$REHEARSAL_SLACK_RECORD"
+if dc deploy-frozen "${DEPLOY[@]}" --now=2026-12-03T23:30:00+01:00; then die "a deploy inside a freeze window passed"; fi
+grep -q 'deploy failed at stage freeze' "$LOGS/deploy-frozen.err" && grep -q 'deploys are frozen at 2026-12-03 23:30 CET: drop nn-d1 (2026-12-04)' "$LOGS/deploy-frozen.err" \
+  || { show deploy-frozen; die "the refused deploy does not name the freeze stage and window"; }
+grep -q 'terraform init' "$LOGS/deploy-frozen.err" "$LOGS/deploy-frozen.out" && die "terraform init ran in a frozen deploy"
+grep -qE '^(test-backend|plan base) ' "$LOGS/deploy-frozen.err" && die "a stage ran after the freeze refused the deploy"
+grep -q 'freeze failed' "$REHEARSAL_SLACK_RECORD" || die "Slack was not told of the freeze"
+ok "freeze: refused at stage freeze, window named, nothing else ran, Slack told"
+
 echo "== failure injection: a failing backend test stops the chain"
 copy_source "$TMP/failing"
 python3 - "$TMP/failing/backend/package.json" <<'PY'
@@ -226,7 +239,7 @@ PY
 state_before=$("$REHEARSAL_PYTHON" -c 'import boto3,sys; s3=boto3.client("s3",endpoint_url=sys.argv[1],region_name="us-east-1"); print(sorted((v["Key"],v["VersionId"]) for v in s3.list_object_versions(Bucket="eventmall-rehearsal-state").get("Versions",[])))' "$REHEARSAL_AWS_ENDPOINT")
 tags_before=$(curl -fsS "http://$EVENTMALL_REGISTRY/v2/rehearsal/eventmall-backend/tags/list")
 : >"$REHEARSAL_SLACK_RECORD"
-if dc deploy-failing --source="$TMP/failing" "${DEPLOY[@]}"; then die "deploy succeeded with a failing backend test"; fi
+if dc deploy-failing --source="$TMP/failing" "${DEPLOY[@]}" --now=$CALM; then die "deploy succeeded with a failing backend test"; fi
 grep -q 'deploy failed at stage test-backend' "$LOGS/deploy-failing.err" || { show deploy-failing; die "the error does not name test-backend"; }
 grep -q 'injected failure: expected 10 units sold, got 11' "$LOGS/deploy-failing.err" || die "the error does not show the failing test's output"
 grep -qE '^(plan|apply) ' "$LOGS/deploy-failing.out" && die "a terraform stage ran after the failed test"

@@ -36,6 +36,7 @@ run() { # run NAME: one deploy of the copy, wall time to $OUT/NAME.seconds
     --state-bucket=eventmall-rehearsal-state --lock-table=eventmall-rehearsal-locks --environment=bench \
     --slack-token=env://SLACK_TOKEN --slack-channel=#bench --slack-api-url="$REHEARSAL_SLACK_API" \
     --aws-endpoint-url="$REHEARSAL_AWS_ENDPOINT" --stacks-path=terraform/fixtures/rehearsal \
+    --now=2026-12-01T12:00:00+01:00 \
     >"$OUT/$1.report" 2>"$OUT/$1.log"
   awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f\n", b-a}' >"$OUT/$1.seconds"
 }
@@ -50,7 +51,8 @@ import os, sys
 out = sys.argv[1]
 # The stage graph of Deploy: each stage's predecessors.
 gate = ["test-frontend", "test-backend", "validate-catalog", "terraform-policy", "build-frontend", "backend-image"]
-deps = {s: [] for s in gate}
+deps = {s: ["freeze"] for s in gate}
+deps["freeze"] = []
 deps.update({
     "plan base": gate, "apply base": ["plan base"],
     "plan network": ["apply base"], "apply network": ["plan network"],
