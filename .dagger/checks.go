@@ -21,6 +21,8 @@ func (m *Eventmall) goBase() *dagger.Container {
 			// The CI parity test reads every vendor's entry and the docs.
 			Include: []string{"go.mod", "go.sum", "dagger.json", "terraform/**", "ci/**", "docs/**",
 				".dagger/images.go", ".dagger/deploy.go",
+				// Read by the policy tests: the stack graph and the rush sizing check's capacity record.
+				".dagger/stackio/graph.json", "backend/bench/capacity.json",
 				"Jenkinsfile", ".github/**", ".gitlab-ci.yml", ".circleci/**"},
 		})
 }
