@@ -20,6 +20,10 @@ func (m *Eventmall) Mariadb(
 	// +default="eventmall"
 	database string,
 ) *dagger.Service {
+	return mariadbService(rootPassword, database)
+}
+
+func mariadbService(rootPassword *dagger.Secret, database string) *dagger.Service {
 	return dag.Container().
 		From(mariadbImage).
 		WithSecretVariable("MARIADB_ROOT_PASSWORD", rootPassword).
@@ -29,7 +33,9 @@ func (m *Eventmall) Mariadb(
 }
 
 // Memcached returns a memcached server listening on port 11211.
-func (m *Eventmall) Memcached() *dagger.Service {
+func (m *Eventmall) Memcached() *dagger.Service { return memcachedService() }
+
+func memcachedService() *dagger.Service {
 	return dag.Container().
 		From(memcachedImage).
 		WithExposedPort(11211).

@@ -71,14 +71,24 @@ func (m *Eventmall) Deploy(
 	// +optional
 	now string,
 ) (string, error) {
+	report, _, err := m.deploy(ctx, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, region, stateBucket, lockTable,
+		environment, slackToken, slackChannel, slackApiUrl, awsEndpointUrl, stacksPath, breakGlass, now)
+	return report, err
+}
+
+// deploy is Deploy, also returning each stage's result.
+func (m *Eventmall) deploy(ctx context.Context, awsAccessKeyId, awsSecretAccessKey, awsSessionToken *dagger.Secret,
+	region, stateBucket, lockTable, environment string, slackToken *dagger.Secret, slackChannel, slackApiUrl,
+	awsEndpointUrl, stacksPath, breakGlass, now string,
+) (string, []notify.StageResult, error) {
 	clock, err := parseNow(now)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	a := m.Aws(awsAccessKeyId, awsSecretAccessKey, awsSessionToken, region, awsEndpointUrl)
 	notifier, err := newNotifier(ctx, slackToken, slackChannel, slackApiUrl)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	d := &deployment{
 		m: m, aws: a, stateBucket: stateBucket, lockTable: lockTable,
@@ -107,14 +117,15 @@ func (m *Eventmall) Deploy(
 	if nerr := notifier.Finish(context.WithoutCancel(ctx), status, failed, time.Since(start)); nerr != nil {
 		progress("! %v", nerr)
 	}
-	report := renderReport(d.run.Results(), time.Since(start))
+	results := d.run.Results()
+	report := renderReport(results, time.Since(start))
 	if err != nil {
 		if f := d.run.Failure(); f != nil {
 			err = f
 		}
-		return "", fmt.Errorf("deploy failed at stage %s\n%s\n%w", failed, report, err)
+		return "", results, fmt.Errorf("deploy failed at stage %s\n%s\n%w", failed, report, err)
 	}
-	return report, nil
+	return report, results, nil
 }
 
 // deployment is one run of Deploy.

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 
 	"dagger/eventmall/internal/dagger"
 )
@@ -28,4 +30,43 @@ func (m *Eventmall) BuildFrontend() *dagger.Directory {
 	return m.frontendDeps().
 		WithExec([]string{"npm", "run", "build"}).
 		Directory("/src/dist")
+}
+
+// bundleBudgetKB is the shop's budget of first-load JavaScript, gzipped:
+// what a phone on a slow network downloads before the drop shows.
+const bundleBudgetKB = 80
+
+// BundleBudget builds the shop and fails when its first-load JavaScript,
+// gzipped, is over the budget of 80 KB (frontend/scripts/size.mjs).
+// +check
+func (m *Eventmall) BundleBudget(ctx context.Context) error {
+	c := m.frontendDeps().
+		WithDirectory("/src/dist", m.BuildFrontend()).
+		WithExec([]string{"node", "scripts/size.mjs", "--max-kb", strconv.Itoa(bundleBudgetKB)})
+	return sync(ctx, fmt.Sprintf("bundle-budget (first-load JS over %d KB gzipped?)", bundleBudgetKB), c)
+}
+
+// browserBase is Node with Debian's Chromium, which playwright-core drives
+// (no browser is downloaded), and the frontend's dependencies.
+func (m *Eventmall) browserBase() *dagger.Container {
+	chromium := dag.Container().
+		From(nodeImage).
+		WithEnvVariable("DEBIAN_FRONTEND", "noninteractive").
+		WithExec([]string{"sh", "-c", "apt-get update -qq && apt-get install -y -qq --no-install-recommends " +
+			"chromium fonts-dejavu-core fonts-liberation >/dev/null && rm -rf /var/lib/apt/lists/* && chromium --version"})
+	return nodeDeps(chromium, m.frontendDir())
+}
+
+// BrowserTests runs the shop's browser scenarios (frontend/e2e, Playwright driving
+// Chromium) against the shop service: the API image serving the built
+// site, with MariaDB and memcached, as `shop` serves it.
+// +check
+func (m *Eventmall) BrowserTests(ctx context.Context) error {
+	site := m.BuildFrontend()
+	c := m.browserBase().
+		WithDirectory("/src/dist", site).
+		WithServiceBinding("shop", shopService(m.BackendImage(), site)).
+		WithEnvVariable("E2E_BASE_URL", fmt.Sprintf("http://shop:%d", shopPort)).
+		WithExec([]string{"npm", "run", "e2e"})
+	return sync(ctx, "e2e (Playwright in Chromium against the shop service)", c)
 }

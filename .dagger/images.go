@@ -1,14 +1,45 @@
 package main
 
-// Base images the module runs: ordinary upstream references, pinned by tag.
-// In air-gapped mode (ci/airgap) a local mirror serves images built from
-// Debian, npm and PyPI packages under exactly these names; a parity test in
-// ci/airgap keeps its list and this one identical.
-const (
-	nodeImage      = "node:22.23.3-bookworm-slim"
-	mariadbImage   = "mariadb:10.11"
-	memcachedImage = "memcached:1.6.18"
-	terraformImage = "hashicorp/terraform:1.5.7"
-	golangImage    = "golang:1.26.8-bookworm"
-	motoImage      = "motoserver/moto:5.2.5"
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+)
+
+// Base images the module runs: ordinary upstream references, pinned by tag,
+// listed once in images.json. In air-gapped mode (ci/airgap) a local mirror
+// serves images built from Debian, npm and PyPI packages under exactly these
+// names; a parity test in ci/airgap reads the same file and keeps the
+// mirror's recipes and this list identical.
+//
+//go:embed images.json
+var imagesJSON []byte
+
+var images = func() map[string]string {
+	var m map[string]string
+	if err := json.Unmarshal(imagesJSON, &m); err != nil {
+		panic(fmt.Sprintf("images.json: %v", err))
+	}
+	return m
+}()
+
+// image is the reference images.json gives a name; a name it lacks is a
+// programming error, found by the first call of the module.
+func image(name string) string {
+	ref, ok := images[name]
+	if !ok {
+		panic(fmt.Sprintf("images.json has no image %q", name))
+	}
+	return ref
+}
+
+var (
+	nodeImage      = image("node")
+	mariadbImage   = image("mariadb")
+	memcachedImage = image("memcached")
+	terraformImage = image("terraform")
+	golangImage    = image("golang")
+	motoImage      = image("moto")
+	pythonImage    = image("python")
+	debianImage    = image("debian")
 )

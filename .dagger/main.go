@@ -17,8 +17,8 @@ import (
 
 // Eventmall is the delivery pipeline of the eventmall shop.
 type Eventmall struct {
-	// The repository: frontend/, backend/, terraform/.
-	// +private
+	// The repository the module works on, as the constructor filtered it
+	// (the one ignore list of the project: tests copy the source from here).
 	Source *dagger.Directory
 }
 
@@ -26,7 +26,7 @@ func New(
 	// The eventmall repository. Defaults to the repository holding dagger.json.
 	// +optional
 	// +defaultPath="/"
-	// +ignore=[".git", ".test-logs", "**/node_modules", "**/dist", "**/.terraform", "**/*.tfstate", "**/*.tfstate.*", "**/*.tfplan", "**/test-results", "**/playwright-report", "**/coverage", "docs/screenshots", ".dagger/internal", ".dagger/dagger.gen.go"]
+	// +ignore=[".git", ".test-logs", "**/node_modules", "**/dist", "**/.terraform", "**/*.tfstate", "**/*.tfstate.*", "**/*.tfplan", "**/test-results", "**/playwright-report", "**/coverage", "docs/screenshots", ".dagger/internal", ".dagger/dagger.gen.go", ".dagger/tests/internal", ".dagger/tests/dagger.gen.go"]
 	source *dagger.Directory,
 ) *Eventmall {
 	return &Eventmall{Source: source}
@@ -42,8 +42,12 @@ func npmCache() *dagger.CacheVolume { return dag.CacheVolume("eventmall-npm") }
 // installed from its lockfile. package*.json is copied first so a source
 // change does not invalidate the install layer.
 func nodeBase(dir *dagger.Directory) *dagger.Container {
-	return dag.Container().
-		From(nodeImage).
+	return nodeDeps(dag.Container().From(nodeImage), dir)
+}
+
+// nodeDeps is nodeBase on another Node image.
+func nodeDeps(node *dagger.Container, dir *dagger.Directory) *dagger.Container {
+	return node.
 		WithMountedCache("/root/.npm", npmCache()).
 		WithEnvVariable("CI", "true").
 		WithWorkdir("/src").

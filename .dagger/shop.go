@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"strconv"
 
 	"dagger/eventmall/internal/dagger"
 )
@@ -13,16 +14,25 @@ import (
 // `shop up --ports=8080:8080`, then http://localhost:8080.
 // +cache="session"
 func (m *Eventmall) Shop() *dagger.Service {
+	return shopService(m.BackendImage(), m.BuildFrontend())
+}
+
+// The port the local shop serves on.
+const shopPort = 8080
+
+// shopService is the API image serving site, with a MariaDB and a
+// memcached of its own, on shopPort.
+func shopService(image *dagger.Container, site *dagger.Directory) *dagger.Service {
 	// A fresh password per session: the local database lives only as long
 	// as the service.
 	raw := make([]byte, 16)
 	_, _ = rand.Read(raw)
 	password := dag.SetSecret("eventmall-shop-db-password", hex.EncodeToString(raw))
-	return m.BackendImage().
-		WithServiceBinding("db", m.Mariadb(password, "eventmall")).
-		WithServiceBinding("cache", m.Memcached()).
-		WithDirectory("/srv/www", m.BuildFrontend()).
-		WithEnvVariable("PORT", "8080").
+	return image.
+		WithServiceBinding("db", mariadbService(password, "eventmall")).
+		WithServiceBinding("cache", memcachedService()).
+		WithDirectory("/srv/www", site).
+		WithEnvVariable("PORT", strconv.Itoa(shopPort)).
 		WithEnvVariable("DB_HOST", "db").
 		WithEnvVariable("DB_PORT", "3306").
 		WithEnvVariable("DB_USER", "root").
@@ -32,6 +42,6 @@ func (m *Eventmall) Shop() *dagger.Service {
 		WithEnvVariable("STATIC_DIR", "/srv/www").
 		WithEnvVariable("MIGRATE_ON_START", "true").
 		WithEnvVariable("CATALOG_SHIFT_TO_TODAY", "true").
-		WithExposedPort(8080).
+		WithExposedPort(shopPort).
 		AsService(dagger.ContainerAsServiceOpts{UseEntrypoint: true})
 }

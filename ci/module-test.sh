@@ -72,7 +72,11 @@ expect_ok backend-image-export backend-image export --path="$TMP/backend-image.t
 ok "backend-image runs as a non-root user; exported $(du -h "$TMP/backend-image.tar" | cut -f1)"
 
 echo "== the README's first command: the whole shop as services, on localhost"
-go run ./ci/airgap dagger --progress=plain call shop up --ports=18090:8080 >"$LOGS/shop.out" 2>"$LOGS/shop.err" &
+# The tool built once and run itself, not under `go run`: it execs dagger in
+# its own process, so $! is the dagger CLI and killing it stops the shop
+# (`go run` would leave its child serving after being killed).
+go build -o "$TMP/airgap" ./ci/airgap
+"$TMP/airgap" dagger --progress=plain call shop up --ports=18090:8080 >"$LOGS/shop.out" 2>"$LOGS/shop.err" &
 SHOP_PID=$!
 shop_ok=0
 for _ in $(seq 1 150); do
@@ -82,6 +86,9 @@ for _ in $(seq 1 150); do
   sleep 2
 done
 kill "$SHOP_PID" 2>/dev/null; wait "$SHOP_PID" 2>/dev/null || true
+if pgrep -f -- "call shop up --ports=18090:8080" >/dev/null; then
+  pgrep -af -- "call shop up --ports=18090:8080" >&2; die "a dagger process still serves the shop after the test stopped it"
+fi
 [ "$shop_ok" = 1 ] || { tail -30 "$LOGS/shop.err"; die "shop did not serve on localhost:18090"; }
 python3 - "$TMP/drop.json" <<'PY' || die "the local shop has no live drop"
 import json, sys

@@ -101,7 +101,8 @@ suite "frontend: e2e in Chromium against the real backend" \
   bash -c 'cd frontend && E2E_BASE_URL=http://127.0.0.1:18080 npm run e2e'
 # The same backend stays up for the module tests: the deploy rehearsal's
 # smoke test checks its /healthz, standing in for the API behind CloudFront.
-export REHEARSAL_API_HEALTH_URL="http://$(ip -4 -o addr show docker0 2>/dev/null | awk '{print $4}' | cut -d/ -f1):18080/healthz"
+REHEARSAL_API_HEALTH_URL="http://$(ip -4 -o addr show docker0 2>/dev/null | awk '{print $4}' | cut -d/ -f1):18080/healthz"
+export REHEARSAL_API_HEALTH_URL
 
 step "waiting for the Dagger engine"
 wait "$ENGINE_PID" || true

@@ -35,6 +35,9 @@ export default defineConfig({
     setupFiles: ['./src/test/setup.ts'],
     include: ['src/**/*.test.{ts,tsx}'],
     restoreMocks: true,
+    // Render tests wait on timers and the DOM, not on the wall clock: on a loaded 2-core CI machine
+    // the default 5 s per test times out rendering the drop page (seen at load 42).
+    testTimeout: 30_000,
     // Let CSS through (the contrast test reads styles.css?raw); components import no CSS themselves.
     css: true,
   },

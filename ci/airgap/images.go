@@ -9,7 +9,7 @@ import (
 // Go-proxy packages and pushes it under its honest upstream name.
 //
 // To add an image:
-//  1. add its reference to .dagger/images.go (the module's list);
+//  1. add its reference to .dagger/images.json (the module's list);
 //  2. add a recipe below with the same Ref: a Dockerfile whose FROM is
 //     {{BASE}} (our debian:bookworm-slim), plus a Prepare step if it needs
 //     files fetched on the host (npm pack, go install, ...);
@@ -45,9 +45,8 @@ func aptInstall(pkgs ...string) string {
 
 var recipes = []imageRecipe{
 	{
-		Ref:     baseRef,
-		About:   "debootstrap --variant=minbase bookworm, docs stripped (base of the other images)",
-		Support: true,
+		Ref:   baseRef,
+		About: "debootstrap --variant=minbase bookworm, docs stripped (base of the other images; the checks install Debian's shellcheck and groovy on it)",
 		// built by importing the cached debootstrap rootfs, see rootfs.go
 	},
 	{
@@ -126,6 +125,16 @@ COPY go /usr/local/go
 ENV GOLANG_VERSION=1.26.8 GOTOOLCHAIN=local GOPATH=/go PATH=/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 RUN mkdir -p /go/src /go/bin && chmod -R 1777 /go && go version | grep -q ' go1\.26\.8 '
 WORKDIR /go
+`,
+	},
+	{
+		Ref:   "python:3.11-slim-bookworm",
+		About: "Debian 12's python3 3.11 with venv and pip (the checks' PyPI tools install into a venv of their own)",
+		Dockerfile: `FROM {{BASE}}
+RUN ` + aptInstall("python3", "python3-venv", "python3-pip", "ca-certificates") + ` \
+ && ln -s /usr/bin/python3 /usr/local/bin/python \
+ && python3 --version | grep -q '^Python 3\.11\.'
+CMD ["python3"]
 `,
 	},
 	{

@@ -29,7 +29,8 @@ tar -C "$ROOT" --exclude=node_modules --exclude=.git --exclude=dist --exclude=.t
   --exclude=.test-logs --exclude=test-results --exclude=.dagger/internal -cf - . | tar -C "$T/src" -xf -
 
 run() { # run NAME: one deploy of the copy, wall time to $OUT/NAME.seconds
-  local t0=$(date +%s.%N)
+  local t0
+  t0=$(date +%s.%N)
   dagger --progress=plain call --source="$T/src" deploy \
     --aws-access-key-id=env://AWS_ACCESS_KEY_ID --aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY \
     --aws-session-token=env://AWS_SESSION_TOKEN --region=us-east-1 \

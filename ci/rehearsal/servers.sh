@@ -3,11 +3,15 @@
 # containers reach them through the docker bridge:
 #   moto (a real AWS API emulator, from PyPI) on :5100
 #   a Slack Web API recorder on :5200 (Slack has no runnable stand-in)
+# Other ports (REHEARSAL_MOTO_PORT, REHEARSAL_SLACK_PORT) and another run
+# folder (EVENTMALL_REHEARSAL_RUN) let a second run share the machine.
 # Usage: servers.sh start|stop|env
 set -euo pipefail
 CACHE=${EVENTMALL_CACHE:-/var/cache/eventmall}
 RUN=${EVENTMALL_REHEARSAL_RUN:-/tmp/eventmall-rehearsal}
 VENV=$CACHE/moto-venv
+MOTO_PORT=${REHEARSAL_MOTO_PORT:-5100}
+SLACK_PORT=${REHEARSAL_SLACK_PORT:-5200}
 MOTO_VERSION=5.2.5
 HERE=$(cd "$(dirname "$0")" && pwd)
 gateway() { ip -4 -o addr show docker0 | awk '{print $4}' | cut -d/ -f1; }
@@ -17,20 +21,20 @@ start)
   mkdir -p "$RUN"
   if ! "$VENV/bin/python" -c "import moto, boto3; assert moto.__version__ == '$MOTO_VERSION'" 2>/dev/null; then
     python3 -m venv "$VENV"
-    for i in 1 2 3; do "$VENV/bin/pip" install -q "moto[server]==$MOTO_VERSION" boto3 && break; sleep 3; done
+    for _ in 1 2 3; do "$VENV/bin/pip" install -q "moto[server]==$MOTO_VERSION" boto3 && break; sleep 3; done
   fi
   "$0" stop >/dev/null 2>&1 || true
   : >"$RUN/slack.jsonl"
   # moto runs no tasks; it reports this many as running for every ECS
   # service, which the rehearsal service (desired count 2) needs to be stable.
-  MOTO_ECS_SERVICE_RUNNING=2 nohup "$VENV/bin/moto_server" -H 0.0.0.0 -p 5100 >"$RUN/moto.log" 2>&1 &
+  MOTO_ECS_SERVICE_RUNNING=2 nohup "$VENV/bin/moto_server" -H 0.0.0.0 -p "$MOTO_PORT" >"$RUN/moto.log" 2>&1 &
   echo $! >"$RUN/moto.pid"
-  nohup "$VENV/bin/python" "$HERE/slack_recorder.py" 5200 "$RUN/slack.jsonl" >"$RUN/slack.log" 2>&1 &
+  nohup "$VENV/bin/python" "$HERE/slack_recorder.py" "$SLACK_PORT" "$RUN/slack.jsonl" >"$RUN/slack.log" 2>&1 &
   echo $! >"$RUN/slack.pid"
   for _ in $(seq 1 50); do
-    curl -fsS "http://127.0.0.1:5100/moto-api/" >/dev/null 2>&1 && break; sleep 0.2
+    curl -fsS "http://127.0.0.1:$MOTO_PORT/moto-api/" >/dev/null 2>&1 && break; sleep 0.2
   done
-  curl -fsS "http://127.0.0.1:5100/moto-api/" >/dev/null || { cat "$RUN/moto.log"; echo "moto did not start" >&2; exit 1; }
+  curl -fsS "http://127.0.0.1:$MOTO_PORT/moto-api/" >/dev/null || { cat "$RUN/moto.log"; echo "moto did not start" >&2; exit 1; }
   ;;
 stop)
   for p in moto slack; do
@@ -40,8 +44,8 @@ stop)
   ;;
 env)
   gw=$(gateway)
-  echo "export REHEARSAL_AWS_ENDPOINT=http://$gw:5100"
-  echo "export REHEARSAL_SLACK_API=http://$gw:5200/api/"
+  echo "export REHEARSAL_AWS_ENDPOINT=http://$gw:$MOTO_PORT"
+  echo "export REHEARSAL_SLACK_API=http://$gw:$SLACK_PORT/api/"
   echo "export REHEARSAL_SLACK_RECORD=$RUN/slack.jsonl"
   echo "export REHEARSAL_PYTHON=$VENV/bin/python"
   ;;

@@ -4,7 +4,10 @@
 Slack cannot be reached from here, and no runnable Slack exists, so the
 pipeline's Slack stage is tested against this recorder: it answers
 chat.postMessage and chat.update like Slack does and appends every call, as
-one JSON object per line, to the file given as the second argument.
+one JSON object per line, to the file given as the second argument. A GET
+of /calls answers that file, so a caller that cannot read the recorder's
+files (the module's rehearsal, which runs it as a Dagger service) reads the
+thread back.
 Usage: slack_recorder.py PORT RECORD_FILE
 """
 import json
@@ -20,6 +23,22 @@ counter = [0]
 
 
 class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path.split("?")[0] != "/calls":
+            self.send_error(404, "only GET /calls is served")
+            return
+        with lock:
+            try:
+                with open(RECORD, "rb") as f:
+                    body = f.read()
+            except FileNotFoundError:
+                body = b""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-ndjson")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
         if "json" in (self.headers.get("Content-Type") or ""):

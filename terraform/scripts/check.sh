@@ -9,7 +9,7 @@ set -uo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 . "$HERE/lib.sh"
 ROOT="$(cd "$HERE/../.." && pwd)"
-cd "$ROOT"
+cd "$ROOT" || exit 1
 
 skip_scan=0; skip_tflint=0
 for a in "$@"; do

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the terraform/ scripts (sourced, not executed).
 # Cache outside the work tree so a second run (and CI on the same machine) reuses builds.
 EVENTMALL_CACHE="${EVENTMALL_CACHE:-/var/cache/eventmall}"
