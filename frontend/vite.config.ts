@@ -35,8 +35,8 @@ export default defineConfig({
     setupFiles: ['./src/test/setup.ts'],
     include: ['src/**/*.test.{ts,tsx}'],
     restoreMocks: true,
-    // Render tests wait on timers and the DOM, not on the wall clock: on a loaded 2-core CI machine
-    // the default 5 s per test times out rendering the drop page (seen at load 42).
+    // The default 5 s is exceeded on a shared 2-core CI machine at load 30-40 (a jsdom render of
+    // a page took 5-6 s in the deploy gate); a hung test still fails, after 30 s.
     testTimeout: 30_000,
     // Let CSS through (the contrast test reads styles.css?raw); components import no CSS themselves.
     css: true,

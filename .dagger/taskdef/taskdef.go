@@ -1,0 +1,210 @@
+// Package taskdef reads an ECS task definition's container definitions
+// (the JSON of `aws_ecs_task_definition.container_definitions` in a
+// Terraform state, or DescribeTaskDefinition's containerDefinitions) into
+// what is needed to run a container the way ECS would: image, command,
+// environment, secrets by reference, port and health check.
+package taskdef
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Container is one container definition, as ECS would run it.
+type Container struct {
+	Name        string
+	Image       string
+	Essential   bool
+	Command     []string
+	EntryPoint  []string
+	Environment map[string]string
+	// Secrets maps an environment variable to where ECS reads its value.
+	Secrets map[string]SecretRef
+	// Port is the first container port (0: none).
+	Port        int
+	HealthCheck []string
+}
+
+// SecretRef is a Secrets Manager reference of a container secret:
+// ARN[:json-key[:version-stage[:version-id]]].
+type SecretRef struct {
+	SecretArn string
+	JSONKey   string
+}
+
+// ParseSecretRef splits a valueFrom. A Secrets Manager ARN has 7
+// colon-separated fields (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME);
+// the optional ones follow. SSM parameters are not supported here.
+func ParseSecretRef(valueFrom string) (SecretRef, error) {
+	parts := strings.Split(valueFrom, ":")
+	if len(parts) < 7 || parts[0] != "arn" || parts[2] != "secretsmanager" || parts[5] != "secret" {
+		return SecretRef{}, fmt.Errorf("valueFrom %q is not a Secrets Manager secret ARN", valueFrom)
+	}
+	ref := SecretRef{SecretArn: strings.Join(parts[:7], ":")}
+	if len(parts) > 7 {
+		ref.JSONKey = parts[7]
+	}
+	if len(parts) > 8 && (parts[8] != "" || (len(parts) > 9 && parts[9] != "")) {
+		return SecretRef{}, fmt.Errorf("valueFrom %q pins a version stage or id; only the current version is supported", valueFrom)
+	}
+	return ref, nil
+}
+
+type rawContainer struct {
+	Name         string   `json:"name"`
+	Image        string   `json:"image"`
+	Essential    *bool    `json:"essential"`
+	Command      []string `json:"command"`
+	EntryPoint   []string `json:"entryPoint"`
+	Environment  []kv     `json:"environment"`
+	Secrets      []secret `json:"secrets"`
+	PortMappings []struct {
+		ContainerPort int `json:"containerPort"`
+	} `json:"portMappings"`
+	HealthCheck *struct {
+		Command []string `json:"command"`
+	} `json:"healthCheck"`
+}
+
+type kv struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+type secret struct {
+	Name      string `json:"name"`
+	ValueFrom string `json:"valueFrom"`
+}
+
+// Parse reads container definitions JSON (an array).
+func Parse(containerDefinitions string) ([]Container, error) {
+	var raws []rawContainer
+	if err := json.Unmarshal([]byte(containerDefinitions), &raws); err != nil {
+		return nil, fmt.Errorf("container definitions: %w", err)
+	}
+	if len(raws) == 0 {
+		return nil, fmt.Errorf("container definitions: none")
+	}
+	out := make([]Container, 0, len(raws))
+	for i, r := range raws {
+		if r.Name == "" || r.Image == "" {
+			return nil, fmt.Errorf("container definitions[%d]: name and image are required", i)
+		}
+		c := Container{
+			Name: r.Name, Image: r.Image, Essential: r.Essential == nil || *r.Essential,
+			Command: r.Command, EntryPoint: r.EntryPoint,
+			Environment: map[string]string{}, Secrets: map[string]SecretRef{},
+		}
+		for _, e := range r.Environment {
+			c.Environment[e.Name] = e.Value
+		}
+		for _, s := range r.Secrets {
+			ref, err := ParseSecretRef(s.ValueFrom)
+			if err != nil {
+				return nil, fmt.Errorf("container %s: secret %s: %w", r.Name, s.Name, err)
+			}
+			c.Secrets[s.Name] = ref
+		}
+		if len(r.PortMappings) > 0 {
+			c.Port = r.PortMappings[0].ContainerPort
+		}
+		if r.HealthCheck != nil {
+			c.HealthCheck = r.HealthCheck.Command
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// Essential returns the one essential container (the service's).
+func Essential(cs []Container) (Container, error) {
+	var found []Container
+	for _, c := range cs {
+		if c.Essential {
+			found = append(found, c)
+		}
+	}
+	if len(found) != 1 {
+		return Container{}, fmt.Errorf("want exactly one essential container, found %d", len(found))
+	}
+	return found[0], nil
+}
+
+// EnvNames lists the environment's names, sorted (for stable container builds).
+func (c Container) EnvNames() []string {
+	names := make([]string, 0, len(c.Environment))
+	for k := range c.Environment {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// SecretNames lists the secrets' variable names, sorted.
+func (c Container) SecretNames() []string {
+	names := make([]string, 0, len(c.Secrets))
+	for k := range c.Secrets {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// HealthCommand is the health check as an exec argv: ECS's CMD-SHELL runs
+// the rest through /bin/sh -c, CMD runs it as given.
+func (c Container) HealthCommand() ([]string, error) {
+	if len(c.HealthCheck) < 2 {
+		return nil, fmt.Errorf("container %s has no health check", c.Name)
+	}
+	switch c.HealthCheck[0] {
+	case "CMD-SHELL":
+		return []string{"/bin/sh", "-c", strings.Join(c.HealthCheck[1:], " ")}, nil
+	case "CMD":
+		return c.HealthCheck[1:], nil
+	}
+	return nil, fmt.Errorf("container %s: health check must start with CMD or CMD-SHELL, got %q", c.Name, c.HealthCheck[0])
+}
+
+// FromState finds the container definitions of the aws_ecs_task_definition
+// resources in `terraform show -json` output.
+func FromState(showJSON []byte) (map[string]string, error) {
+	var st struct {
+		Values *struct {
+			RootModule module `json:"root_module"`
+		} `json:"values"`
+	}
+	if err := json.Unmarshal(showJSON, &st); err != nil {
+		return nil, fmt.Errorf("state: %w", err)
+	}
+	out := map[string]string{}
+	if st.Values == nil {
+		return out, nil
+	}
+	var walk func(m module)
+	walk = func(m module) {
+		for _, r := range m.Resources {
+			if r.Type == "aws_ecs_task_definition" && r.Mode == "managed" {
+				if s, ok := r.Values["container_definitions"].(string); ok {
+					out[r.Address] = s
+				}
+			}
+		}
+		for _, c := range m.ChildModules {
+			walk(c)
+		}
+	}
+	walk(st.Values.RootModule)
+	return out, nil
+}
+
+type module struct {
+	Resources []struct {
+		Address string         `json:"address"`
+		Mode    string         `json:"mode"`
+		Type    string         `json:"type"`
+		Values  map[string]any `json:"values"`
+	} `json:"resources"`
+	ChildModules []module `json:"child_modules"`
+}

@@ -1,0 +1,84 @@
+package taskdef
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// The shape terraform/modules/service renders (jsonencode of the container definition).
+const apiDefs = `[{"name":"api","image":"123456789012.dkr.ecr.us-east-1.amazonaws.com/eventmall-prod/backend@sha256:` + "abababababababababababababababababababababababababababababababab" + `",
+ "essential":true,"readonlyRootFilesystem":true,
+ "portMappings":[{"containerPort":8080,"protocol":"tcp"}],
+ "environment":[{"name":"DB_HOST","value":"eventmall-prod.cluster-c1.us-east-1.rds.amazonaws.com"},{"name":"PORT","value":"8080"}],
+ "secrets":[{"name":"DB_USER","valueFrom":"arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!cluster-abc-123456:username::"},
+            {"name":"DB_PASSWORD","valueFrom":"arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!cluster-abc-123456:password::"}],
+ "healthCheck":{"command":["CMD-SHELL","node -e \"fetch('http://127.0.0.1:8080/healthz')\""],"interval":15}}]`
+
+func TestParse(t *testing.T) {
+	cs, err := Parse(apiDefs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Essential(cs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Name != "api" || c.Port != 8080 || !strings.Contains(c.Image, "@sha256:") {
+		t.Fatalf("got %+v", c)
+	}
+	if c.Environment["DB_HOST"] != "eventmall-prod.cluster-c1.us-east-1.rds.amazonaws.com" {
+		t.Errorf("env %v", c.Environment)
+	}
+	want := SecretRef{SecretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!cluster-abc-123456", JSONKey: "password"}
+	if c.Secrets["DB_PASSWORD"] != want {
+		t.Errorf("secret %+v, want %+v", c.Secrets["DB_PASSWORD"], want)
+	}
+	if got := c.SecretNames(); !reflect.DeepEqual(got, []string{"DB_PASSWORD", "DB_USER"}) {
+		t.Errorf("secret names %v", got)
+	}
+	h, err := c.HealthCommand()
+	if err != nil || h[0] != "/bin/sh" || h[1] != "-c" || !strings.HasPrefix(h[2], "node -e") {
+		t.Errorf("health %v %v", h, err)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{`{}`, "container definitions"},
+		{`[]`, "none"},
+		{`[{"name":"api"}]`, "name and image are required"},
+		{`[{"name":"api","image":"x","secrets":[{"name":"P","valueFrom":"arn:aws:ssm:us-east-1:1:parameter/p"}]}]`, "secret P"},
+	} {
+		if _, err := Parse(c.in); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Parse(%s) = %v, want error containing %q", c.in, err, c.want)
+		}
+	}
+	if _, err := ParseSecretRef("arn:aws:secretsmanager:r:1:secret:n:password:AWSPREVIOUS:"); err == nil {
+		t.Error("a pinned version stage was accepted")
+	}
+	if _, err := Essential([]Container{{Name: "a", Essential: true}, {Name: "b", Essential: true}}); err == nil {
+		t.Error("two essential containers accepted")
+	}
+}
+
+func TestFromState(t *testing.T) {
+	show := `{"values":{"root_module":{"child_modules":[{"resources":[
+	  {"address":"module.service.aws_ecs_task_definition.this","mode":"managed","type":"aws_ecs_task_definition","values":{"container_definitions":` + quote(apiDefs) + `}},
+	  {"address":"module.service.aws_ecs_service.this","mode":"managed","type":"aws_ecs_service","values":{}}]}]}}}`
+	defs, err := FromState([]byte(show))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(defs) != 1 || defs["module.service.aws_ecs_task_definition.this"] == "" {
+		t.Fatalf("got %v", defs)
+	}
+	if _, err := Parse(defs["module.service.aws_ecs_task_definition.this"]); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func quote(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
+	return `"` + r.Replace(s) + `"`
+}
