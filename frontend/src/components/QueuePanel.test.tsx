@@ -12,11 +12,18 @@ describe('waiting room on the product page', () => {
   afterEach(() => sessionStorage.clear());
 
   it('shows the place, then the order form once admitted; the order carries the queue token', async () => {
-    const getQueueState = vi.fn().mockResolvedValueOnce(state(1)).mockResolvedValue(state(5));
+    // The first state document is held back until the place from the join has been seen: on a fast
+    // machine it otherwise arrives before the first render is observed, and '5' is never shown.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => { release = resolve; });
+    const getQueueState = vi.fn()
+      .mockImplementationOnce(async () => { await held; return state(1); })
+      .mockResolvedValue(state(5));
     const api = fakeApi({ getCurrentDrop: vi.fn(async () => waitingRoomDrop()), getQueueState });
     window.location.hash = '#/products/p-lantern';
     render(<App services={services(api)} />);
     expect(await screen.findByTestId('queue-position')).toHaveTextContent('5');
+    release();
     await waitFor(() => expect(screen.getByTestId('queue-position')).toHaveTextContent('4'), { timeout: 3000 });
     const buy = await screen.findByRole('button', { name: /order|buy/i }, { timeout: 3000 });
     await userEvent.click(buy);
