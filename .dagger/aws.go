@@ -26,6 +26,10 @@ type Aws struct {
 	Region string
 	// Endpoint of every AWS API, set only for an emulator.
 	EndpointURL string
+	// Schema version of the offline AWS provider the stacks run against; empty: the registry's provider.
+	OfflineProvider string
+	// +private
+	OfflineValues *dagger.File
 }
 
 // Aws returns an AWS target to run single stages against, e.g.

@@ -18,7 +18,15 @@ const (
 // providerFreeFixtures are the fixture stacks that need no provider
 // download (terraform/fixtures/broken is broken on purpose: the policy
 // tests assert that each one fails).
-var providerFreeFixtures = []string{"fixtures/rehearsal/*", "fixtures/plumbing/*"}
+var providerFreeFixtures = []string{"fixtures/plumbing/*"}
+
+// validatedWithOfflineProvider are the folders validated against the AWS
+// provider's schema, served by the offline provider (no download).
+var validatedWithOfflineProvider = []string{"modules/*", "stacks/*"}
+
+// validateSchema is the hashicorp/aws schema the check validates against;
+// terraform/scripts/check.sh validates and plans both ends of the range.
+const validateSchema = "6.47.0"
 
 // terraformDirs lists the folders under terraform/ that hold a main.tf and
 // match pattern (a glob below terraform/, e.g. "fixtures/*/*").
@@ -38,17 +46,30 @@ func (m *Eventmall) terraformDirs(ctx context.Context, pattern string) ([]string
 }
 
 // TerraformValidate runs `terraform init -backend=false` and `terraform
-// validate` in every stack that needs no provider download: the rehearsal
-// and plumbing fixtures. Every folder is validated; each failure is named.
+// validate` in every real module and stack, against the schema of
+// hashicorp/aws served by the offline provider (a stand-in; the real binary
+// cannot be downloaded here), and in the provider-free plumbing fixtures.
+// Every folder is validated; each failure is named.
 // +check
 func (m *Eventmall) TerraformValidate(ctx context.Context) error {
-	var dirs []string
-	for _, pattern := range providerFreeFixtures {
-		found, err := m.terraformDirs(ctx, pattern)
-		if err != nil {
-			return err
+	type folder struct {
+		dir     string
+		offline bool
+	}
+	var dirs []folder
+	for _, set := range []struct {
+		patterns []string
+		offline  bool
+	}{{validatedWithOfflineProvider, true}, {providerFreeFixtures, false}} {
+		for _, pattern := range set.patterns {
+			found, err := m.terraformDirs(ctx, pattern)
+			if err != nil {
+				return err
+			}
+			for _, d := range found {
+				dirs = append(dirs, folder{d, set.offline})
+			}
 		}
-		dirs = append(dirs, found...)
 	}
 	base := dag.Container().
 		From(terraformImage).
@@ -56,13 +77,18 @@ func (m *Eventmall) TerraformValidate(ctx context.Context) error {
 		WithEnvVariable("TF_IN_AUTOMATION", "1").
 		WithEnvVariable("CHECKPOINT_DISABLE", "1").
 		WithDirectory("/terraform", m.Source.Directory("terraform"))
+	offline := withOfflineProvider(base, m.Source, validateSchema, nil)
 	checks := make([]namedCheck, len(dirs))
-	for i, d := range dirs {
-		c := base.WithWorkdir("/terraform/" + d).
+	for i, f := range dirs {
+		c, name := base, "terraform validate terraform/"+f.dir
+		if f.offline {
+			c, name = offline, name+" ("+offlineLabel(validateSchema)+")"
+		}
+		c = c.WithWorkdir("/terraform/"+f.dir).
 			WithExec([]string{"terraform", "init", "-backend=false", "-input=false", "-no-color"}).
 			WithExec([]string{"terraform", "validate", "-no-color"})
-		checks[i] = namedCheck{"terraform validate terraform/" + d, func(ctx context.Context) error {
-			return sync(ctx, "terraform validate of terraform/"+d, c)
+		checks[i] = namedCheck{name, func(ctx context.Context) error {
+			return sync(ctx, name, c)
 		}}
 	}
 	return runAll(ctx, checks...)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	gosync "sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -18,10 +19,10 @@ import (
 
 // Deploy takes the shop from source to AWS in dependency order: tests and
 // builds first (nothing is applied or published if one fails), then the
-// Terraform stacks base → network → edge ∥ data, the frontend synced as soon
-// as edge is applied and the image pushed as soon as data is, then the
-// service stack with the image digest and the data endpoints, a wait for
-// ECS to be stable, and a smoke test. Each stage is reported in one Slack
+// stack graph (stackio/graph.json): base → network → edge ∥ data, the
+// frontend synced as soon as edge is applied and the image pushed as soon as
+// data is, then the service stack with the image digest and the data
+// endpoints, a wait for ECS to be stable, and a smoke test. Each stage is reported in one Slack
 // thread. A failed stage stops the chain and is named in the error.
 // Before anything, a freeze stage refuses a deploy inside a freeze window
 // around a drop's midnight (computed from the environment's scaling
@@ -60,7 +61,7 @@ func (m *Eventmall) Deploy(
 	// Endpoint URL for every AWS API; only for a rehearsal against an emulator.
 	// +optional
 	awsEndpointUrl string,
-	// Folder of the Terraform stacks; the rehearsal uses terraform/fixtures/rehearsal.
+	// Folder of the Terraform stacks.
 	// +optional
 	// +default="terraform/stacks"
 	stacksPath string,
@@ -70,38 +71,69 @@ func (m *Eventmall) Deploy(
 	// The time the freeze is judged at, RFC 3339; only for rehearsals (default: now).
 	// +optional
 	now string,
+	// Schema version of the offline AWS provider (5.81.0 or 6.47.0) the stacks run against instead of the registry's; only for a rehearsal against an emulator.
+	// +optional
+	offlineAwsProvider string,
+	// JSON file of values the offline provider must agree on with the emulator (account id, ids of the resources it holds).
+	// +optional
+	offlineAwsValues *dagger.File,
+	// URL the smoke test reads the site from instead of the edge stack's site_url; only for a rehearsal, where CloudFront is a stand-in.
+	// +optional
+	rehearsalSiteUrl string,
+	// Health URL the smoke test checks instead of the service stack's api_health_url; only for a rehearsal.
+	// +optional
+	rehearsalApiHealthUrl string,
 ) (string, error) {
-	report, _, err := m.deploy(ctx, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, region, stateBucket, lockTable,
-		environment, slackToken, slackChannel, slackApiUrl, awsEndpointUrl, stacksPath, breakGlass, now)
+	report, _, err := m.deploy(ctx, deployRun{
+		awsAccessKeyId: awsAccessKeyId, awsSecretAccessKey: awsSecretAccessKey, awsSessionToken: awsSessionToken,
+		region: region, stateBucket: stateBucket, lockTable: lockTable, environment: environment,
+		slackToken: slackToken, slackChannel: slackChannel, slackApiUrl: slackApiUrl,
+		awsEndpointUrl: awsEndpointUrl, stacksPath: stacksPath, breakGlass: breakGlass, now: now,
+		offlineAwsProvider: offlineAwsProvider, offlineAwsValues: offlineAwsValues,
+		smokeSiteURL: rehearsalSiteUrl, smokeAPIHealthURL: rehearsalApiHealthUrl,
+	})
 	return report, err
 }
 
+// deployRun is one call of Deploy's arguments (Rehearse builds one too).
+type deployRun struct {
+	awsAccessKeyId, awsSecretAccessKey, awsSessionToken   *dagger.Secret
+	region, stateBucket, lockTable, environment           string
+	slackToken                                            *dagger.Secret
+	slackChannel, slackApiUrl, awsEndpointUrl, stacksPath string
+	breakGlass, now                                       string
+	offlineAwsProvider                                    string
+	offlineAwsValues                                      *dagger.File
+	smokeSiteURL, smokeAPIHealthURL                       string
+}
+
 // deploy is Deploy, also returning each stage's result.
-func (m *Eventmall) deploy(ctx context.Context, awsAccessKeyId, awsSecretAccessKey, awsSessionToken *dagger.Secret,
-	region, stateBucket, lockTable, environment string, slackToken *dagger.Secret, slackChannel, slackApiUrl,
-	awsEndpointUrl, stacksPath, breakGlass, now string,
-) (string, []notify.StageResult, error) {
-	clock, err := parseNow(now)
+func (m *Eventmall) deploy(ctx context.Context, r deployRun) (string, []notify.StageResult, error) {
+	clock, err := parseNow(r.now)
 	if err != nil {
 		return "", nil, err
 	}
-	a := m.Aws(awsAccessKeyId, awsSecretAccessKey, awsSessionToken, region, awsEndpointUrl)
-	notifier, err := newNotifier(ctx, slackToken, slackChannel, slackApiUrl)
+	a := m.Aws(r.awsAccessKeyId, r.awsSecretAccessKey, r.awsSessionToken, r.region, r.awsEndpointUrl)
+	if r.offlineAwsProvider != "" {
+		a = a.WithOfflineProvider(r.offlineAwsProvider, r.offlineAwsValues)
+	}
+	notifier, err := newNotifier(ctx, r.slackToken, r.slackChannel, r.slackApiUrl)
 	if err != nil {
 		return "", nil, err
 	}
 	d := &deployment{
-		m: m, aws: a, stateBucket: stateBucket, lockTable: lockTable,
-		environment: environment, stacksPath: stacksPath,
+		m: m, aws: a, stateBucket: r.stateBucket, lockTable: r.lockTable,
+		environment: r.environment, stacksPath: r.stacksPath,
+		smokeSiteURL: r.smokeSiteURL, smokeAPIHealthURL: r.smokeAPIHealthURL,
 		run:    &pipeline.Runner{Notifier: notifier, LogTail: logTail, Logf: progress},
-		freeze: m.freezeStage(environment, clock, breakGlass),
+		freeze: m.freezeStage(r.environment, clock, r.breakGlass),
 	}
 	revision, _ := m.Source.Digest(ctx)
 	revision = strings.TrimPrefix(revision, "sha256:")
 	if len(revision) > 12 {
 		revision = revision[:12]
 	}
-	info := notify.Deploy{Environment: environment, Region: region, Revision: revision}
+	info := notify.Deploy{Environment: r.environment, Region: r.region, Revision: revision}
 	if err := notifier.Start(ctx, info); err != nil {
 		progress("! %v", err)
 	}
@@ -119,6 +151,9 @@ func (m *Eventmall) deploy(ctx context.Context, awsAccessKeyId, awsSecretAccessK
 	}
 	results := d.run.Results()
 	report := renderReport(results, time.Since(start))
+	if r.offlineAwsProvider != "" {
+		report = "Terraform ran against the " + offlineLabel(r.offlineAwsProvider) + ", not AWS.\n" + report
+	}
 	if err != nil {
 		if f := d.run.Failure(); f != nil {
 			err = f
@@ -139,6 +174,8 @@ type deployment struct {
 	environment string
 	stacksPath  string
 	run         *pipeline.Runner
+	// What the smoke test checks instead of the stacks' URLs (rehearsal only).
+	smokeSiteURL, smokeAPIHealthURL string
 }
 
 func (d *deployment) deploy(ctx context.Context) error {
@@ -169,70 +206,111 @@ func (d *deployment) deploy(ctx context.Context) error {
 		return err
 	}
 
-	// 2. Foundation stacks, in order.
-	var base stackio.BaseOutputs
-	if err := d.stack(ctx, stackio.Base, stackio.BaseInputs(), &base); err != nil {
+	// 2. The stack graph (stackio/graph.json): every stack and step starts as
+	// soon as what it reads is done (edge and data concurrently, the site
+	// synced as soon as edge is applied, the image pushed as soon as data is);
+	// the first failure stops the rest.
+	graph, err := stackio.Load()
+	if err != nil {
 		return err
 	}
-	var network stackio.NetworkOutputs
-	if err := d.stack(ctx, stackio.Network, stackio.NetworkInputs(base), &network); err != nil {
-		return err
+	steps := map[string]func(ctx context.Context, in map[string]string) (string, map[string]string, error){
+		"sync-frontend": func(ctx context.Context, in map[string]string) (string, map[string]string, error) {
+			detail, err := d.aws.SyncFrontend(ctx, in["bucket"], in["distribution_id"], site, "24h")
+			return detail, nil, err
+		},
+		"publish-backend": func(ctx context.Context, in map[string]string) (string, map[string]string, error) {
+			ref, err := d.aws.PublishBackend(ctx, in["repository_url"], image, "")
+			return ref, map[string]string{"image": ref}, err
+		},
+		"wait-service-stable": func(ctx context.Context, in map[string]string) (string, map[string]string, error) {
+			detail, err := d.aws.WaitServiceStable(ctx, in["cluster"], in["service"], "15m")
+			return detail, nil, err
+		},
+		"smoke-test": func(ctx context.Context, in map[string]string) (string, map[string]string, error) {
+			site, api := in["site_url"], in["api_health_url"]
+			if d.smokeSiteURL != "" {
+				site = d.smokeSiteURL
+			}
+			if d.smokeAPIHealthURL != "" {
+				api = d.smokeAPIHealthURL
+			}
+			detail, err := d.m.SmokeTest(ctx, site, api, "5m")
+			return detail, nil, err
+		},
 	}
-
-	// 3. Edge and data in parallel; each feeds its delivery step at once.
-	var (
-		edge     stackio.EdgeOutputs
-		data     stackio.DataOutputs
-		imageRef string
-	)
+	values := stackio.NewValues()
+	var mu gosync.Mutex // guards values
+	done := map[string]chan struct{}{}
+	for _, n := range graph.Nodes() {
+		done[n] = make(chan struct{})
+		if !graph.IsStack(n) && steps[n] == nil {
+			return fmt.Errorf("stack graph: step %s has no implementation in the module", n)
+		}
+	}
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		if err := d.stack(gctx, stackio.Edge, stackio.EdgeInputs(network), &edge); err != nil {
-			return err
-		}
-		return d.run.Stage(gctx, "sync-frontend", func(ctx context.Context) (string, error) {
-			return d.aws.SyncFrontend(ctx, edge.SiteBucketName, edge.DistributionID, site, "24h")
+	for _, n := range graph.Nodes() {
+		g.Go(func() error {
+			for _, need := range graph.Needs(n) {
+				select {
+				case <-done[need]:
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+			}
+			if graph.IsStack(n) {
+				mu.Lock()
+				inputs, err := graph.StackInputs(n, values)
+				mu.Unlock()
+				if err != nil {
+					return err
+				}
+				outs, err := d.stack(gctx, n, inputs)
+				if err != nil {
+					return err
+				}
+				mu.Lock()
+				values.Stacks[n] = outs
+				mu.Unlock()
+			} else {
+				mu.Lock()
+				in, err := graph.StepInputs(n, values)
+				mu.Unlock()
+				if err != nil {
+					return err
+				}
+				var produced map[string]string
+				if err := d.run.Stage(gctx, n, func(ctx context.Context) (string, error) {
+					detail, p, err := steps[n](ctx, in)
+					produced = p
+					return detail, err
+				}); err != nil {
+					return err
+				}
+				mu.Lock()
+				for k, v := range produced {
+					b, _ := json.Marshal(v)
+					values.Steps["step."+n+"."+k] = b
+				}
+				mu.Unlock()
+			}
+			close(done[n])
+			return nil
 		})
-	})
-	g.Go(func() error {
-		if err := d.stack(gctx, stackio.Data, stackio.DataInputs(base, network), &data); err != nil {
-			return err
-		}
-		return d.run.Stage(gctx, "publish-backend", func(ctx context.Context) (string, error) {
-			ref, err := d.aws.PublishBackend(ctx, data.RepositoryURL, image, "")
-			imageRef = ref
-			return ref, err
-		})
-	})
-	if err := g.Wait(); err != nil {
-		return err
 	}
-
-	// 4. The service, with the new image and the data tier's endpoints.
-	var service stackio.ServiceOutputs
-	if err := d.stack(ctx, stackio.Service, stackio.ServiceInputs(base, network, edge, data, imageRef), &service); err != nil {
-		return err
-	}
-	if err := d.run.Stage(ctx, "wait-service-stable", func(ctx context.Context) (string, error) {
-		return d.aws.WaitServiceStable(ctx, service.ClusterName, service.ServiceName, "15m")
-	}); err != nil {
-		return err
-	}
-	return d.run.Stage(ctx, "smoke-test", func(ctx context.Context) (string, error) {
-		return d.m.SmokeTest(ctx, edge.SiteURL, service.APIHealthURL, "5m")
-	})
+	return g.Wait()
 }
 
 // stack plans and applies one stack (two stages, so Slack shows the plan
-// summary before the apply) and decodes its outputs into out.
-func (d *deployment) stack(ctx context.Context, name string, inputs map[string]any, out any) error {
+// summary before the apply) and returns its outputs.
+func (d *deployment) stack(ctx context.Context, name string, inputs map[string]any) (stackio.Outputs, error) {
 	b, err := json.Marshal(inputs)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	s, err := d.aws.Stack(name, d.stateBucket, d.lockTable, d.environment, d.stacksPath).WithInputs(string(b))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var plan *TerraformPlan
 	if err := d.run.Stage(ctx, "plan "+name, func(ctx context.Context) (string, error) {
@@ -240,18 +318,25 @@ func (d *deployment) stack(ctx context.Context, name string, inputs map[string]a
 		if err != nil {
 			return "", err
 		}
+		if plan.Provider != "" {
+			return plan.Summary + " (" + plan.Provider + ")", nil
+		}
 		return plan.Summary, nil
 	}); err != nil {
-		return err
+		return nil, err
 	}
 	// Once started, an apply runs to its end even if a sibling stage fails
 	// meanwhile: cut off, terraform would leave the state unsaved and the
 	// lock held (the next deploy would wait for it, then fail).
-	return d.run.StageToEnd(ctx, "apply "+name, func(ctx context.Context) (string, error) {
+	var outs stackio.Outputs
+	err = d.run.StageToEnd(ctx, "apply "+name, func(ctx context.Context) (string, error) {
 		// Nothing to change: the outputs are read from the state the plan saw.
 		detail, raw := "no changes, nothing applied", ""
 		if plan.HasChanges {
 			detail = plan.Summary + " applied"
+			if plan.Provider != "" {
+				detail += " (" + plan.Provider + ")"
+			}
 			raw, err = plan.apply(ctx)
 		} else {
 			raw, err = s.rawOutputs(ctx, plan.Workspace)
@@ -259,8 +344,10 @@ func (d *deployment) stack(ctx context.Context, name string, inputs map[string]a
 		if err != nil {
 			return "", err
 		}
-		return detail, stackio.Decode(name, []byte(raw), out)
+		outs, err = stackio.DecodeOutputs(name, []byte(raw))
+		return detail, err
 	})
+	return outs, err
 }
 
 func noDetail(fn func(context.Context) error) func(context.Context) (string, error) {

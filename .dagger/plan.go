@@ -50,6 +50,12 @@ func (m *Eventmall) Plan(
 	// The time the freeze warning is judged at, RFC 3339; only for rehearsals (default: now).
 	// +optional
 	now string,
+	// Schema version of the offline AWS provider (5.81.0 or 6.47.0) to plan against instead of the registry's; only for a rehearsal against an emulator.
+	// +optional
+	offlineAwsProvider string,
+	// JSON file of values the offline provider must agree on with the emulator.
+	// +optional
+	offlineAwsValues *dagger.File,
 ) (string, error) {
 	clock, err := parseNow(now)
 	if err != nil {
@@ -60,58 +66,57 @@ func (m *Eventmall) Plan(
 		return "", err
 	}
 	a := m.Aws(awsAccessKeyId, awsSecretAccessKey, awsSessionToken, region, awsEndpointUrl)
+	if offlineAwsProvider != "" {
+		a = a.WithOfflineProvider(offlineAwsProvider, offlineAwsValues)
+	}
 	stack := func(name string) *Stack { return a.Stack(name, stateBucket, lockTable, environment, stacksPath) }
-	current := func(name string, out any) error {
-		raw, err := stack(name).rawOutputs(ctx, stack(name).initialised(cacheBuster()))
-		if err != nil {
-			return err
-		}
-		return stackio.Decode(name, []byte(raw), out)
+	graph, err := stackio.Load()
+	if err != nil {
+		return "", err
 	}
-
-	var (
-		base    stackio.BaseOutputs
-		network stackio.NetworkOutputs
-		edge    stackio.EdgeOutputs
-		data    stackio.DataOutputs
-	)
-	// Each stack's inputs, and the upstream stacks whose outputs they need.
-	steps := []struct {
-		name     string
-		upstream []string
-		inputs   func() map[string]any
-	}{
-		{stackio.Base, nil, func() map[string]any { return stackio.BaseInputs() }},
-		{stackio.Network, []string{stackio.Base}, func() map[string]any { return stackio.NetworkInputs(base) }},
-		{stackio.Edge, []string{stackio.Network}, func() map[string]any { return stackio.EdgeInputs(network) }},
-		{stackio.Data, []string{stackio.Base, stackio.Network}, func() map[string]any { return stackio.DataInputs(base, network) }},
-		{stackio.Service, []string{stackio.Base, stackio.Network, stackio.Edge, stackio.Data}, func() map[string]any {
-			// The image digest is known only after a publish: a placeholder
-			// stands for it, so the plan shows the task definition changing.
-			return stackio.ServiceInputs(base, network, edge, data, data.RepositoryURL+"@sha256:"+strings.Repeat("0", 64))
-		}},
+	// Values a step would produce during a deploy, stood in for by a plan.
+	placeholders := map[string]func(in map[string]string) map[string]string{
+		// The image digest is known only after a publish: a placeholder stands
+		// for it, so the plan shows the task definition changing.
+		"publish-backend": func(in map[string]string) map[string]string {
+			return map[string]string{"image": in["repository_url"] + "@sha256:" + strings.Repeat("0", 64)}
+		},
 	}
-	outputs := map[string]any{stackio.Base: &base, stackio.Network: &network, stackio.Edge: &edge, stackio.Data: &data}
-	applied := map[string]bool{}
-
+	values := stackio.NewValues()
 	var md strings.Builder
 	fmt.Fprintf(&md, "## Terraform plan: %s (%s)\n\n", environment, region)
 	if w := freeze.MergeWarning(windows, clock, mergeToLive); w != "" {
 		md.WriteString(w + "\n\n")
 	}
-	for _, step := range steps {
+	for _, name := range graph.Names() {
 		var missing []string
-		for _, up := range step.upstream {
-			if !applied[up] {
-				missing = append(missing, up)
+		for _, need := range graph.Needs(name) {
+			if graph.IsStack(need) {
+				if _, ok := values.Stacks[need]; !ok {
+					missing = append(missing, need)
+				}
+				continue
+			}
+			in, err := graph.StepInputs(need, values)
+			if err != nil || placeholders[need] == nil {
+				missing = append(missing, need)
+				continue
+			}
+			for k, v := range placeholders[need](in) {
+				b, _ := json.Marshal(v)
+				values.Steps["step."+need+"."+k] = b
 			}
 		}
 		if len(missing) > 0 {
-			fmt.Fprintf(&md, "### `%s`: waits for %s to be applied\n\n", step.name, strings.Join(missing, ", "))
+			fmt.Fprintf(&md, "### `%s`: waits for %s to be applied\n\n", name, strings.Join(missing, ", "))
 			continue
 		}
-		b, _ := json.Marshal(step.inputs())
-		s, err := stack(step.name).WithInputs(string(b))
+		inputs, err := graph.StackInputs(name, values)
+		if err != nil {
+			return "", err
+		}
+		b, _ := json.Marshal(inputs)
+		s, err := stack(name).WithInputs(string(b))
 		if err != nil {
 			return "", err
 		}
@@ -122,9 +127,10 @@ func (m *Eventmall) Plan(
 			return "", err
 		}
 		md.WriteString(p.Markdown + "\n")
-		if out, ok := outputs[step.name]; ok {
-			if err := current(step.name, out); err == nil {
-				applied[step.name] = true
+		// The stack's current outputs (if it was ever applied) feed the next plans.
+		if raw, err := s.rawOutputs(ctx, s.initialised(cacheBuster())); err == nil {
+			if outs, err := stackio.DecodeOutputs(name, []byte(raw)); err == nil && len(outs) > 0 {
+				values.Stacks[name] = outs
 			}
 		}
 	}

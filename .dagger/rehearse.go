@@ -24,7 +24,8 @@ const (
 	rehearsalStateBucket = "eventmall-rehearsal-state"
 	rehearsalLockTable   = "eventmall-rehearsal-locks"
 	rehearsalEnvironment = "rehearsal"
-	rehearsalStacks      = "terraform/fixtures/rehearsal"
+	// The schema of hashicorp/aws the offline provider serves in a rehearsal.
+	rehearsalAwsSchema = "6.47.0"
 	rehearsalChannel     = "#drops"
 	motoPort             = 5000
 	slackRecorderPort    = 5200
@@ -33,7 +34,8 @@ const (
 // Rehearse runs deploy end to end with no AWS account and nothing prepared
 // on the host: it starts an AWS emulator (moto), a recorder of Slack's Web
 // API and the shop the smoke test checks as services, creates the
-// resources the rehearsal stacks name in the emulator, deploys, and returns
+// resources the stacks name in the emulator, deploys the real stacks
+// (terraform/stacks) through the offline AWS provider, and returns
 // the stage table, the Slack thread the recorder received and the shop it
 // deployed, e.g. `rehearse shop up --ports=8080:8080`. Runs once per
 // dagger session (every call starts from an empty emulator), so the
@@ -78,7 +80,7 @@ func (m *Eventmall) Rehearse(
 	apiHealthURL := fmt.Sprintf("http://%s:%d/healthz", shopHost, shopPort)
 
 	creds := rehearsalCredentials()
-	src, err := m.rehearsalSource(ctx, creds, awsURL, registry, apiHealthURL)
+	setup, err := m.rehearsalSetup(ctx, creds, awsURL, registry)
 	if err != nil {
 		return nil, err
 	}
@@ -99,9 +101,14 @@ func (m *Eventmall) Rehearse(
 	})
 	g.Go(func() error {
 		var err error
-		report, stages, err = (&Eventmall{Source: src}).deploy(gctx,
-			creds.id, creds.key, creds.token, rehearsalRegion, rehearsalStateBucket, rehearsalLockTable,
-			rehearsalEnvironment, creds.slack, rehearsalChannel, slackURL+"/api/", awsURL, rehearsalStacks, "", "")
+		report, stages, err = m.deploy(gctx, deployRun{
+			awsAccessKeyId: creds.id, awsSecretAccessKey: creds.key, awsSessionToken: creds.token,
+			region: rehearsalRegion, stateBucket: rehearsalStateBucket, lockTable: rehearsalLockTable,
+			environment: rehearsalEnvironment, slackToken: creds.slack, slackChannel: rehearsalChannel,
+			slackApiUrl: slackURL + "/api/", awsEndpointUrl: awsURL, stacksPath: "terraform/stacks",
+			offlineAwsProvider: rehearsalAwsSchema, offlineAwsValues: setup.values,
+			smokeSiteURL: setup.SmokeSiteURL, smokeAPIHealthURL: apiHealthURL,
+		})
 		return err
 	})
 	deployErr := g.Wait()
@@ -199,26 +206,37 @@ func rehearsalCredentials() rehearsalSecrets {
 	}
 }
 
-// rehearsalSource creates the rehearsal's resources in the emulator with
-// ci/rehearsal/moto_setup.py and returns the repository with the rehearsal
-// stacks pointed at them (the script's rehearsal.auto.tfvars.json files,
-// written in a copy, never in the work tree).
-func (m *Eventmall) rehearsalSource(ctx context.Context, creds rehearsalSecrets, awsURL, registry, apiHealthURL string) (*dagger.Directory, error) {
+// rehearsalResources is what ci/rehearsal/moto_setup.py created in the
+// emulator: the values the offline provider must report for it, and where
+// the smoke test reads the site (moto has no CloudFront data plane).
+type rehearsalResources struct {
+	values       *dagger.File
+	SmokeSiteURL string `json:"smoke_site_url"`
+}
+
+// rehearsalSetup creates the resources the stacks name in the emulator with
+// ci/rehearsal/moto_setup.py and returns the offline provider's values file
+// it wrote.
+func (m *Eventmall) rehearsalSetup(ctx context.Context, creds rehearsalSecrets, awsURL, registry string) (*rehearsalResources, error) {
 	setup := dag.Container().
 		From(motoImage).
 		WithSecretVariable("AWS_ACCESS_KEY_ID", creds.id).
 		WithSecretVariable("AWS_SECRET_ACCESS_KEY", creds.key).
 		WithEnvVariable("AWS_REGION", rehearsalRegion).
-		WithEnvVariable("REHEARSAL_API_HEALTH_URL", apiHealthURL).
 		WithFile("/srv/moto_setup.py", m.Source.File("ci/rehearsal/moto_setup.py")).
-		WithDirectory("/srv/repo/"+rehearsalStacks, m.Source.Directory(rehearsalStacks)).
+		WithDirectory("/srv/repo/terraform/environments", m.Source.Directory("terraform/environments")).
 		// A fresh emulator every run: the setup must really run.
 		WithEnvVariable("EVENTMALL_RUN", cacheBuster()).
-		WithExec([]string{"python3", "/srv/moto_setup.py", awsURL, registry, "/srv/repo"})
-	if _, err := setup.Sync(ctx); err != nil {
+		WithExec([]string{"sh", "-c", "python3 /srv/moto_setup.py \"$0\" \"$1\" /srv/repo /srv/offline-values.json >/srv/resources.json", awsURL, registry})
+	out, err := setup.File("/srv/resources.json").Contents(ctx)
+	if err != nil {
 		return nil, execErr("rehearsal: creating the emulator's resources (ci/rehearsal/moto_setup.py)", err)
 	}
-	return m.Source.WithDirectory(rehearsalStacks, setup.Directory("/srv/repo/"+rehearsalStacks)), nil
+	r := &rehearsalResources{values: setup.File("/srv/offline-values.json")}
+	if err := json.Unmarshal([]byte(out), r); err != nil {
+		return nil, fmt.Errorf("rehearsal: reading what ci/rehearsal/moto_setup.py created: %w", err)
+	}
+	return r, nil
 }
 
 // SlackThread is a deploy's thread as a Slack channel shows it.

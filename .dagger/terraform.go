@@ -49,7 +49,7 @@ func (a *Aws) Stack(
 	// +optional
 	// +default="prod"
 	environment string,
-	// Folder of the stacks, relative to the repository (the rehearsal uses terraform/fixtures/rehearsal).
+	// Folder of the stacks, relative to the repository.
 	// +optional
 	// +default="terraform/stacks"
 	stacksPath string,
@@ -115,10 +115,15 @@ func (s *Stack) Container() *dagger.Container {
 
 func (s *Stack) initialised(runID string) *dagger.Container {
 	repo := s.Aws.Source
-	c := dag.Container().
-		From(terraformImage).
-		WithMountedCache("/root/.terraform.d/plugin-cache", dag.CacheVolume("eventmall-terraform-plugins")).
-		WithEnvVariable("TF_PLUGIN_CACHE_DIR", "/root/.terraform.d/plugin-cache").
+	c := dag.Container().From(terraformImage)
+	if s.Aws.OfflineProvider == "" {
+		c = c.WithMountedCache("/root/.terraform.d/plugin-cache", dag.CacheVolume("eventmall-terraform-plugins")).
+			WithEnvVariable("TF_PLUGIN_CACHE_DIR", "/root/.terraform.d/plugin-cache")
+	} else {
+		// No plugin cache: a cached binary of the same version could be an older build.
+		c = s.Aws.withOfflineProvider(c)
+	}
+	c = c.
 		WithEnvVariable("TF_IN_AUTOMATION", "1").
 		WithEnvVariable("TF_INPUT", "0").
 		WithEnvVariable("CHECKPOINT_DISABLE", "1").
@@ -285,12 +290,18 @@ func (s *Stack) plan(ctx context.Context, destroy, lock bool) (*TerraformPlan, e
 	if err != nil {
 		return nil, fmt.Errorf("stack %s: %w", s.Name, err)
 	}
+	provider, md := "", summary.Markdown(s.Name, 30)
+	if v := s.Aws.OfflineProvider; v != "" {
+		provider = offlineLabel(v)
+		md = "_Planned against the " + provider + ", not AWS._\n\n" + md
+	}
 	return &TerraformPlan{
+		Provider:   provider,
 		Stack:      s,
 		Workspace:  planned,
 		File:       planned.File("/eventmall/tfplan"),
 		Summary:    summary.Short(),
-		Markdown:   summary.Markdown(s.Name, 30),
+		Markdown:   md,
 		HasChanges: summary.HasChanges() || code == 2,
 	}, nil
 }
@@ -335,6 +346,8 @@ type TerraformPlan struct {
 	Markdown string
 	// Whether applying would change anything.
 	HasChanges bool
+	// The stand-in provider the plan was made against, e.g. "offline provider (schema of hashicorp/aws 6.47.0)"; empty for the registry's.
+	Provider string
 }
 
 // Apply applies exactly this saved plan (Terraform refuses it if the state

@@ -103,51 +103,39 @@ echo "== AWS stand-ins: moto and a Slack recorder"
 bash ci/rehearsal/servers.sh start
 eval "$(bash ci/rehearsal/servers.sh env)"
 export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=AKIAEVENTMALLTEST AWS_SECRET_ACCESS_KEY=$CANARY_AWS AWS_SESSION_TOKEN=eventmall-test-session-token SLACK_TOKEN=$CANARY_SLACK
-"$REHEARSAL_PYTHON" ci/rehearsal/moto_setup.py "$REHEARSAL_AWS_ENDPOINT" "$EVENTMALL_REGISTRY" "$ROOT" >"$TMP/moto.json"
-DIST=$("$REHEARSAL_PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["edge"]["distribution_id"])' "$TMP/moto.json")
-ok "moto resources created (distribution $DIST)"
+"$REHEARSAL_PYTHON" ci/rehearsal/moto_setup.py "$REHEARSAL_AWS_ENDPOINT" "$EVENTMALL_REGISTRY" "$ROOT" "$TMP/offline-values.json" >"$TMP/moto.json"
+moto() { "$REHEARSAL_PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$TMP/moto.json" "$1"; }
+DIST=$(moto distribution_id)
+ok "moto resources created (distribution $DIST); offline provider values in $TMP/offline-values.json"
 AWS=(aws --access-key-id=env://AWS_ACCESS_KEY_ID --secret-access-key=env://AWS_SECRET_ACCESS_KEY
      --session-token=env://AWS_SESSION_TOKEN --region=us-east-1 --endpoint-url="$REHEARSAL_AWS_ENDPOINT")
-STACK=(stack --state-bucket=eventmall-rehearsal-state --lock-table=eventmall-rehearsal-locks
-       --environment=plumbing --stacks-path=terraform/fixtures/rehearsal)
+# The real stacks, through the offline AWS provider (a stand-in serving hashicorp/aws's published
+# schema; docs/rehearsal.md says what it cannot tell). State in moto's S3, locks in its DynamoDB.
+OFFLINE_AWS=6.47.0
+OFFLINE=(with-offline-provider --version=$OFFLINE_AWS --values="$TMP/offline-values.json")
+STACK=(stack --state-bucket=eventmall-rehearsal-state --lock-table=eventmall-rehearsal-locks --environment=plumbing)
 
-echo "== terraform: saved plan, apply of that plan, state in S3 (moto) with DynamoDB locking"
-expect_ok plan-base "${AWS[@]}" "${STACK[@]}" --name=base plan summary
+echo "== terraform: the real base stack, saved plan, apply of that plan, state in S3 (moto) with DynamoDB locking"
+echo "   (offline provider (schema of hashicorp/aws $OFFLINE_AWS))"
+expect_ok plan-base "${AWS[@]}" "${OFFLINE[@]}" "${STACK[@]}" --name=base plan summary
 grep -qE '^\+[1-9][0-9]* ~0 -0$' "$LOGS/plan-base.out" || { show plan-base; die "first plan of base should only add"; }
-expect_ok plan-base-file "${AWS[@]}" "${STACK[@]}" --name=base plan file export --path="$TMP/base.tfplan"
-expect_ok apply-base "${AWS[@]}" "${STACK[@]}" --name=base plan apply
+expect_ok plan-base-file "${AWS[@]}" "${OFFLINE[@]}" "${STACK[@]}" --name=base plan file export --path="$TMP/base.tfplan"
+expect_ok apply-base "${AWS[@]}" "${OFFLINE[@]}" "${STACK[@]}" --name=base plan apply
 grep -q '"deployer_role_arn"' "$LOGS/apply-base.out" || { show apply-base; die "apply of base returned no outputs"; }
-expect_ok replan-base "${AWS[@]}" "${STACK[@]}" --name=base plan summary
+grep -q '"arn:aws:iam::123456789012:role/' "$LOGS/apply-base.out" || { show apply-base; die "base outputs are not shaped like AWS's (moto's account)"; }
+expect_ok replan-base "${AWS[@]}" "${OFFLINE[@]}" "${STACK[@]}" --name=base plan summary
 grep -qx '+0 ~0 -0' "$LOGS/replan-base.out" || { show replan-base; die "base should have no changes after apply"; }
 "$REHEARSAL_PYTHON" - "$REHEARSAL_AWS_ENDPOINT" <<'PY' || die "no state object in the S3 backend"
 import boto3, sys
 s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1")
 s3.head_object(Bucket="eventmall-rehearsal-state", Key="plumbing/base.tfstate")
 PY
-ok "plan (+N ~0 -0) → apply of that plan → re-plan +0 ~0 -0; state at s3://eventmall-rehearsal-state/plumbing/base.tfstate"
-pick() { # pick FILE KEY...: those outputs of `plan apply` as a JSON object of inputs
-  local f=$1; shift
-  "$REHEARSAL_PYTHON" -c 'import json,sys; o=json.load(open(sys.argv[1])); print(json.dumps({k: o[k]["value"] for k in sys.argv[2:]}))' "$f" "$@"
-}
-BASE_OUT=$(pick "$LOGS/apply-base.out" logs_kms_key_arn permissions_boundary_arn)
-expect_ok network-apply "${AWS[@]}" "${STACK[@]}" --name=network with-inputs --inputs="$BASE_OUT" plan apply
-NETWORK_OUT=$(pick "$LOGS/network-apply.out" vpc_id vpc_cidr_block public_subnet_ids)
-expect_ok edge-apply "${AWS[@]}" "${STACK[@]}" --name=edge with-inputs --inputs="$NETWORK_OUT" plan apply
-grep -q '"site_bucket_name"' "$LOGS/edge-apply.out" || die "edge outputs missing"
-"$REHEARSAL_PYTHON" - "$REHEARSAL_AWS_ENDPOINT" "$NETWORK_OUT" <<'PY' || die "edge did not receive network's outputs"
-import boto3, json, sys
-# The fixture records what it was given; read it back from the state in S3.
-s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1")
-state = s3.get_object(Bucket="eventmall-rehearsal-state", Key="plumbing/edge.tfstate")["Body"].read().decode()
-for key, value in json.loads(sys.argv[2]).items():
-    for v in value if isinstance(value, list) else [value]:
-        assert json.dumps(v) in state, (key, v)
-PY
-if dc undeclared-input "${AWS[@]}" "${STACK[@]}" --name=edge with-inputs --inputs='{"no_such_variable": 1}' plan summary; then
+ok "real base: plan ($(cat "$LOGS/plan-base.out")) → apply of that plan → re-plan +0 ~0 -0; state at s3://eventmall-rehearsal-state/plumbing/base.tfstate"
+if dc undeclared-input "${AWS[@]}" "${OFFLINE[@]}" "${STACK[@]}" --name=edge with-inputs --inputs='{"no_such_variable": 1}' plan summary; then
   die "an undeclared input was accepted"
 fi
 grep -q 'stack edge does not declare the variables no_such_variable' "$LOGS/undeclared-input.err" || die "an undeclared input is not named"
-ok "base → network → edge: outputs flowed as typed inputs ($NETWORK_OUT); an undeclared input fails by name"
+ok "an undeclared input fails by name"
 
 echo "== publish-backend: ECR auth via moto, push to the local registry standing in for ECR"
 expect_ok publish "${AWS[@]}" publish-backend --repository-url="$EVENTMALL_REGISTRY/rehearsal/eventmall-backend"
@@ -200,13 +188,31 @@ DEPLOY=(deploy --aws-access-key-id=env://AWS_ACCESS_KEY_ID --aws-secret-access-k
         --aws-session-token=env://AWS_SESSION_TOKEN --region=us-east-1
         --state-bucket=eventmall-rehearsal-state --lock-table=eventmall-rehearsal-locks --environment=rehearsal
         --slack-token=env://SLACK_TOKEN --slack-channel=#drops --slack-api-url="$REHEARSAL_SLACK_API"
-        --aws-endpoint-url="$REHEARSAL_AWS_ENDPOINT" --stacks-path=terraform/fixtures/rehearsal)
+        --aws-endpoint-url="$REHEARSAL_AWS_ENDPOINT"
+        --offline-aws-provider=$OFFLINE_AWS --offline-aws-values="$TMP/offline-values.json"
+        --rehearsal-site-url="$(moto smoke_site_url)" --rehearsal-api-health-url="$(moto smoke_api_health_url)")
 # The freeze is judged at a fixed time outside every window of the catalogue,
 # so the rehearsal does not depend on the hour CI runs at.
 CALM=2026-12-01T12:00:00+01:00
 : >"$REHEARSAL_SLACK_RECORD"
 expect_ok deploy "${DEPLOY[@]}" --now=$CALM
 cat "$LOGS/deploy.out"
+grep -q "Terraform ran against the offline provider (schema of hashicorp/aws $OFFLINE_AWS)" "$LOGS/deploy.out" || die "the deploy report does not name the offline provider"
+for s in base network edge data service; do
+  grep -qE "^plan $s .*succeeded .*\+[1-9][0-9]* ~0 -0 \(offline provider" "$LOGS/deploy.out" || die "deploy report: plan $s does not show its real resource counts"
+done
+"$REHEARSAL_PYTHON" - "$REHEARSAL_AWS_ENDPOINT" <<'PY' || die "edge was not given network's outputs"
+import boto3, json, sys
+# The wiring, for real: edge's state holds the VPC and subnets network's state outputs.
+s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1")
+get = lambda k: json.loads(s3.get_object(Bucket="eventmall-rehearsal-state", Key=k)["Body"].read())
+net, edge = get("rehearsal/network.tfstate"), json.dumps(get("rehearsal/edge.tfstate"))
+for name in ("vpc_id", "public_subnet_ids"):
+    v = net["outputs"][name]["value"]
+    for x in v if isinstance(v, list) else [v]:
+        assert json.dumps(x) in edge, (name, x)
+print("  edge state holds network's vpc_id and public_subnet_ids")
+PY
 for stage in freeze test-backend test-frontend "apply service" publish-backend sync-frontend wait-service-stable smoke-test; do
   grep -q "^$stage .*succeeded" "$LOGS/deploy.out" || die "deploy report lacks a successful $stage"
 done
@@ -224,6 +230,15 @@ assert final["method"] == "chat.update" and "succeeded" in final["form"]["text"]
 print("  Slack: 1 deploy message, %d threaded stage replies, final update: %s" % (len(replies), final["form"]["text"]))
 PY
 ok "deploy rehearsal green; Slack thread recorded"
+
+echo "== the same deploy again, nothing changed: every real stack plans +0 ~0 -0"
+expect_ok deploy-again "${DEPLOY[@]}" --now=$CALM
+cat "$LOGS/deploy-again.out"
+for s in base network edge data service; do
+  grep -qE "^plan $s .*succeeded .*\+0 ~0 -0 \(offline provider" "$LOGS/deploy-again.out" || die "second deploy: plan $s is not +0 ~0 -0"
+  grep -qE "^apply $s .*no changes, nothing applied" "$LOGS/deploy-again.out" || die "second deploy: $s was applied again"
+done
+ok "second deploy: +0 ~0 -0 for base, network, edge, data and service; nothing applied"
 
 echo "== freeze: a deploy inside a drop's freeze window stops before any terraform init"
 : >"$REHEARSAL_SLACK_RECORD"

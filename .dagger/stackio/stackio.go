@@ -1,90 +1,235 @@
-// Package stackio types what flows between the Terraform stacks of a
-// deploy: each stack's outputs as a Go struct, decoded from
-// `terraform output -json`, and the typed inputs the next stack receives.
-// The json tags are the Terraform output and variable names.
+// Package stackio owns the stack graph of a deploy (graph.json, embedded):
+// the Terraform stacks, their order, which output feeds which input, and the
+// pipeline steps that read stack outputs. Deploy and plan walk it; the
+// Terraform policy tests, the generated contract and the docs read the same
+// file. Values travel as terraform's own `output -json` values, untyped here:
+// terraform checks them against the receiving stack's variable types.
 package stackio
 
 import (
+	"bytes"
+	_ "embed"
 	"encoding/json"
 	"fmt"
-	"reflect"
 	"sort"
 	"strings"
 )
 
-// Stack names, in pipeline order.
-const (
-	Base    = "base"
-	Network = "network"
-	Edge    = "edge"
-	Data    = "data"
-	Service = "service"
-)
+//go:embed graph.json
+var graphJSON []byte
 
-// Order is the order in which a deploy applies the stacks. Edge and data
-// both depend only on network and are applied concurrently.
-var Order = []string{Base, Network, Edge, Data, Service}
-
-// BaseOutputs: audit trail, alarms, IAM, the logs' KMS key.
-type BaseOutputs struct {
-	DeployerRoleArn        string `json:"deployer_role_arn"`
-	PlanRoleArn            string `json:"plan_role_arn"`
-	PermissionsBoundaryArn string `json:"permissions_boundary_arn"`
-	StaffRoleArn           string `json:"staff_role_arn"`
-	StaffGroupName         string `json:"staff_group_name"`
-	AlarmTopicArn          string `json:"alarm_topic_arn"`
-	LogsKmsKeyArn          string `json:"logs_kms_key_arn"`
-	TrailBucketName        string `json:"trail_bucket_name"`
+// Graph is the stacks of a deploy in apply order, and the steps reading their outputs.
+type Graph struct {
+	Note   string  `json:"note"`
+	Stacks []Stack `json:"stacks"`
+	Steps  []Step  `json:"steps"`
 }
 
-// NetworkOutputs: the VPC the shop runs in.
-type NetworkOutputs struct {
-	VpcID                  string   `json:"vpc_id"`
-	VpcCidrBlock           string   `json:"vpc_cidr_block"`
-	AvailabilityZones      []string `json:"availability_zones"`
-	PublicSubnetIDs        []string `json:"public_subnet_ids"`
-	PrivateSubnetIDs       []string `json:"private_subnet_ids"`
-	BastionSecurityGroupID string   `json:"bastion_security_group_id"`
-	BastionInstanceID      string   `json:"bastion_instance_id"`
-	NatPublicIPs           []string `json:"nat_public_ips"`
+// Stack is one Terraform root under terraform/stacks; Inputs maps each of
+// its variables fed from upstream to "STACK.OUTPUT" or "step.NAME.VALUE".
+type Stack struct {
+	Name   string            `json:"name"`
+	About  string            `json:"about"`
+	Inputs map[string]string `json:"inputs"`
 }
 
-// EdgeOutputs: the site bucket, CloudFront and the ALB behind it.
-type EdgeOutputs struct {
-	SiteBucketName         string `json:"site_bucket_name"`
-	DistributionID         string `json:"distribution_id"`
-	DistributionDomainName string `json:"distribution_domain_name"`
-	SiteURL                string `json:"site_url"`
-	AlbArn                 string `json:"alb_arn"`
-	AlbDNSName             string `json:"alb_dns_name"`
-	AlbListenerArn         string `json:"alb_listener_arn"`
-	AlbSecurityGroupID     string `json:"alb_security_group_id"`
-	AlbTargetGroupArn      string `json:"alb_target_group_arn"`
+// Step is a pipeline step outside Terraform: what it reads, what it
+// produces, what must be done before it.
+type Step struct {
+	Name     string            `json:"name"`
+	About    string            `json:"about"`
+	Inputs   map[string]string `json:"inputs"`
+	Produces []string          `json:"produces,omitempty"`
+	After    []string          `json:"after,omitempty"`
 }
 
-// DataOutputs: image registry, cache and database.
-type DataOutputs struct {
-	RepositoryURL           string `json:"repository_url"`
-	CacheEndpoint           string `json:"cache_endpoint"`
-	CacheServers            string `json:"cache_servers"`
-	DatabaseEndpoint        string `json:"database_endpoint"`
-	DatabaseReaderEndpoint  string `json:"database_reader_endpoint"`
-	DatabasePort            int    `json:"database_port"`
-	DatabaseName            string `json:"database_name"`
-	DatabaseSecretArn       string `json:"database_secret_arn"`
-	CacheSecurityGroupID    string `json:"cache_security_group_id"`
-	DatabaseSecurityGroupID string `json:"database_security_group_id"`
+// Ref is one end of a wire.
+type Ref struct {
+	Stack, Output string // a stack's output
+	Step, Value   string // or a value a step produces
 }
 
-// ServiceOutputs: the ECS service.
-type ServiceOutputs struct {
-	ClusterName            string `json:"cluster_name"`
-	ServiceName            string `json:"service_name"`
-	APIHealthURL           string `json:"api_health_url"`
-	ServiceSecurityGroupID string `json:"service_security_group_id"`
-	LogGroupName           string `json:"log_group_name"`
-	TaskDefinitionArn      string `json:"task_definition_arn"`
+func (r Ref) String() string {
+	if r.Stack != "" {
+		return r.Stack + "." + r.Output
+	}
+	return "step." + r.Step + "." + r.Value
 }
+
+// Node is what produces r: the stack's or the step's name.
+func (r Ref) Node() string {
+	if r.Stack != "" {
+		return r.Stack
+	}
+	return r.Step
+}
+
+// ParseRef reads "STACK.OUTPUT" or "step.NAME.VALUE".
+func ParseRef(s string) (Ref, error) {
+	parts := strings.Split(s, ".")
+	switch {
+	case len(parts) == 3 && parts[0] == "step" && parts[1] != "" && parts[2] != "":
+		return Ref{Step: parts[1], Value: parts[2]}, nil
+	case len(parts) == 2 && parts[0] != "step" && parts[0] != "" && parts[1] != "":
+		return Ref{Stack: parts[0], Output: parts[1]}, nil
+	}
+	return Ref{}, fmt.Errorf("%q is neither STACK.OUTPUT nor step.NAME.VALUE", s)
+}
+
+// Load returns the embedded graph, checked.
+func Load() (*Graph, error) { return Parse(graphJSON) }
+
+// Parse decodes and checks a graph: every reference names a stack listed
+// before its reader or a value a step produces; steps and stacks are unique;
+// the whole is acyclic.
+func Parse(b []byte) (*Graph, error) {
+	var g Graph
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&g); err != nil {
+		return nil, fmt.Errorf("stack graph: %w", err)
+	}
+	names := map[string]string{}
+	produced := map[string]bool{}
+	for _, st := range g.Steps {
+		if st.Name == "" || names[st.Name] != "" {
+			return nil, fmt.Errorf("stack graph: step name %q empty or repeated", st.Name)
+		}
+		names[st.Name] = "step"
+		for _, v := range st.Produces {
+			produced[st.Name+"."+v] = true
+		}
+	}
+	seen := map[string]bool{}
+	for _, s := range g.Stacks {
+		if s.Name == "" || names[s.Name] != "" {
+			return nil, fmt.Errorf("stack graph: stack name %q empty or repeated", s.Name)
+		}
+		names[s.Name] = "stack"
+		for _, in := range sortedKeys(s.Inputs) {
+			r, err := ParseRef(s.Inputs[in])
+			if err != nil {
+				return nil, fmt.Errorf("stack graph: stack %s input %s: %w", s.Name, in, err)
+			}
+			if r.Stack != "" && !seen[r.Stack] {
+				return nil, fmt.Errorf("stack graph: stack %s input %s reads %s, which is not listed before %s", s.Name, in, r, s.Name)
+			}
+			if r.Stack == "" && !produced[r.Step+"."+r.Value] {
+				return nil, fmt.Errorf("stack graph: stack %s input %s reads %s, which no step produces", s.Name, in, r)
+			}
+		}
+		seen[s.Name] = true
+	}
+	for _, st := range g.Steps {
+		for _, in := range sortedKeys(st.Inputs) {
+			r, err := ParseRef(st.Inputs[in])
+			if err != nil || r.Stack == "" || !seen[r.Stack] {
+				return nil, fmt.Errorf("stack graph: step %s input %s: %q must name a listed STACK.OUTPUT", st.Name, in, st.Inputs[in])
+			}
+		}
+		for _, a := range st.After {
+			if names[a] == "" {
+				return nil, fmt.Errorf("stack graph: step %s runs after %q, which is neither a stack nor a step", st.Name, a)
+			}
+		}
+	}
+	if _, err := g.order(); err != nil {
+		return nil, err
+	}
+	return &g, nil
+}
+
+// Names lists the stacks in apply order.
+func (g *Graph) Names() []string {
+	var out []string
+	for _, s := range g.Stacks {
+		out = append(out, s.Name)
+	}
+	return out
+}
+
+// Stack returns the named stack.
+func (g *Graph) Stack(name string) (Stack, bool) {
+	for _, s := range g.Stacks {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Stack{}, false
+}
+
+// Needs lists what node (a stack or a step) waits for: the stacks and steps
+// it reads from, and its after list, sorted.
+func (g *Graph) Needs(node string) []string {
+	set := map[string]bool{}
+	add := func(inputs map[string]string) {
+		for _, v := range inputs {
+			if r, err := ParseRef(v); err == nil {
+				set[r.Node()] = true
+			}
+		}
+	}
+	if s, ok := g.Stack(node); ok {
+		add(s.Inputs)
+	}
+	for _, st := range g.Steps {
+		if st.Name == node {
+			add(st.Inputs)
+			for _, a := range st.After {
+				set[a] = true
+			}
+		}
+	}
+	return sortedKeys(set)
+}
+
+// Nodes lists every stack and step in an order where each comes after what it needs.
+func (g *Graph) Nodes() []string {
+	order, _ := g.order()
+	return order
+}
+
+func (g *Graph) order() ([]string, error) {
+	var all []string
+	for _, s := range g.Stacks {
+		all = append(all, s.Name)
+	}
+	for _, st := range g.Steps {
+		all = append(all, st.Name)
+	}
+	state := map[string]int{} // 1 visiting, 2 done
+	var out []string
+	var visit func(n string) error
+	visit = func(n string) error {
+		switch state[n] {
+		case 1:
+			return fmt.Errorf("stack graph: cycle through %s", n)
+		case 2:
+			return nil
+		}
+		state[n] = 1
+		for _, d := range g.Needs(n) {
+			if err := visit(d); err != nil {
+				return err
+			}
+		}
+		state[n] = 2
+		out = append(out, n)
+		return nil
+	}
+	for _, n := range all {
+		if err := visit(n); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// IsStack reports whether node is a stack (else a step).
+func (g *Graph) IsStack(node string) bool { _, ok := g.Stack(node); return ok }
+
+// Outputs are a stack's outputs: `terraform output -json` values by name.
+type Outputs map[string]json.RawMessage
 
 // output is one entry of `terraform output -json`.
 type output struct {
@@ -92,105 +237,132 @@ type output struct {
 	Sensitive bool            `json:"sensitive"`
 }
 
-// Decode fills v (a pointer to one of the *Outputs structs) from
-// `terraform output -json`. Every field must be present: a stack that stops
-// producing an output the next stage needs fails here, by name.
-func Decode(stack string, outputJSON []byte, v any) error {
+// DecodeOutputs reads `terraform output -json` of stack.
+func DecodeOutputs(stack string, outputJSON []byte) (Outputs, error) {
 	var outs map[string]output
 	if err := json.Unmarshal(outputJSON, &outs); err != nil {
-		return fmt.Errorf("stack %s: reading `terraform output -json`: %w", stack, err)
+		return nil, fmt.Errorf("stack %s: reading `terraform output -json`: %w", stack, err)
 	}
-	rv := reflect.ValueOf(v).Elem()
-	rt := rv.Type()
-	var missing []string
-	for i := 0; i < rt.NumField(); i++ {
-		name := rt.Field(i).Tag.Get("json")
-		o, ok := outs[name]
+	o := Outputs{}
+	for k, v := range outs {
+		o[k] = v.Value
+	}
+	return o, nil
+}
+
+// Values are what is known so far: each applied stack's outputs and each
+// finished step's products ("step.NAME.VALUE" keys in Steps).
+type Values struct {
+	Stacks map[string]Outputs
+	Steps  map[string]json.RawMessage
+}
+
+// NewValues is an empty set of values.
+func NewValues() *Values {
+	return &Values{Stacks: map[string]Outputs{}, Steps: map[string]json.RawMessage{}}
+}
+
+func (v *Values) get(ref string) (json.RawMessage, error) {
+	r, err := ParseRef(ref)
+	if err != nil {
+		return nil, err
+	}
+	if r.Stack != "" {
+		outs, ok := v.Stacks[r.Stack]
 		if !ok {
-			missing = append(missing, name)
+			return nil, fmt.Errorf("stack %s has not been applied", r.Stack)
+		}
+		val, ok := outs[r.Output]
+		if !ok {
+			return nil, fmt.Errorf("stack %s has no output %s", r.Stack, r.Output)
+		}
+		return val, nil
+	}
+	val, ok := v.Steps[r.String()]
+	if !ok {
+		return nil, fmt.Errorf("step %s has not produced %s", r.Step, r.Value)
+	}
+	return val, nil
+}
+
+// StackInputs are the variables stack receives from upstream, by the graph.
+// A missing value fails, naming the stack, the input and what is missing.
+func (g *Graph) StackInputs(stack string, v *Values) (map[string]any, error) {
+	s, ok := g.Stack(stack)
+	if !ok {
+		return nil, fmt.Errorf("stack graph has no stack %s", stack)
+	}
+	out := map[string]any{}
+	var errs []string
+	for _, in := range sortedKeys(s.Inputs) {
+		val, err := v.get(s.Inputs[in])
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("input %s (%s): %v", in, s.Inputs[in], err))
 			continue
 		}
-		if err := json.Unmarshal(o.Value, rv.Field(i).Addr().Interface()); err != nil {
-			return fmt.Errorf("stack %s: output %s: want %s: %w", stack, name, rt.Field(i).Type, err)
+		out[in] = val
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("stack %s: %s", stack, strings.Join(errs, "; "))
+	}
+	return out, nil
+}
+
+// StepInputs are the stack outputs step reads, as strings (what steps take).
+func (g *Graph) StepInputs(step string, v *Values) (map[string]string, error) {
+	for _, st := range g.Steps {
+		if st.Name != step {
+			continue
+		}
+		out := map[string]string{}
+		for _, in := range sortedKeys(st.Inputs) {
+			raw, err := v.get(st.Inputs[in])
+			if err != nil {
+				return nil, fmt.Errorf("step %s input %s (%s): %v", step, in, st.Inputs[in], err)
+			}
+			var s string
+			if err := json.Unmarshal(raw, &s); err != nil {
+				return nil, fmt.Errorf("step %s input %s (%s): want a string, got %s", step, in, st.Inputs[in], raw)
+			}
+			out[in] = s
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("stack graph has no step %s", step)
+}
+
+// Required lists, per stack, the outputs something reads (another stack or
+// a step): the outputs a stack must keep producing.
+func (g *Graph) Required() map[string][]string {
+	set := map[string]map[string]bool{}
+	add := func(inputs map[string]string) {
+		for _, ref := range inputs {
+			if r, err := ParseRef(ref); err == nil && r.Stack != "" {
+				if set[r.Stack] == nil {
+					set[r.Stack] = map[string]bool{}
+				}
+				set[r.Stack][r.Output] = true
+			}
 		}
 	}
-	if len(missing) > 0 {
-		sort.Strings(missing)
-		return fmt.Errorf("stack %s: missing outputs %s", stack, strings.Join(missing, ", "))
+	for _, s := range g.Stacks {
+		add(s.Inputs)
 	}
-	return nil
+	for _, st := range g.Steps {
+		add(st.Inputs)
+	}
+	out := map[string][]string{}
+	for s, outs := range set {
+		out[s] = sortedKeys(outs)
+	}
+	return out
 }
 
-// Names lists the json names of a struct's fields.
-func Names(v any) []string {
-	rt := reflect.TypeOf(v)
-	if rt.Kind() == reflect.Pointer {
-		rt = rt.Elem()
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
 	}
-	var names []string
-	for i := 0; i < rt.NumField(); i++ {
-		names = append(names, rt.Field(i).Tag.Get("json"))
-	}
-	return names
-}
-
-// The inputs of each stack: its upstream stacks' outputs, passed
-// explicitly by name. (Region, environment and the state location are added
-// by the stack itself.) A Terraform variable of the stack must exist for
-// each (the tests check that against terraform/stacks and the rehearsal
-// fixtures).
-
-// BaseInputs are base's variables from upstream: none, base is first.
-func BaseInputs() map[string]any { return map[string]any{} }
-
-// NetworkInputs are network's variables: flow logs encrypted with base's key.
-func NetworkInputs(b BaseOutputs) map[string]any {
-	return map[string]any{"logs_kms_key_arn": b.LogsKmsKeyArn, "permissions_boundary_arn": b.PermissionsBoundaryArn}
-}
-
-// EdgeInputs are edge's variables: the ALB goes in the public subnets.
-func EdgeInputs(n NetworkOutputs) map[string]any {
-	return map[string]any{
-		"vpc_id": n.VpcID, "vpc_cidr_block": n.VpcCidrBlock, "public_subnet_ids": n.PublicSubnetIDs,
-	}
-}
-
-// DataInputs are data's variables: cache and database in private subnets,
-// across the zones, reachable from the bastion, logs under base's key.
-func DataInputs(b BaseOutputs, n NetworkOutputs) map[string]any {
-	return map[string]any{
-		"logs_kms_key_arn":          b.LogsKmsKeyArn,
-		"permissions_boundary_arn":  b.PermissionsBoundaryArn,
-		"vpc_id":                    n.VpcID,
-		"private_subnet_ids":        n.PrivateSubnetIDs,
-		"availability_zones":        n.AvailabilityZones,
-		"bastion_security_group_id": n.BastionSecurityGroupID,
-	}
-}
-
-// ServiceInputs are service's variables: where to run, behind which load
-// balancer, which image, the data tier's endpoints, where to alarm.
-func ServiceInputs(b BaseOutputs, n NetworkOutputs, e EdgeOutputs, d DataOutputs, image string) map[string]any {
-	return map[string]any{
-		"image":                      image,
-		"vpc_id":                     n.VpcID,
-		"private_subnet_ids":         n.PrivateSubnetIDs,
-		"alb_arn":                    e.AlbArn,
-		"alb_target_group_arn":       e.AlbTargetGroupArn,
-		"alb_security_group_id":      e.AlbSecurityGroupID,
-		"site_url":                   e.SiteURL,
-		"repository_url":             d.RepositoryURL,
-		"cache_endpoint":             d.CacheEndpoint,
-		"cache_servers":              d.CacheServers,
-		"database_endpoint":          d.DatabaseEndpoint,
-		"database_reader_endpoint":   d.DatabaseReaderEndpoint,
-		"database_port":              d.DatabasePort,
-		"database_name":              d.DatabaseName,
-		"database_secret_arn":        d.DatabaseSecretArn,
-		"cache_security_group_id":    d.CacheSecurityGroupID,
-		"database_security_group_id": d.DatabaseSecurityGroupID,
-		"alarm_topic_arn":            b.AlarmTopicArn,
-		"logs_kms_key_arn":           b.LogsKmsKeyArn,
-		"permissions_boundary_arn":   b.PermissionsBoundaryArn,
-	}
+	sort.Strings(keys)
+	return keys
 }

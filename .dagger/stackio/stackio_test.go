@@ -4,106 +4,115 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"reflect"
-	"regexp"
 	"strings"
 	"testing"
 )
 
-const networkOut = `{
-  "vpc_id": {"sensitive": false, "type": "string", "value": "vpc-1"},
-  "vpc_cidr_block": {"sensitive": false, "type": "string", "value": "10.0.0.0/16"},
-  "availability_zones": {"sensitive": false, "type": ["list","string"], "value": ["az-a","az-b"]},
-  "bastion_instance_id": {"sensitive": false, "type": "string", "value": "i-1"},
-  "nat_public_ips": {"sensitive": false, "type": ["list","string"], "value": ["1.2.3.4","5.6.7.8"]},
-  "public_subnet_ids": {"sensitive": false, "type": ["list","string"], "value": ["s-a","s-b"]},
-  "private_subnet_ids": {"sensitive": false, "type": ["list","string"], "value": ["p-a","p-b"]},
-  "bastion_security_group_id": {"sensitive": false, "type": "string", "value": "sg-1"},
-  "extra": {"sensitive": false, "type": "string", "value": "ignored"}
-}`
-
-func TestDecode(t *testing.T) {
-	var n NetworkOutputs
-	if err := Decode(Network, []byte(networkOut), &n); err != nil {
+func TestTheGraphLoadsInApplyOrder(t *testing.T) {
+	g, err := Load()
+	if err != nil {
 		t.Fatal(err)
 	}
-	want := NetworkOutputs{VpcID: "vpc-1", VpcCidrBlock: "10.0.0.0/16", AvailabilityZones: []string{"az-a", "az-b"},
-		BastionInstanceID: "i-1", NatPublicIPs: []string{"1.2.3.4", "5.6.7.8"}, PublicSubnetIDs: []string{"s-a", "s-b"}, PrivateSubnetIDs: []string{"p-a", "p-b"}, BastionSecurityGroupID: "sg-1"}
-	if !reflect.DeepEqual(n, want) {
-		t.Fatalf("got %+v", n)
+	if got := strings.Join(g.Names(), " "); got != "base network edge data service" {
+		t.Errorf("stacks: %s", got)
 	}
-}
-
-func TestDecodeNamesMissingOutputs(t *testing.T) {
-	var e EdgeOutputs
-	err := Decode(Edge, []byte(`{"site_url":{"value":"https://x"}}`), &e)
-	if err == nil || !strings.Contains(err.Error(), "stack edge: missing outputs alb_arn, alb_dns_name, alb_listener_arn") {
-		t.Fatalf("got %v", err)
+	pos := map[string]int{}
+	for i, n := range g.Nodes() {
+		pos[n] = i
 	}
-}
-
-func TestDecodeNamesWrongType(t *testing.T) {
-	var n NetworkOutputs
-	bad := strings.Replace(networkOut, `["s-a","s-b"]`, `"s-a"`, 1)
-	err := Decode(Network, []byte(bad), &n)
-	if err == nil || !strings.Contains(err.Error(), "output public_subnet_ids") {
-		t.Fatalf("got %v", err)
-	}
-}
-
-// declared lists the variable and output names a stack folder declares.
-func declared(t *testing.T, dir string) (vars, outputs map[string]bool) {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join(dir, "*.tf"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no .tf files in %s", dir)
-	}
-	vars, outputs = map[string]bool{}, map[string]bool{}
-	re := regexp.MustCompile(`(?m)^(variable|output)\s+"([^"]+)"`)
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range re.FindAllStringSubmatch(string(b), -1) {
-			if m[1] == "variable" {
-				vars[m[2]] = true
-			} else {
-				outputs[m[2]] = true
+	for _, n := range g.Nodes() {
+		for _, d := range g.Needs(n) {
+			if pos[d] >= pos[n] {
+				t.Errorf("%s runs before %s, which it needs", n, d)
 			}
 		}
 	}
-	return vars, outputs
+	if got := strings.Join(g.Needs("service"), " "); got != "base data edge network publish-backend" {
+		t.Errorf("service needs %s", got)
+	}
+	if got := strings.Join(g.Needs("smoke-test"), " "); got != "edge service wait-service-stable" {
+		t.Errorf("smoke-test needs %s", got)
+	}
 }
 
-// TestStacksDeclareWhatThePipelinePasses checks the typed flow against the
-// Terraform code, for the real stacks and the rehearsal fixtures alike:
-// every input the pipeline passes is a declared variable, every output it
-// decodes is a declared output.
-func TestStacksDeclareWhatThePipelinePasses(t *testing.T) {
-	inputs := map[string]map[string]any{
-		Base:    BaseInputs(),
-		Network: NetworkInputs(BaseOutputs{}),
-		Edge:    EdgeInputs(NetworkOutputs{}),
-		Data:    DataInputs(BaseOutputs{}, NetworkOutputs{}),
-		Service: ServiceInputs(BaseOutputs{}, NetworkOutputs{}, EdgeOutputs{}, DataOutputs{}, ""),
-	}
-	outputs := map[string]any{Base: BaseOutputs{}, Network: NetworkOutputs{}, Edge: EdgeOutputs{}, Data: DataOutputs{}, Service: ServiceOutputs{}}
-	for _, root := range []string{"../../terraform/stacks", "../../terraform/fixtures/rehearsal"} {
-		for _, stack := range Order {
-			vars, outs := declared(t, filepath.Join(root, stack))
-			for name := range inputs[stack] {
-				if !vars[name] {
-					t.Errorf("%s/%s: the pipeline passes %q, which the stack does not declare", root, stack, name)
-				}
-			}
-			for _, name := range Names(outputs[stack]) {
-				if !outs[name] {
-					t.Errorf("%s/%s: the pipeline reads output %q, which the stack does not declare", root, stack, name)
-				}
-			}
+func TestBadGraphsAreRefusedByName(t *testing.T) {
+	for bad, want := range map[string]string{
+		`{"stacks": [{"name": "a", "inputs": {"x": "b.y"}}, {"name": "b", "inputs": {}}]}`:                     "stack a input x reads b.y, which is not listed before a",
+		`{"stacks": [{"name": "a", "inputs": {"x": "step.p.image"}}]}`:                                         "which no step produces",
+		`{"stacks": [{"name": "a", "inputs": {"x": "nodot"}}]}`:                                                `"nodot" is neither`,
+		`{"stacks": [{"name": "a", "inputs": {}}], "steps": [{"name": "s", "inputs": {"x": "c.y"}}]}`:          "step s input x",
+		`{"stacks": [{"name": "a", "inputs": {}}], "steps": [{"name": "s", "inputs": {}, "after": ["nope"]}]}`: `runs after "nope"`,
+		`{"stacks": [], "extra": 1}`: "unknown field",
+		`{"stacks": [{"name": "a", "inputs": {"x": "step.s.v"}}], "steps": [{"name": "s", "inputs": {"y": "a.z"}, "produces": ["v"]}]}`: "cycle",
+	} {
+		_, err := Parse([]byte(bad))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: got %v, want %q", bad, err, want)
 		}
 	}
+}
+
+const networkOut = `{
+  "vpc_id": {"sensitive": false, "type": "string", "value": "vpc-1"},
+  "public_subnet_ids": {"sensitive": false, "type": ["list","string"], "value": ["s-a","s-b"]},
+  "vpc_cidr_block": {"sensitive": false, "type": "string", "value": "10.0.0.0/16"}
+}`
+
+func TestInputsFlowAsTerraformValues(t *testing.T) {
+	g, _ := Load()
+	v := NewValues()
+	outs, err := DecodeOutputs("network", []byte(networkOut))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Stacks["network"] = outs
+	in, err := g.StackInputs("edge", v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(in)
+	if string(b) != `{"public_subnet_ids":["s-a","s-b"],"vpc_cidr_block":"10.0.0.0/16","vpc_id":"vpc-1"}` {
+		t.Errorf("edge inputs %s", b)
+	}
+	// A stack that stops producing an output the next one reads fails, naming both.
+	delete(v.Stacks["network"], "vpc_id")
+	if _, err := g.StackInputs("edge", v); err == nil || !strings.Contains(err.Error(), "stack edge: input vpc_id (network.vpc_id): stack network has no output vpc_id") {
+		t.Errorf("got %v", err)
+	}
+	if _, err := g.StackInputs("service", v); err == nil || !strings.Contains(err.Error(), "stack base has not been applied") {
+		t.Errorf("got %v", err)
+	}
+}
+
+func TestStepInputsAreStrings(t *testing.T) {
+	g, _ := Load()
+	v := NewValues()
+	v.Stacks["data"] = Outputs{"repository_url": json.RawMessage(`"1.dkr.ecr.us-east-1.amazonaws.com/x"`)}
+	in, err := g.StepInputs("publish-backend", v)
+	if err != nil || in["repository_url"] != "1.dkr.ecr.us-east-1.amazonaws.com/x" {
+		t.Errorf("%v %v", in, err)
+	}
+	v.Stacks["data"] = Outputs{"repository_url": json.RawMessage(`["x"]`)}
+	if _, err := g.StepInputs("publish-backend", v); err == nil || !strings.Contains(err.Error(), "want a string") {
+		t.Errorf("got %v", err)
+	}
+}
+
+func TestRequiredOutputs(t *testing.T) {
+	g, _ := Load()
+	req := g.Required()
+	if !contains(req["edge"], "site_bucket_name") || !contains(req["service"], "api_health_url") || !contains(req["base"], "logs_kms_key_arn") {
+		t.Errorf("required %v", req)
+	}
+}
+
+func contains(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 // TestEnvironmentMatchesCatalogue: the event the stacks are deployed for
@@ -144,48 +153,4 @@ func TestEnvironmentMatchesCatalogue(t *testing.T) {
 		}
 	}
 	t.Fatalf("no catalogue file in backend/catalog has event id %q (terraform/environments/defaults.json)", settings.EventName)
-}
-
-// TestTheGoWiringIsTheGraph keeps the typed wiring above equal to the stack
-// graph's declaration (graph.json, read by terraform/rehearse and
-// terraform/policy) until deploy walks the graph itself: same stacks in the
-// same order, the same inputs per stack.
-func TestTheGoWiringIsTheGraph(t *testing.T) {
-	b, err := os.ReadFile("graph.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var g struct {
-		Stacks []struct {
-			Name   string            `json:"name"`
-			Inputs map[string]string `json:"inputs"`
-		} `json:"stacks"`
-	}
-	if err := json.Unmarshal(b, &g); err != nil {
-		t.Fatal(err)
-	}
-	inputs := map[string]map[string]any{
-		Base:    BaseInputs(),
-		Network: NetworkInputs(BaseOutputs{}),
-		Edge:    EdgeInputs(NetworkOutputs{}),
-		Data:    DataInputs(BaseOutputs{}, NetworkOutputs{}),
-		Service: ServiceInputs(BaseOutputs{}, NetworkOutputs{}, EdgeOutputs{}, DataOutputs{}, ""),
-	}
-	var order []string
-	for _, s := range g.Stacks {
-		order = append(order, s.Name)
-		for in := range s.Inputs {
-			if _, ok := inputs[s.Name][in]; !ok {
-				t.Errorf("graph.json wires %s.%s, which stackio does not pass", s.Name, in)
-			}
-		}
-		for in := range inputs[s.Name] {
-			if _, ok := s.Inputs[in]; !ok {
-				t.Errorf("stackio passes %s.%s, which graph.json does not wire", s.Name, in)
-			}
-		}
-	}
-	if strings.Join(order, " ") != strings.Join(Order, " ") {
-		t.Errorf("graph.json order %v, stackio.Order %v", order, Order)
-	}
 }

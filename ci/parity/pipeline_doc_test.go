@@ -1,6 +1,7 @@
 package parity
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,7 +11,8 @@ import (
 )
 
 // TestPipelineDiagramMatchesDeploy keeps docs/pipeline.md's Mermaid graph in sync with
-// the stages .dagger/deploy.go really runs: every stage named there must be a node
+// the stages .dagger/deploy.go really runs (its gate and single stages, and the
+// stacks and steps of the stack graph it walks, .dagger/stackio/graph.json): every stage named there must be a node
 // of the diagram, and every node of the diagram must be such a stage (or one of the
 // few framing nodes). Run on the host (`go test ./ci/...`); the module's own ci-parity
 // check gets only ci/ and terraform/, so there the test skips.
@@ -34,8 +36,20 @@ func TestPipelineDiagramMatchesDeploy(t *testing.T) {
 			code[m[1]] = true
 		}
 	}
-	for _, m := range regexp.MustCompile(`d\.stack\(\w+, stackio\.([A-Z][a-z]+),`).FindAllStringSubmatch(string(deploy), -1) {
-		code[strings.ToLower(m[1])] = true // a stack: "plan <name>" and "apply <name>"
+	// The stacks ("plan <name>" and "apply <name>") and the steps that read
+	// their outputs: deploy walks the stack graph, so they are read from it.
+	raw, err := os.ReadFile(filepath.Join(root, ".dagger", "stackio", "graph.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var graph struct {
+		Stacks, Steps []struct{ Name string }
+	}
+	if err := json.Unmarshal(raw, &graph); err != nil {
+		t.Fatalf("stack graph: %v", err)
+	}
+	for _, n := range append(graph.Stacks, graph.Steps...) {
+		code[n.Name] = true
 	}
 	if len(code) < 10 {
 		t.Fatalf("found only %d stages in .dagger/deploy.go (%v): has its shape changed? update this test", len(code), keys(code))

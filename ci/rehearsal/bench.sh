@@ -22,7 +22,8 @@ eval "$(go run ./ci/airgap env)"
 bash ci/rehearsal/servers.sh start
 eval "$(bash ci/rehearsal/servers.sh env)"
 export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=AKIAEVENTMALLBENCH AWS_SECRET_ACCESS_KEY=eventmall-bench-secret-key AWS_SESSION_TOKEN=eventmall-bench-session-token SLACK_TOKEN=xoxb-eventmall-bench-token
-"$REHEARSAL_PYTHON" ci/rehearsal/moto_setup.py "$REHEARSAL_AWS_ENDPOINT" "$EVENTMALL_REGISTRY" "$ROOT" >/dev/null
+"$REHEARSAL_PYTHON" ci/rehearsal/moto_setup.py "$REHEARSAL_AWS_ENDPOINT" "$EVENTMALL_REGISTRY" "$ROOT" "$T/offline-values.json" >"$T/moto.json"
+moto() { "$REHEARSAL_PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$T/moto.json" "$1"; }
 
 mkdir -p "$T/src"
 tar -C "$ROOT" --exclude=node_modules --exclude=.git --exclude=dist --exclude=.terraform \
@@ -34,9 +35,11 @@ run() { # run NAME: one deploy of the copy, wall time to $OUT/NAME.seconds
   dagger --progress=plain call --source="$T/src" deploy \
     --aws-access-key-id=env://AWS_ACCESS_KEY_ID --aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY \
     --aws-session-token=env://AWS_SESSION_TOKEN --region=us-east-1 \
-    --state-bucket=eventmall-rehearsal-state --lock-table=eventmall-rehearsal-locks --environment=bench \
+    --state-bucket=eventmall-rehearsal-state --lock-table=eventmall-rehearsal-locks --environment=rehearsal \
     --slack-token=env://SLACK_TOKEN --slack-channel=#bench --slack-api-url="$REHEARSAL_SLACK_API" \
-    --aws-endpoint-url="$REHEARSAL_AWS_ENDPOINT" --stacks-path=terraform/fixtures/rehearsal \
+    --aws-endpoint-url="$REHEARSAL_AWS_ENDPOINT" \
+    --offline-aws-provider=6.47.0 --offline-aws-values="$T/offline-values.json" \
+    --rehearsal-site-url="$(moto smoke_site_url)" --rehearsal-api-health-url="$(moto smoke_api_health_url)" \
     --now=2026-12-01T12:00:00+01:00 \
     >"$OUT/$1.report" 2>"$OUT/$1.log"
   awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f\n", b-a}' >"$OUT/$1.seconds"

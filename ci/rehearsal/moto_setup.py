@@ -1,15 +1,19 @@
 #!/usr/bin/env python3
-"""Creates, in a moto server, the AWS resources a deploy rehearsal uses, and
-points the rehearsal's fixture stacks at them.
+"""Creates, in a moto server, the AWS resources a deploy rehearsal talks to
+after Terraform, and writes the values file of the offline AWS provider so
+that what Terraform reports for them is what moto holds.
 
-The fixture stacks (terraform/fixtures/rehearsal) are built from
-terraform_data only (no AWS provider can be had here), so the real
-resources that the steps after Terraform talk to (S3 bucket, CloudFront
-distribution, ECS service, the state bucket and lock table) are created
-here, and their names are written as each fixture's
-rehearsal.auto.tfvars.json (gitignored), which terraform loads by itself.
+The rehearsal plans and applies the real stacks (terraform/stacks) through
+the offline provider (terraform/offline-provider), which creates nothing in
+moto. The steps after Terraform (sync to the site bucket, CloudFront
+invalidation, ECS wait) need real objects: they are created here, named as
+the stacks name them for the environment (its settings file
+terraform/environments/<environment>.json names the site bucket; the ECS
+cluster and service are the stacks' "<project>-<environment>"), and ids only
+moto decides (account, distribution) go into the values file, the one
+source both sides read.
 
-Usage: moto_setup.py ENDPOINT REGISTRY REPO_ROOT
+Usage: moto_setup.py ENDPOINT REGISTRY REPO_ROOT [VALUES_FILE]
 """
 import json
 import os
@@ -18,8 +22,12 @@ import sys
 import boto3
 
 ENDPOINT, REGISTRY, ROOT = sys.argv[1], sys.argv[2], sys.argv[3]
+VALUES_FILE = sys.argv[4] if len(sys.argv) > 4 else None
 REGION = os.environ.get("AWS_REGION", "us-east-1")
-NAME = "eventmall-rehearsal"
+ENVIRONMENT = "rehearsal"
+NAME = "eventmall-" + ENVIRONMENT  # the stacks' local.name: "<project>-<environment>"
+with open(os.path.join(ROOT, "terraform/environments", ENVIRONMENT + ".json")) as f:
+    SITE_BUCKET = json.load(f)["site_bucket_name"]
 
 
 def client(service):
@@ -27,7 +35,7 @@ def client(service):
 
 
 s3 = client("s3")
-for bucket in (f"{NAME}-state", f"{NAME}-site"):
+for bucket in (f"{NAME}-state", SITE_BUCKET):
     try:
         s3.create_bucket(Bucket=bucket)
     except s3.exceptions.BucketAlreadyOwnedByYou:
@@ -36,11 +44,11 @@ s3.put_bucket_versioning(Bucket=f"{NAME}-state", VersioningConfiguration={"Statu
 # Visitors read the site through CloudFront, which reads the private bucket
 # with Origin Access Control. moto has no CloudFront data plane, so the
 # smoke test reads the bucket itself: allow anonymous GetObject on it here.
-s3.put_bucket_policy(Bucket=f"{NAME}-site", Policy=json.dumps({
+s3.put_bucket_policy(Bucket=SITE_BUCKET, Policy=json.dumps({
     "Version": "2012-10-17",
     "Statement": [{
         "Sid": "CloudFrontStandIn", "Effect": "Allow", "Principal": "*",
-        "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{NAME}-site/*",
+        "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{SITE_BUCKET}/*",
     }],
 }))
 
@@ -63,7 +71,7 @@ if dist is None:
         "Enabled": True,
         "DefaultRootObject": "index.html",
         "Origins": {"Quantity": 1, "Items": [{
-            "Id": "site", "DomainName": f"{NAME}-site.s3.amazonaws.com",
+            "Id": "site", "DomainName": f"{SITE_BUCKET}.s3.amazonaws.com",
             "S3OriginConfig": {"OriginAccessIdentity": ""},
         }]},
         "DefaultCacheBehavior": {
@@ -80,25 +88,31 @@ ecs.register_task_definition(
     requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256", memory="512",
     containerDefinitions=[{"name": "api", "image": f"{REGISTRY}/rehearsal/eventmall-backend:latest", "essential": True}],
 )
-services = ecs.describe_services(cluster=NAME, services=[f"{NAME}-api"])["services"]
+# The service module names cluster and service alike (var.name).
+services = ecs.describe_services(cluster=NAME, services=[NAME])["services"]
 if not any(s["status"] == "ACTIVE" for s in services):
-    ecs.create_service(cluster=NAME, serviceName=f"{NAME}-api", taskDefinition=f"{NAME}-api", desiredCount=2)
+    ecs.create_service(cluster=NAME, serviceName=NAME, taskDefinition=f"{NAME}-api", desiredCount=2)
 
-fixtures = {
-    "edge": {
-        "site_bucket_name": f"{NAME}-site",
-        "distribution_id": dist["Id"],
-        "site_url": f"{ENDPOINT}/{NAME}-site/index.html",
-    },
-    "data": {"repository_url": f"{REGISTRY}/rehearsal/eventmall-backend"},
-    "service": {"cluster_name": NAME, "service_name": f"{NAME}-api"},
+account = client("sts").get_caller_identity()["Account"]
+# What the offline provider must report for what moto holds (terraform/offline-provider/values.go).
+values = {
+    "account_id": account,
+    "resources": [
+        {"type": "aws_cloudfront_distribution",
+         "values": {"id": dist["Id"], "domain_name": dist["DomainName"], "arn": dist["ARN"]}},
+        {"type": "aws_ecr_repository",
+         "values": {"repository_url": f"{REGISTRY}/rehearsal/eventmall-backend"}},
+    ],
 }
-# The smoke test's API check: a real backend the caller runs (ci/test.sh
-# keeps the e2e backend up for this), standing in for CloudFront's /api/*.
-if os.environ.get("REHEARSAL_API_HEALTH_URL"):
-    fixtures["service"]["api_health_url"] = os.environ["REHEARSAL_API_HEALTH_URL"]
-for stack, values in fixtures.items():
-    path = os.path.join(ROOT, "terraform/fixtures/rehearsal", stack, "rehearsal.auto.tfvars.json")
-    with open(path, "w") as f:
+if VALUES_FILE:
+    with open(VALUES_FILE, "w") as f:
         json.dump(values, f, indent=2)
-print(json.dumps({"state_bucket": f"{NAME}-state", "lock_table": f"{NAME}-locks", **fixtures}))
+print(json.dumps({
+    "state_bucket": f"{NAME}-state", "lock_table": f"{NAME}-locks", "environment": ENVIRONMENT,
+    "account_id": account, "site_bucket_name": SITE_BUCKET, "distribution_id": dist["Id"],
+    "cluster_name": NAME, "service_name": NAME,
+    # moto has no CloudFront data plane: the smoke test reads the bucket itself,
+    # and the API's /healthz of a real backend the caller runs (ci/test.sh).
+    "smoke_site_url": f"{ENDPOINT}/{SITE_BUCKET}/index.html",
+    "smoke_api_health_url": os.environ.get("REHEARSAL_API_HEALTH_URL", ""),
+}))

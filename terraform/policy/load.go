@@ -1,5 +1,5 @@
 // Package policy holds static checks of the project's Terraform: structure (typed variables,
-// module calls, stack chaining, rehearsal parity) and security invariants (ALB ingress, private
+// module calls, stack chaining) and security invariants (ALB ingress, private
 // placement, encryption, IAM actions...). The checks read the HCL with hashicorp/hcl/v2 only, so
 // they run without any provider (none can be downloaded on an air-gapped machine).
 package policy
@@ -59,15 +59,14 @@ type Module struct {
 	All       []*Block
 }
 
-// Tree is a terraform/ directory: modules, stacks and rehearsal fixtures.
+// Tree is a terraform/ directory: modules and stacks.
 type Tree struct {
-	Root      string
-	Modules   map[string]*Module
-	Stacks    map[string]*Module
-	Rehearsal map[string]*Module
+	Root    string
+	Modules map[string]*Module
+	Stacks  map[string]*Module
 }
 
-// LoadTree reads ROOT/modules/*, ROOT/stacks/* and ROOT/fixtures/rehearsal/*.
+// LoadTree reads ROOT/modules/* and ROOT/stacks/*.
 func LoadTree(root string) (*Tree, error) {
 	t := &Tree{Root: root}
 	var err error
@@ -75,9 +74,6 @@ func LoadTree(root string) (*Tree, error) {
 		return nil, err
 	}
 	if t.Stacks, err = loadDirs(filepath.Join(root, "stacks")); err != nil {
-		return nil, err
-	}
-	if t.Rehearsal, err = loadDirs(filepath.Join(root, "fixtures", "rehearsal")); err != nil {
 		return nil, err
 	}
 	return t, nil

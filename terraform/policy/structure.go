@@ -12,7 +12,7 @@ import (
 
 func (t *Tree) allModules() []*Module {
 	var out []*Module
-	for _, group := range []map[string]*Module{t.Modules, t.Stacks, t.Rehearsal} {
+	for _, group := range []map[string]*Module{t.Modules, t.Stacks} {
 		keys := make([]string, 0, len(group))
 		for k := range group {
 			keys = append(keys, k)
@@ -329,10 +329,10 @@ func orUnknown(s string) string {
 	return s
 }
 
-// CheckBackends: every stack and rehearsal fixture declares an empty (partial) s3 backend.
+// CheckBackends: every stack declares an empty (partial) s3 backend.
 func CheckBackends(t *Tree) []string {
 	var out []string
-	for _, group := range []map[string]*Module{t.Stacks, t.Rehearsal} {
+	for _, group := range []map[string]*Module{t.Stacks} {
 		for _, name := range sortedKeys(group) {
 			m := group[name]
 			found := false
@@ -353,67 +353,6 @@ func CheckBackends(t *Tree) []string {
 			if !found {
 				out = append(out, fmt.Sprintf("%s: no backend \"s3\" {} block", m.Dir))
 			}
-		}
-	}
-	return out
-}
-
-// CheckRehearsalParity: a rehearsal fixture has the same outputs as its real stack, every
-// variable of the real stack with the same type (extra ones only with defaults), and no provider.
-func CheckRehearsalParity(t *Tree) []string {
-	var out []string
-	for _, name := range sortedKeys(t.Stacks) {
-		real := t.Stacks[name]
-		fx, ok := t.Rehearsal[name]
-		if !ok {
-			out = append(out, fmt.Sprintf("stack %q has no rehearsal fixture", name))
-			continue
-		}
-		for _, v := range sortedKeys(real.Variables) {
-			fv, ok := fx.Variables[v]
-			if !ok {
-				out = append(out, fmt.Sprintf("rehearsal %q lacks variable %q of the real stack", name, v))
-				continue
-			}
-			if a, b := normType(real.Variables[v].Raw("type")), normType(fv.Raw("type")); a != b {
-				out = append(out, fmt.Sprintf("rehearsal %q variable %q has type %s, the real stack %s", name, v, b, a))
-			}
-			if real.Variables[v].Has("default") != fv.Has("default") && !fv.Has("default") {
-				out = append(out, fmt.Sprintf("rehearsal %q variable %q is required but optional in the real stack", name, v))
-			}
-		}
-		for _, v := range sortedKeys(fx.Variables) {
-			if _, ok := real.Variables[v]; !ok && !fx.Variables[v].Has("default") {
-				out = append(out, fmt.Sprintf("rehearsal %q has extra variable %q without a default", name, v))
-			}
-		}
-		for _, o := range sortedKeys(real.Outputs) {
-			if _, ok := fx.Outputs[o]; !ok {
-				out = append(out, fmt.Sprintf("rehearsal %q lacks output %q of the real stack", name, o))
-			}
-		}
-		for _, o := range sortedKeys(fx.Outputs) {
-			if _, ok := real.Outputs[o]; !ok {
-				out = append(out, fmt.Sprintf("rehearsal %q has output %q the real stack does not", name, o))
-			}
-		}
-		for _, r := range fx.Resources {
-			if r.Type != "terraform_data" {
-				out = append(out, fmt.Sprintf("%s: rehearsal %q uses %s; only terraform_data (no provider download)", r.Where(), name, r.Type))
-			}
-		}
-		if len(fx.Data) > 0 || len(fx.Calls) > 0 {
-			out = append(out, fmt.Sprintf("rehearsal %q must not use data sources or modules", name))
-		}
-		for _, b := range fx.All {
-			if b.Kind == "provider" {
-				out = append(out, fmt.Sprintf("%s: rehearsal %q configures a provider", b.Where(), name))
-			}
-		}
-	}
-	for _, name := range sortedKeys(t.Rehearsal) {
-		if _, ok := t.Stacks[name]; !ok {
-			out = append(out, fmt.Sprintf("rehearsal %q has no real stack", name))
 		}
 	}
 	return out

@@ -46,7 +46,7 @@ step "go vet + go test ./terraform/..." bash -c 'go vet ./terraform/... && go te
 
 validate_fixtures() {
   local d tmp rc=0
-  for d in terraform/fixtures/rehearsal/*/ terraform/fixtures/plumbing/*/; do
+  for d in terraform/fixtures/plumbing/*/; do
     tmp="$(mktemp -d)"
     cp "$d"/*.tf "$tmp"/
     if ! (cd "$tmp" && "$TF" init -backend=false -input=false >/dev/null && "$TF" validate -no-color >/dev/null); then
@@ -68,7 +68,7 @@ step "offline provider (schema of hashicorp/aws 5.81.0, 6.47.0): validate every 
 run_tflint() {
   local tfl d rc=0
   tfl="$("$HERE/ensure-tflint.sh")" || return 1
-  for d in terraform/modules/*/ terraform/stacks/*/ terraform/fixtures/rehearsal/*/ terraform/fixtures/plumbing/*/; do
+  for d in terraform/modules/*/ terraform/stacks/*/ terraform/fixtures/plumbing/*/; do
     "$tfl" --chdir="$d" --config="$ROOT/terraform/.tflint.hcl" --format=compact || rc=1
   done
   return $rc

@@ -1,8 +1,0 @@
-terraform {
-  backend "s3" {}
-}
-
-output "vpc_id" {
-  description = "VPC."
-  value       = "vpc-1"
-}
