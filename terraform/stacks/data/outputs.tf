@@ -3,6 +3,11 @@ output "repository_url" {
   value       = module.registry.repository_url
 }
 
+output "repository_arn" {
+  description = "ARN of the ECR repository (what the service's execution role may pull from)."
+  value       = module.registry.repository_arn
+}
+
 output "cache_endpoint" {
   description = "host:port of the memcached configuration endpoint."
   value       = module.cache.configuration_endpoint

@@ -1,13 +1,7 @@
 locals {
-  # ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME -> arn:aws:ecr:REGION:ACCOUNT:repository/NAME
-  registry_host   = split("/", var.repository_url)[0]
-  repository_name = join("/", slice(split("/", var.repository_url), 1, length(split("/", var.repository_url))))
-  repository_arn  = "arn:${data.aws_partition.current.partition}:ecr:${split(".", local.registry_host)[3]}:${split(".", local.registry_host)[0]}:repository/${local.repository_name}"
   # The RDS-managed secret is JSON {"username","password"}: ECS picks the keys.
   secret_base = var.database_secret_arn
 }
-
-data "aws_partition" "current" {}
 
 module "service" {
   source = "../../modules/service"
@@ -18,7 +12,7 @@ module "service" {
   vpc_id                = var.vpc_id
   subnet_ids            = var.private_subnet_ids
   image                 = var.image
-  repository_arn        = local.repository_arn
+  repository_arn        = var.repository_arn
   container_port        = var.container_port
   cpu                   = var.cpu
   memory                = var.memory

@@ -96,6 +96,16 @@ variable "repository_url" {
   type        = string
 }
 
+variable "repository_arn" {
+  description = "ARN of that ECR repository (data stack output): the scope of the execution role's pull permission."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:ecr:[a-z0-9-]+:[0-9]{12}:repository/.+", var.repository_arn))
+    error_message = "repository_arn must be an ECR repository ARN (arn:aws:ecr:REGION:ACCOUNT:repository/NAME)."
+  }
+}
+
 variable "cache_endpoint" {
   description = "host:port of the memcached configuration endpoint (data stack output)."
   type        = string
