@@ -92,17 +92,18 @@ E2E_DB=eventmall_e2e_$$
 mysql_cmd() { mysql -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" -p"$DB_PASSWORD" "$@"; }
 mysql_cmd -e "DROP DATABASE IF EXISTS $E2E_DB; CREATE DATABASE $E2E_DB"
 # node itself, not `npm start`: killing npm would leave the server running.
-( cd backend && DB_NAME=$E2E_DB PORT=18080 STATIC_DIR=$ROOT/frontend/dist MIGRATE_ON_START=true \
-    CATALOG_SHIFT_TO_TODAY=true LOG_LEVEL=warn exec node src/server.js >"$LOGS/e2e-backend.log" 2>&1 ) &
+# Schema and catalogue once, as a deploy does; the server never loads at start.
+( cd backend && DB_NAME=$E2E_DB CATALOG_SHIFT_TO_TODAY=true LOG_LEVEL=warn node src/cli/db-release.js ) >"$LOGS/e2e-db-release.log" 2>&1 \
+  || { tail -30 "$LOGS/e2e-db-release.log"; fail "db:release of the e2e database"; }
+( cd backend && DB_NAME=$E2E_DB PORT=18080 STATIC_DIR=$ROOT/frontend/dist \
+    LOG_LEVEL=warn exec node src/server.js >"$LOGS/e2e-backend.log" 2>&1 ) &
 BACKEND_PID=$!
 for _ in $(seq 1 60); do curl -fsS http://127.0.0.1:18080/readyz >/dev/null 2>&1 && break; sleep 1; done
 curl -fsS http://127.0.0.1:18080/readyz >/dev/null || { tail -30 "$LOGS/e2e-backend.log"; fail "backend did not become ready"; }
 suite "frontend: e2e in Chromium against the real backend" \
   bash -c 'cd frontend && E2E_BASE_URL=http://127.0.0.1:18080 npm run e2e'
-# The same backend stays up for the module tests: the deploy rehearsal's
-# smoke test checks its /healthz, standing in for the API behind CloudFront.
-REHEARSAL_API_HEALTH_URL="http://$(ip -4 -o addr show docker0 2>/dev/null | awk '{print $4}' | cut -d/ -f1):18080/healthz"
-export REHEARSAL_API_HEALTH_URL
+# The deploy rehearsal runs the published image as its task definition says; no host backend.
+kill "$BACKEND_PID" 2>/dev/null || true
 
 step "waiting for the Dagger engine"
 wait "$ENGINE_PID" || true

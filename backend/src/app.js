@@ -102,11 +102,12 @@ function parseOrderBody(body) {
 /**
  * @param {{shop: import('./shop.js').Shop, cache: any, logger: any|object, staticDir?: string|null, state?: {shuttingDown: boolean}, auth?: import('./lib/dbauth.js').DbAuth|null,
  *   rateLimiter?: import('./lib/rate-limit.js').RateLimiter|null, clientAddressHeader?: string,
- *   waitingRoom?: import('./waiting-room.js').WaitingRoom|null}} deps
+ *   waitingRoom?: import('./waiting-room.js').WaitingRoom|null, imageRef?: string|null}} deps
+ *   imageRef: the image this task runs (IMAGE_REF), reported by /healthz
  *   waitingRoom: when given, orders need an admitted queue token (X-Queue-Token)
  *   clientAddressHeader: the header naming the viewer's address (CloudFront's), '' for the peer address only
  */
-export async function buildApp({ shop, cache, logger, staticDir = null, state = { shuttingDown: false }, auth = null, rateLimiter = null, clientAddressHeader = 'cloudfront-viewer-address', waitingRoom = null }) {
+export async function buildApp({ shop, cache, logger, staticDir = null, state = { shuttingDown: false }, auth = null, rateLimiter = null, clientAddressHeader = 'cloudfront-viewer-address', waitingRoom = null, imageRef = null }) {
   const app = Fastify({
     ...(logger && typeof logger.child === 'function' ? { loggerInstance: logger } : { logger: logger ?? false }),
     bodyLimit: BODY_LIMIT,
@@ -188,7 +189,9 @@ export async function buildApp({ shop, cache, logger, staticDir = null, state = 
       reply.code(503);
       return { status: 'unhealthy', database: 'auth_failed' };
     }
-    return { status: 'ok' };
+    // The image this task runs (its task definition's IMAGE_REF): a deploy's smoke test checks
+    // that it is the one just published.
+    return { status: 'ok', image: imageRef };
   });
 
   app.get('/readyz', async (req, reply) => {

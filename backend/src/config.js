@@ -75,11 +75,18 @@ export function loadConfig(env = process.env, opts = {}) {
     aws: { region: env.AWS_REGION || env.AWS_DEFAULT_REGION || null, secretsEndpoint: env.AWS_ENDPOINT_URL_SECRETS_MANAGER || env.AWS_ENDPOINT_URL || null },
     memcachedServers: [],
     staticDir: env.STATIC_DIR ? path.resolve(env.STATIC_DIR) : null,
-    migrateOnStart: parseBool('MIGRATE_ON_START', env.MIGRATE_ON_START, false, problems),
     catalogDir: path.resolve(env.CATALOG_DIR || './catalog'),
     catalogShiftToToday: parseBool('CATALOG_SHIFT_TO_TODAY', env.CATALOG_SHIFT_TO_TODAY, false, problems),
     logLevel: (env.LOG_LEVEL || 'info').toLowerCase(),
+    // The image this process runs, as its task definition names it (repository@sha256:...);
+    // /healthz reports it so a deploy can check that the new image is the one serving.
+    imageRef: env.IMAGE_REF || null,
   };
+  if (env.MIGRATE_ON_START !== undefined && env.MIGRATE_ON_START !== '') {
+    // Tasks never migrate or load a catalogue at start (every scale-out and rollback would
+    // reload its own image's catalogue): a deploy runs `npm run db:release` once instead.
+    problems.push('MIGRATE_ON_START is no longer supported: migrations and the catalogue load run once per deploy (npm run db:release), never at task start; unset it');
+  }
   if (cfg.db.database && !/^[A-Za-z0-9_]{1,64}$/.test(cfg.db.database)) {
     problems.push(`DB_NAME must be 1-64 characters of letters, digits and underscore (got "${cfg.db.database}")`);
   }

@@ -1,5 +1,6 @@
-// Production entry point: validate config, optionally migrate + load the catalogue, serve,
-// shut down gracefully on SIGTERM (ECS) / SIGINT.
+// Production entry point: validate config, serve, shut down gracefully on SIGTERM (ECS) / SIGINT.
+// It never migrates or loads a catalogue: a deploy runs src/cli/db-release.js once, before the
+// service is updated (tasks start at every scale-out, autoscaling step and rollback).
 import pino from 'pino';
 import { ConfigError, loadConfig, redactedConfig } from './config.js';
 import { createPool } from './lib/db.js';
@@ -9,13 +10,8 @@ import { Shop } from './shop.js';
 import { RateLimiter } from './lib/rate-limit.js';
 import { WaitingRoom } from './waiting-room.js';
 import { buildApp, loggerOptions } from './app.js';
-import { CatalogInvalidError, migrateAndLoad } from './startup.js';
-import { isDbUnavailable } from './lib/errors.js';
-import { CatalogRevisionError } from './catalog/load.js';
 import { scrubMessage } from './lib/logsafe.js';
 import { DbAuth, secretsManagerSource } from './lib/dbauth.js';
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function main() {
   let config;
@@ -43,33 +39,6 @@ async function main() {
   const cache = new Cache({ servers: config.memcachedServers, prefix: `${config.db.database}:`, logger });
   const state = { shuttingDown: false };
 
-  if (config.migrateOnStart) {
-    // The database may still be starting (first deploy, failover): retry for a while.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const r = await migrateAndLoad({ config, pool, cache, logger, clock });
-        logger.info({ migrationsApplied: r.applied, catalogue: r.summary && { ...r.summary, touchedDrops: undefined, touchedProducts: undefined } }, 'migrations and catalogue load done');
-        break;
-      } catch (err) {
-        if (err instanceof CatalogRevisionError) {
-          // An older image starting after a newer catalogue was loaded: keep the newer one, serve.
-          logger.error({ refusals: err.refusals }, `${err.message}; serving the catalogue already loaded`);
-          break;
-        }
-        if (err instanceof CatalogInvalidError) {
-          for (const e of err.errors) logger.fatal({ file: e.file, item: e.item, field: e.field }, `catalogue error: ${e.message}`);
-          process.exit(1);
-        }
-        if (!isDbUnavailable(err) || attempt >= 30) {
-          logger.fatal({ err }, 'startup migration failed');
-          process.exit(1);
-        }
-        logger.warn({ err, attempt }, 'database not reachable yet; retrying migration');
-        await sleep(2000);
-      }
-    }
-  }
-
   if (config.sessionKeysSource !== 'SESSION_KEYS') {
     logger.warn({ sessionKeys: config.sessionKeysSource }, 'SESSION_KEYS not set: sessions are signed with a key '
       + (config.sessionKeys ? 'derived from DB_PASSWORD (a password rotation ends every session)' : 'of this process only (not shared by other tasks, lost on restart)'));
@@ -85,7 +54,7 @@ async function main() {
     setInterval(() => waitingRoom.tick().catch((err) => logger.warn({ err: err.message }, 'waiting room tick failed')), 1000).unref();
     logger.info({ inletPerSec: config.waitingRoom.inletPerSec }, 'waiting room on');
   }
-  const app = await buildApp({ shop, cache, logger, staticDir: config.staticDir, state, auth, rateLimiter, clientAddressHeader: config.clientAddressHeader, waitingRoom });
+  const app = await buildApp({ shop, cache, logger, staticDir: config.staticDir, state, auth, rateLimiter, clientAddressHeader: config.clientAddressHeader, waitingRoom, imageRef: config.imageRef });
 
   // Purge expired sessions now and then (their orders stay); several tasks doing it is harmless.
   if (config.sessionPurgeIntervalSec > 0) {

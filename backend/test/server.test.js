@@ -1,6 +1,6 @@
-// The real entry point (src/server.js) as a child process: config validation messages,
-// MIGRATE_ON_START with several processes at once, static SPA serving, graceful SIGTERM with a
-// request in flight (held at the database by a paused TCP proxy).
+// The real entry point (src/server.js) as a child process: config validation messages, the
+// deploy's db:release run once and tasks that never migrate or load a catalogue at start, static
+// SPA serving, graceful SIGTERM with a request in flight (held at the database by a paused TCP proxy).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -21,8 +21,8 @@ function freePort() {
   });
 }
 
-function startServer(env) {
-  const child = spawn(process.execPath, ['src/server.js'], {
+function startServer(env, script = 'src/server.js') {
+  const child = spawn(process.execPath, [script], {
     cwd: BACKEND_DIR,
     env: { PATH: process.env.PATH, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -53,28 +53,40 @@ describe('server process', () => {
   });
 
   test('invalid configuration: one clear message per variable, exit 1, no secret printed', async () => {
-    const { child, out, exited } = startServer({ PORT: '99999', DB_PORT: 'abc', DB_USER: 'u', DB_PASSWORD: 'hunter2-secret', MIGRATE_ON_START: 'maybe', MEMCACHED_SERVERS: 'nohostport', LOG_LEVEL: 'loud' });
+    const { child, out, exited } = startServer({ PORT: '99999', DB_PORT: 'abc', DB_USER: 'u', DB_PASSWORD: 'hunter2-secret', MIGRATE_ON_START: 'true', MEMCACHED_SERVERS: 'nohostport', LOG_LEVEL: 'loud' });
     children.push(child);
     const { code } = await exited;
     assert.equal(code, 1);
     for (const needle of ['PORT must be a TCP port', 'DB_PORT must be a TCP port', 'DB_HOST is required', 'DB_NAME is required',
-      'MIGRATE_ON_START must be true or false', 'MEMCACHED_SERVERS entry', 'LOG_LEVEL must be one of']) {
+      'MIGRATE_ON_START is no longer supported', 'MEMCACHED_SERVERS entry', 'LOG_LEVEL must be one of']) {
       assert.ok(out.text.includes(needle), `missing "${needle}" in:\n${out.text}`);
     }
     assert.ok(!out.text.includes('hunter2-secret'), 'password leaked');
     for (const line of out.text.trim().split('\n')) JSON.parse(line); // structured JSON logs
   });
 
-  test('three tasks starting together with MIGRATE_ON_START; then SPA + API; SIGTERM finishes an in-flight order', async () => {
+  test('db:release once, then three tasks that never migrate or load at start; SPA + API; SIGTERM finishes an in-flight order', async () => {
     const staticDir = fs.mkdtempSync(path.join(os.tmpdir(), 'em-static-'));
     fs.writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>eventmall</title><div id=root></div>');
     fs.mkdirSync(path.join(staticDir, 'assets'));
     fs.writeFileSync(path.join(staticDir, 'assets', 'app.js'), 'console.log(1)');
 
+    // The deploy stage: run once, from the image, before the tasks.
+    const release = startServer(baseEnv, 'src/cli/db-release.js');
+    children.push(release.child);
+    assert.equal((await release.exited).code, 0, release.out.text.slice(-2000));
+    assert.match(release.out.text, /"migrationsApplied":\["001_init/);
+    const before = await createAdminConnection({ ...env.db, database: dbName });
+    // A price changed after the load: a task that reloaded its catalogue at start would undo it.
+    const [[probe]] = await before.query('SELECT id, price_cents FROM products ORDER BY id LIMIT 1');
+    await before.query('UPDATE products SET price_cents = price_cents + 1 WHERE id = ?', [probe.id]);
+    await before.end();
+
     const dbProxy = await new TcpProxy(env.db.host, env.db.port).start();
     const ports = await Promise.all([freePort(), freePort(), freePort()]);
+    const image = `registry.test/eventmall/backend@sha256:${'ab'.repeat(32)}`;
     const procs = ports.map((port, i) => startServer({
-      ...baseEnv, PORT: String(port), MIGRATE_ON_START: 'true',
+      ...baseEnv, PORT: String(port), IMAGE_REF: image,
       ...(i === 0 ? { STATIC_DIR: staticDir, DB_HOST: '127.0.0.1', DB_PORT: String(dbProxy.port) } : {}),
     }));
     children.push(...procs.map((p) => p.child));
@@ -87,8 +99,15 @@ describe('server process', () => {
       await conn.end();
       assert.equal(Number(m.n), fs.readdirSync(path.join(BACKEND_DIR, 'migrations')).filter((f) => f.endsWith('.sql')).length);
       assert.ok(Number(p.n) >= 16);
-      const applied = procs.map((x) => x.out.text.match(/"migrationsApplied":\[([^\]]*)\]/)?.[1] ?? '?');
-      assert.equal(applied.filter((a) => a.includes('001_init')).length, 1, `exactly one task applied 001: ${applied}`);
+      for (const x of procs) assert.doesNotMatch(x.out.text, /applying migration|catalogue load|migrationsApplied/, 'a task migrated or loaded at start');
+      const check = await createAdminConnection({ ...env.db, database: dbName });
+      const [[after]] = await check.query('SELECT price_cents FROM products WHERE id = ?', [probe.id]);
+      await check.end();
+      assert.equal(Number(after.price_cents), Number(probe.price_cents) + 1, 'a task reloaded the catalogue at start');
+
+      // /healthz names the image the task runs (from its task definition)
+      const health = await http(`${urls[1]}/healthz`);
+      assert.deepEqual(health.body, { status: 'ok', image });
 
       // the catalogue was shifted so that today has a live drop
       const url = urls[0];

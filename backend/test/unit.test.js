@@ -17,13 +17,14 @@ describe('config', () => {
     assert.equal(c.port, 8080);
     assert.equal(c.db.port, 3306);
     assert.deepEqual(c.memcachedServers, ['cache:11211', 'cache2:11211']);
-    assert.equal(c.migrateOnStart, false);
+    assert.equal(c.imageRef, null);
     assert.equal(c.staticDir, null);
     assert.equal(c.logLevel, 'info');
     assert.ok(c.catalogDir.endsWith('catalog'));
-    const c2 = loadConfig({ ...okEnv, PORT: '9000', MIGRATE_ON_START: 'TRUE', CATALOG_SHIFT_TO_TODAY: '1', LOG_LEVEL: 'debug' });
+    const c2 = loadConfig({ ...okEnv, PORT: '9000', IMAGE_REF: 'repo@sha256:00', CATALOG_SHIFT_TO_TODAY: '1', LOG_LEVEL: 'debug' });
     assert.equal(c2.port, 9000);
-    assert.equal(c2.migrateOnStart, true);
+    assert.equal(c2.imageRef, 'repo@sha256:00');
+    assert.throws(() => loadConfig({ ...okEnv, MIGRATE_ON_START: 'true' }), /MIGRATE_ON_START is no longer supported/);
     assert.equal(c2.catalogShiftToToday, true);
   });
 

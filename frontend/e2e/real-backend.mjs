@@ -69,11 +69,12 @@ export async function startRealBackend({ staticDir }) {
     PORT: String(port),
     DB_NAME: database,
     STATIC_DIR: resolve(staticDir),
-    MIGRATE_ON_START: 'true',
     CATALOG_SHIFT_TO_TODAY: 'true',
     LOG_LEVEL: process.env.E2E_BACKEND_LOG_LEVEL || 'warn',
     NODE_ENV: 'production',
   });
+  // Schema and catalogue, once, as a deploy does (the server never loads at start).
+  run(process.execPath, ['src/cli/db-release.js'], { env });
   let output = '';
   const proc = spawn(process.execPath, ['src/server.js'], { cwd: BACKEND_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
   proc.stdout.on('data', (d) => (output += d));
