@@ -84,7 +84,7 @@ func (m *Eventmall) TerraformValidate(ctx context.Context) error {
 		if f.offline {
 			c, name = offline, name+" ("+offlineLabel(validateSchema)+")"
 		}
-		c = c.WithWorkdir("/terraform/"+f.dir).
+		c = c.WithWorkdir("/terraform/" + f.dir).
 			WithExec([]string{"terraform", "init", "-backend=false", "-input=false", "-no-color"}).
 			WithExec([]string{"terraform", "validate", "-no-color"})
 		checks[i] = namedCheck{name, func(ctx context.Context) error {

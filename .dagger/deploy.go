@@ -17,16 +17,21 @@ import (
 	"dagger/eventmall/stackio"
 )
 
-// Deploy takes the shop from source to AWS in dependency order: tests and
-// builds first (nothing is applied or published if one fails), then the
-// stack graph (stackio/graph.json): base → network → edge ∥ data, the
-// frontend synced as soon as edge is applied and the image pushed as soon as
-// data is, then the service stack with the image digest and the data
-// endpoints, a wait for ECS to be stable, and a smoke test. Each stage is reported in one Slack
-// thread. A failed stage stops the chain and is named in the error.
-// Before anything, a freeze stage refuses a deploy inside a freeze window
-// around a drop's midnight (computed from the environment's scaling
-// schedule and the catalogue's drop dates) unless a break-glass reason is given.
+// Deploy takes the shop from source to AWS in dependency order. First a
+// freeze stage refuses a deploy inside a freeze window around a drop's
+// midnight (from the environment's scaling schedule and the catalogue's drop
+// dates) unless a break-glass reason is given. Then tests and builds
+// (nothing is applied or published if one fails), then the stack graph
+// (stackio/graph.json): base → network → edge ∥ data, the frontend synced as
+// soon as edge is applied and the image pushed as soon as data is (not again
+// when its tag exists), db-release (migrations and catalogue, once, from the
+// new image, before the service runs it), the service stack with the image
+// digest and the data endpoints, a verified rollout (the new task definition
+// PRIMARY and COMPLETED; a rollback fails) and a read-only smoke test of the
+// shop through its public URL. Against an emulator (--aws-endpoint-url)
+// stand-ins play ECS, the data tier and the edge, running the service as its
+// task definition says. Each stage is reported in one Slack thread; a failed
+// stage stops the chain and is named in the error.
 // +cache="never"
 func (m *Eventmall) Deploy(
 	ctx context.Context,
@@ -77,22 +82,23 @@ func (m *Eventmall) Deploy(
 	// JSON file of values the offline provider must agree on with the emulator (account id, ids of the resources it holds).
 	// +optional
 	offlineAwsValues *dagger.File,
-	// URL the smoke test reads the site from instead of the edge stack's site_url; only for a rehearsal, where CloudFront is a stand-in.
-	// +optional
-	rehearsalSiteUrl string,
-	// Health URL the smoke test checks instead of the service stack's api_health_url; only for a rehearsal.
-	// +optional
-	rehearsalApiHealthUrl string,
 ) (string, error) {
-	report, _, err := m.deploy(ctx, deployRun{
+	out, err := m.deploy(ctx, deployRun{
 		awsAccessKeyId: awsAccessKeyId, awsSecretAccessKey: awsSecretAccessKey, awsSessionToken: awsSessionToken,
 		region: region, stateBucket: stateBucket, lockTable: lockTable, environment: environment,
 		slackToken: slackToken, slackChannel: slackChannel, slackApiUrl: slackApiUrl,
 		awsEndpointUrl: awsEndpointUrl, stacksPath: stacksPath, breakGlass: breakGlass, now: now,
 		offlineAwsProvider: offlineAwsProvider, offlineAwsValues: offlineAwsValues,
-		smokeSiteURL: rehearsalSiteUrl, smokeAPIHealthURL: rehearsalApiHealthUrl,
 	})
-	return report, err
+	return out.report, err
+}
+
+// deployOutcome is what one deploy leaves: its stage table, each stage's
+// result and, in a rehearsal, screenshots of the shop it deployed.
+type deployOutcome struct {
+	report      string
+	stages      []notify.StageResult
+	screenshots *dagger.Directory
 }
 
 // deployRun is one call of Deploy's arguments (Rehearse builds one too).
@@ -104,14 +110,13 @@ type deployRun struct {
 	breakGlass, now                                       string
 	offlineAwsProvider                                    string
 	offlineAwsValues                                      *dagger.File
-	smokeSiteURL, smokeAPIHealthURL                       string
 }
 
 // deploy is Deploy, also returning each stage's result.
-func (m *Eventmall) deploy(ctx context.Context, r deployRun) (string, []notify.StageResult, error) {
+func (m *Eventmall) deploy(ctx context.Context, r deployRun) (deployOutcome, error) {
 	clock, err := parseNow(r.now)
 	if err != nil {
-		return "", nil, err
+		return deployOutcome{}, err
 	}
 	a := m.Aws(r.awsAccessKeyId, r.awsSecretAccessKey, r.awsSessionToken, r.region, r.awsEndpointUrl)
 	if r.offlineAwsProvider != "" {
@@ -119,14 +124,14 @@ func (m *Eventmall) deploy(ctx context.Context, r deployRun) (string, []notify.S
 	}
 	notifier, err := newNotifier(ctx, r.slackToken, r.slackChannel, r.slackApiUrl)
 	if err != nil {
-		return "", nil, err
+		return deployOutcome{}, err
 	}
 	d := &deployment{
 		m: m, aws: a, stateBucket: r.stateBucket, lockTable: r.lockTable,
 		environment: r.environment, stacksPath: r.stacksPath,
-		smokeSiteURL: r.smokeSiteURL, smokeAPIHealthURL: r.smokeAPIHealthURL,
-		run:    &pipeline.Runner{Notifier: notifier, LogTail: logTail, Logf: progress},
-		freeze: m.freezeStage(r.environment, clock, r.breakGlass),
+		run:       &pipeline.Runner{Notifier: notifier, LogTail: logTail, Logf: progress},
+		freeze:    m.freezeStage(r.environment, clock, r.breakGlass),
+		rehearsal: r.awsEndpointUrl != "",
 	}
 	revision, _ := m.Source.Digest(ctx)
 	revision = strings.TrimPrefix(revision, "sha256:")
@@ -158,9 +163,9 @@ func (m *Eventmall) deploy(ctx context.Context, r deployRun) (string, []notify.S
 		if f := d.run.Failure(); f != nil {
 			err = f
 		}
-		return "", results, fmt.Errorf("deploy failed at stage %s\n%s\n%w", failed, report, err)
+		return deployOutcome{report: report, stages: results}, fmt.Errorf("deploy failed at stage %s\n%s\n%w", failed, report, err)
 	}
-	return report, results, nil
+	return deployOutcome{report: report, stages: results, screenshots: d.screenshots}, nil
 }
 
 // deployment is one run of Deploy.
@@ -174,8 +179,36 @@ type deployment struct {
 	environment string
 	stacksPath  string
 	run         *pipeline.Runner
-	// What the smoke test checks instead of the stacks' URLs (rehearsal only).
-	smokeSiteURL, smokeAPIHealthURL string
+	// rehearsal: the AWS APIs are an emulator's, so nothing runs ECS, the
+	// data tier or CloudFront: stand-ins play them (standins.go,
+	// ecsstandin.go) and run the service as its task definition says.
+	rehearsal bool
+	tier      standInTier
+	// standIn is what the ECS stand-in rolled out (rehearsal only).
+	standIn standInResult
+	// previousTaskDefinition is the one the service ran before this deploy.
+	previousTaskDefinition string
+	// screenshots of the rehearsal's drop page, taken through the edge
+	// stand-in's URL once the smoke test passed (rehearsal only).
+	screenshots *dagger.Directory
+}
+
+// standInTier starts the rehearsal's data tier once, on first use.
+type standInTier struct {
+	once gosync.Once
+	t    *dataStandIns
+	err  error
+}
+
+func (s *standInTier) get(ctx context.Context, a *Aws, data stackio.Outputs) (*dataStandIns, error) {
+	s.once.Do(func() { s.t, s.err = a.startDataStandIns(ctx, data) })
+	return s.t, s.err
+}
+
+func (s *standInTier) stop(ctx context.Context) {
+	if s.t != nil {
+		s.t.stop(ctx)
+	}
 }
 
 func (d *deployment) deploy(ctx context.Context) error {
@@ -214,33 +247,134 @@ func (d *deployment) deploy(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	values := stackio.NewValues()
+	var mu gosync.Mutex // guards values
+	outputs := func(stack string) stackio.Outputs {
+		mu.Lock()
+		defer mu.Unlock()
+		return values.Stacks[stack]
+	}
+	var imageRef string // publish-backend's result
 	steps := map[string]func(ctx context.Context, in map[string]string) (string, map[string]string, error){
 		"sync-frontend": func(ctx context.Context, in map[string]string) (string, map[string]string, error) {
 			detail, err := d.aws.SyncFrontend(ctx, in["bucket"], in["distribution_id"], site, "24h")
 			return detail, nil, err
 		},
 		"publish-backend": func(ctx context.Context, in map[string]string) (string, map[string]string, error) {
-			ref, err := d.aws.PublishBackend(ctx, in["repository_url"], image, "")
-			return ref, map[string]string{"image": ref}, err
+			ref, pushed, err := d.aws.publishBackend(ctx, in["repository_url"], image, "")
+			if err != nil {
+				return "", nil, err
+			}
+			mu.Lock()
+			imageRef = ref
+			mu.Unlock()
+			detail := ref
+			if !pushed {
+				detail += " (tag already in the repository: not pushed)"
+			}
+			return detail, map[string]string{"image": ref}, nil
 		},
 		"wait-service-stable": func(ctx context.Context, in map[string]string) (string, map[string]string, error) {
-			detail, err := d.aws.WaitServiceStable(ctx, in["cluster"], in["service"], "15m")
+			want, previous := in["task_definition"], d.previousTaskDefinition
+			if d.rehearsal {
+				want, previous = d.standIn.registered, d.standIn.previous
+			}
+			detail, err := d.aws.WaitServiceStable(ctx, in["cluster"], in["service"], want, previous, "15m")
 			return detail, nil, err
 		},
 		"smoke-test": func(ctx context.Context, in map[string]string) (string, map[string]string, error) {
-			site, api := in["site_url"], in["api_health_url"]
-			if d.smokeSiteURL != "" {
-				site = d.smokeSiteURL
+			site := in["site_url"]
+			if d.rehearsal {
+				site = d.standIn.edgeURL
 			}
-			if d.smokeAPIHealthURL != "" {
-				api = d.smokeAPIHealthURL
+			detail, err := d.m.SmokeTest(ctx, site, in["image"], "5m")
+			if err == nil && d.rehearsal {
+				detail = "through the edge stand-in: " + detail
 			}
-			detail, err := d.m.SmokeTest(ctx, site, api, "5m")
 			return detail, nil, err
 		},
 	}
-	values := stackio.NewValues()
-	var mu gosync.Mutex // guards values
+	// Stages that run right before (or after) a step, in a rehearsal only:
+	// the ECS stand-in plays the rollout that wait-service-stable then
+	// verifies; Chromium photographs the shop the smoke test passed.
+	before := map[string]func(ctx context.Context) error{}
+	after := map[string]func(ctx context.Context) error{}
+	if d.rehearsal {
+		after["smoke-test"] = func(ctx context.Context) error {
+			return d.run.Stage(ctx, "screenshot", func(ctx context.Context) (string, error) {
+				shots, err := d.m.shopScreenshots(d.standIn.edgeURL, site).Sync(ctx)
+				if err != nil {
+					return "", err
+				}
+				d.screenshots = shots
+				names, err := shots.Entries(ctx)
+				return "the drop page in Chromium through " + d.standIn.edgeURL + ": " + strings.Join(names, ", "), err
+			})
+		}
+		before["wait-service-stable"] = func(ctx context.Context) error {
+			return d.run.Stage(ctx, "ecs-stand-in", func(ctx context.Context) (string, error) {
+				svc, edge := outputs("service"), outputs("edge")
+				td, err := d.aws.stateTaskDefinition(ctx, d.stateBucket, stateKey(d.environment, "service"))
+				if err != nil {
+					return "", err
+				}
+				tier, err := d.tier.get(ctx, d.aws, outputs("data"))
+				if err != nil {
+					return "", err
+				}
+				r, err := d.aws.ecsStandIn(ctx, str(svc, "cluster_name"), str(svc, "service_name"), td, str(edge, "site_bucket_name"), tier)
+				d.standIn = r
+				return r.detail, err
+			})
+		}
+	}
+	// db-release: the schema and the catalogue, once per deploy, from the
+	// new image, before the service runs it: between the service stack's
+	// plan and apply, in the service as it runs before this deploy; on a
+	// first deploy (no service yet) right after the apply.
+	released := false
+	release := func(ctx context.Context, svc stackio.Outputs) error {
+		released = true
+		mu.Lock()
+		ref := imageRef
+		mu.Unlock()
+		return d.run.Stage(ctx, "db-release", func(ctx context.Context) (string, error) {
+			if !d.rehearsal {
+				return d.aws.RunDbRelease(ctx, str(svc, "cluster_name"), str(svc, "service_name"), ref, "15m")
+			}
+			td, err := d.aws.stateTaskDefinition(ctx, d.stateBucket, stateKey(d.environment, "service"))
+			if err != nil {
+				return "", err
+			}
+			c, err := containerOf(td, ref)
+			if err != nil {
+				return "", err
+			}
+			tier, err := d.tier.get(ctx, d.aws, outputs("data"))
+			if err != nil {
+				return "", err
+			}
+			return d.aws.rehearsalDbRelease(ctx, c, tier)
+		})
+	}
+	hooks := map[string]stackHooks{
+		"service": {
+			beforeApply: func(ctx context.Context, prior stackio.Outputs) error {
+				if str(prior, "cluster_name") == "" {
+					return nil // a first deploy
+				}
+				d.previousTaskDefinition = str(prior, "task_definition_arn")
+				return release(ctx, prior)
+			},
+			afterApply: func(ctx context.Context, outs stackio.Outputs) error {
+				if released {
+					return nil
+				}
+				return release(ctx, outs)
+			},
+		},
+	}
+	defer d.tier.stop(context.WithoutCancel(ctx))
 	done := map[string]chan struct{}{}
 	for _, n := range graph.Nodes() {
 		done[n] = make(chan struct{})
@@ -265,7 +399,7 @@ func (d *deployment) deploy(ctx context.Context) error {
 				if err != nil {
 					return err
 				}
-				outs, err := d.stack(gctx, n, inputs)
+				outs, err := d.stack(gctx, n, inputs, hooks[n])
 				if err != nil {
 					return err
 				}
@@ -278,6 +412,11 @@ func (d *deployment) deploy(ctx context.Context) error {
 				mu.Unlock()
 				if err != nil {
 					return err
+				}
+				if pre := before[n]; pre != nil {
+					if err := pre(gctx); err != nil {
+						return err
+					}
 				}
 				var produced map[string]string
 				if err := d.run.Stage(gctx, n, func(ctx context.Context) (string, error) {
@@ -293,6 +432,11 @@ func (d *deployment) deploy(ctx context.Context) error {
 					values.Steps["step."+n+"."+k] = b
 				}
 				mu.Unlock()
+				if post := after[n]; post != nil {
+					if err := post(gctx); err != nil {
+						return err
+					}
+				}
 			}
 			close(done[n])
 			return nil
@@ -301,9 +445,18 @@ func (d *deployment) deploy(ctx context.Context) error {
 	return g.Wait()
 }
 
+// stackHooks run around one stack's apply.
+type stackHooks struct {
+	// beforeApply gets the stack's outputs as they were before this deploy
+	// (empty on a first deploy), after the plan, before the apply.
+	beforeApply func(ctx context.Context, prior stackio.Outputs) error
+	// afterApply gets the outputs the apply left.
+	afterApply func(ctx context.Context, outs stackio.Outputs) error
+}
+
 // stack plans and applies one stack (two stages, so Slack shows the plan
 // summary before the apply) and returns its outputs.
-func (d *deployment) stack(ctx context.Context, name string, inputs map[string]any) (stackio.Outputs, error) {
+func (d *deployment) stack(ctx context.Context, name string, inputs map[string]any, hooks stackHooks) (stackio.Outputs, error) {
 	b, err := json.Marshal(inputs)
 	if err != nil {
 		return nil, err
@@ -324,6 +477,19 @@ func (d *deployment) stack(ctx context.Context, name string, inputs map[string]a
 		return plan.Summary, nil
 	}); err != nil {
 		return nil, err
+	}
+	if hooks.beforeApply != nil {
+		raw, err := s.rawOutputs(ctx, plan.Workspace)
+		if err != nil {
+			return nil, err
+		}
+		prior, err := stackio.DecodeOutputs(name, []byte(raw))
+		if err != nil {
+			return nil, err
+		}
+		if err := hooks.beforeApply(ctx, prior); err != nil {
+			return nil, err
+		}
 	}
 	// Once started, an apply runs to its end even if a sibling stage fails
 	// meanwhile: cut off, terraform would leave the state unsaved and the
@@ -347,7 +513,17 @@ func (d *deployment) stack(ctx context.Context, name string, inputs map[string]a
 		outs, err = stackio.DecodeOutputs(name, []byte(raw))
 		return detail, err
 	})
+	if err == nil && hooks.afterApply != nil {
+		err = hooks.afterApply(ctx, outs)
+	}
 	return outs, err
+}
+
+// str is a string output of a stack ("" when absent or not a string).
+func str(outs stackio.Outputs, name string) string {
+	var v string
+	_ = json.Unmarshal(outs[name], &v)
+	return v
 }
 
 func noDetail(fn func(context.Context) error) func(context.Context) (string, error) {

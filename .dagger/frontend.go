@@ -57,6 +57,19 @@ func (m *Eventmall) browserBase() *dagger.Container {
 	return nodeDeps(chromium, m.frontendDir())
 }
 
+// shopScreenshots photographs the drop page of the shop at url (phone and
+// desktop width, frontend/e2e/screenshots.mjs) and returns the PNG files.
+func (m *Eventmall) shopScreenshots(url string, site *dagger.Directory) *dagger.Directory {
+	return m.browserBase().
+		WithDirectory("/src/dist", site).
+		WithEnvVariable("E2E_BASE_URL", url).
+		WithEnvVariable("E2E_SKIP_BUILD", "1").
+		WithEnvVariable("SCREENSHOT_DIR", "/shots").
+		WithEnvVariable("EVENTMALL_RUN", cacheBuster()).
+		WithExec([]string{"node", "e2e/screenshots.mjs"}).
+		Directory("/shots")
+}
+
 // BrowserTests runs the shop's browser scenarios (frontend/e2e, Playwright driving
 // Chromium) against the shop service: the API image serving the built
 // site, with MariaDB and memcached, as `shop` serves it.

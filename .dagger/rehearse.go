@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"dagger/eventmall/internal/dagger"
 	"dagger/eventmall/notify"
 )
@@ -26,9 +24,9 @@ const (
 	rehearsalEnvironment = "rehearsal"
 	// The schema of hashicorp/aws the offline provider serves in a rehearsal.
 	rehearsalAwsSchema = "6.47.0"
-	rehearsalChannel     = "#drops"
-	motoPort             = 5000
-	slackRecorderPort    = 5200
+	rehearsalChannel   = "#drops"
+	motoPort           = 5000
+	slackRecorderPort  = 5200
 )
 
 // Rehearse runs deploy end to end with no AWS account and nothing prepared
@@ -69,54 +67,19 @@ func (m *Eventmall) Rehearse(
 		return nil, err
 	}
 
-	// The API the smoke test checks: the shop built from this source, up
-	// while the deploy runs (it starts alongside the deploy's gate).
 	site := m.BuildFrontend()
-	shop := shopService(m.BackendImage(), site)
-	shopHost, err := shop.Hostname(ctx)
-	if err != nil {
-		return nil, err
-	}
-	apiHealthURL := fmt.Sprintf("http://%s:%d/healthz", shopHost, shopPort)
-
 	creds := rehearsalCredentials()
 	setup, err := m.rehearsalSetup(ctx, creds, awsURL, registry)
 	if err != nil {
 		return nil, err
 	}
-
-	var (
-		report string
-		stages []notify.StageResult
-	)
-	g, gctx := errgroup.WithContext(ctx)
-	started := make(chan *dagger.Service, 1)
-	g.Go(func() error {
-		s, err := shop.Start(gctx)
-		if err != nil {
-			return fmt.Errorf("rehearsal: starting the shop the smoke test checks: %w", err)
-		}
-		started <- s
-		return nil
+	outcome, deployErr := m.deploy(ctx, deployRun{
+		awsAccessKeyId: creds.id, awsSecretAccessKey: creds.key, awsSessionToken: creds.token,
+		region: rehearsalRegion, stateBucket: rehearsalStateBucket, lockTable: rehearsalLockTable,
+		environment: rehearsalEnvironment, slackToken: creds.slack, slackChannel: rehearsalChannel,
+		slackApiUrl: slackURL + "/api/", awsEndpointUrl: awsURL, stacksPath: "terraform/stacks",
+		offlineAwsProvider: rehearsalAwsSchema, offlineAwsValues: setup.values,
 	})
-	g.Go(func() error {
-		var err error
-		report, stages, err = m.deploy(gctx, deployRun{
-			awsAccessKeyId: creds.id, awsSecretAccessKey: creds.key, awsSessionToken: creds.token,
-			region: rehearsalRegion, stateBucket: rehearsalStateBucket, lockTable: rehearsalLockTable,
-			environment: rehearsalEnvironment, slackToken: creds.slack, slackChannel: rehearsalChannel,
-			slackApiUrl: slackURL + "/api/", awsEndpointUrl: awsURL, stacksPath: "terraform/stacks",
-			offlineAwsProvider: rehearsalAwsSchema, offlineAwsValues: setup.values,
-			smokeSiteURL: setup.SmokeSiteURL, smokeAPIHealthURL: apiHealthURL,
-		})
-		return err
-	})
-	deployErr := g.Wait()
-	select {
-	case s := <-started:
-		defer s.Stop(context.WithoutCancel(ctx))
-	default:
-	}
 
 	thread, terr := readSlackThread(ctx, slackURL, rehearsalChannel)
 	threadText := ""
@@ -125,17 +88,18 @@ func (m *Eventmall) Rehearse(
 	} else {
 		threadText = thread.Text()
 	}
-	progress("\n%s\nSlack thread:\n%s", report, threadText)
+	progress("\n%s\nSlack thread:\n%s", outcome.report, threadText)
 	if deployErr != nil {
 		return nil, fmt.Errorf("rehearsal: %w\nSlack thread:\n%s", deployErr, threadText)
 	}
 	if terr != nil {
 		return nil, fmt.Errorf("rehearsal: %w", terr)
 	}
-	r := &Rehearsal{Report: report, Slack: thread, Stages: stageResults(stages), Site: site}
-	for _, st := range stages {
+	r := &Rehearsal{Report: outcome.report, Slack: thread, Stages: stageResults(outcome.stages), Site: site, Screenshots: outcome.screenshots}
+	for _, st := range outcome.stages {
 		if st.Stage == "publish-backend" && st.Status == notify.Succeeded {
-			r.Image = st.Detail
+			// "repo@sha256:… (tag already in the repository: not pushed)"
+			r.Image, _, _ = strings.Cut(st.Detail, " ")
 		}
 	}
 	return r, nil
@@ -154,6 +118,9 @@ type Rehearsal struct {
 	// The site the deploy synced.
 	// +private
 	Site *dagger.Directory
+	// The deployed shop's drop page in Chromium, at phone and desktop width,
+	// taken through the edge stand-in's URL after the smoke test passed.
+	Screenshots *dagger.Directory
 }
 
 // Shop serves what the rehearsal deployed, on port 8080: the published
@@ -207,11 +174,9 @@ func rehearsalCredentials() rehearsalSecrets {
 }
 
 // rehearsalResources is what ci/rehearsal/moto_setup.py created in the
-// emulator: the values the offline provider must report for it, and where
-// the smoke test reads the site (moto has no CloudFront data plane).
+// emulator: the values the offline provider must report for it.
 type rehearsalResources struct {
-	values       *dagger.File
-	SmokeSiteURL string `json:"smoke_site_url"`
+	values *dagger.File
 }
 
 // rehearsalSetup creates the resources the stacks name in the emulator with
@@ -228,15 +193,10 @@ func (m *Eventmall) rehearsalSetup(ctx context.Context, creds rehearsalSecrets, 
 		// A fresh emulator every run: the setup must really run.
 		WithEnvVariable("EVENTMALL_RUN", cacheBuster()).
 		WithExec([]string{"sh", "-c", "python3 /srv/moto_setup.py \"$0\" \"$1\" /srv/repo /srv/offline-values.json >/srv/resources.json", awsURL, registry})
-	out, err := setup.File("/srv/resources.json").Contents(ctx)
-	if err != nil {
+	if _, err := setup.Sync(ctx); err != nil {
 		return nil, execErr("rehearsal: creating the emulator's resources (ci/rehearsal/moto_setup.py)", err)
 	}
-	r := &rehearsalResources{values: setup.File("/srv/offline-values.json")}
-	if err := json.Unmarshal([]byte(out), r); err != nil {
-		return nil, fmt.Errorf("rehearsal: reading what ci/rehearsal/moto_setup.py created: %w", err)
-	}
-	return r, nil
+	return &rehearsalResources{values: setup.File("/srv/offline-values.json")}, nil
 }
 
 // SlackThread is a deploy's thread as a Slack channel shows it.

@@ -40,8 +40,12 @@ func shopService(image *dagger.Container, site *dagger.Directory) *dagger.Servic
 		WithEnvVariable("DB_NAME", "eventmall").
 		WithEnvVariable("MEMCACHED_SERVERS", "cache:11211").
 		WithEnvVariable("STATIC_DIR", "/srv/www").
-		WithEnvVariable("MIGRATE_ON_START", "true").
 		WithEnvVariable("CATALOG_SHIFT_TO_TODAY", "true").
 		WithExposedPort(shopPort).
-		AsService(dagger.ContainerAsServiceOpts{UseEntrypoint: true})
+		// The database is this service's own: prepare it (as a deploy's
+		// db:release stage does), then serve.
+		AsService(dagger.ContainerAsServiceOpts{
+			Args:          []string{"sh", "-c", "node src/cli/db-release.js && exec node src/server.js"},
+			UseEntrypoint: true,
+		})
 }

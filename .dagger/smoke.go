@@ -5,21 +5,27 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path"
 	"strings"
 	"time"
+
+	"dagger/eventmall/smokecheck"
 )
 
-// SmokeTest checks the deployed shop from outside: the site answers with
-// its HTML page and the API's health endpoint answers 200. Retries for a
-// few minutes, since a fresh CloudFront distribution takes time to serve.
+// SmokeTest checks the deployed shop through its public URL, read-only
+// (it never buys): the site's HTML page; GET /api/drops/current serving the
+// catalogue's event and today's drop with exactly its products; a product
+// page (the site's route and GET /api/products/ID); and /healthz naming the
+// image just published, so that a rolled-back or stale service fails.
+// Retries for a while, since a fresh CloudFront distribution takes time.
 // +cache="never"
 func (m *Eventmall) SmokeTest(
 	ctx context.Context,
-	// Public URL of the site (edge stack output site_url).
+	// Public URL of the shop (edge stack output site_url; a rehearsal's edge stand-in).
 	siteUrl string,
-	// Health URL of the API (service stack output api_health_url); empty skips it.
+	// The image the service must be running (publish-backend's repository@sha256 result); empty skips that check.
 	// +optional
-	apiHealthUrl string,
+	image string,
 	// How long to keep trying.
 	// +optional
 	// +default="5m"
@@ -29,28 +35,89 @@ func (m *Eventmall) SmokeTest(
 	if err != nil {
 		return "", fmt.Errorf("timeout %q: %w", timeout, err)
 	}
+	cats, err := m.catalogues(ctx)
+	if err != nil {
+		return "", err
+	}
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
-	report := []string{}
-	checks := []struct {
-		url  string
-		want string
-	}{{siteUrl, "<html"}, {apiHealthUrl, ""}}
-	for _, c := range checks {
-		if c.url == "" {
-			report = append(report, "api: skipped (no health URL)")
-			continue
+	base := strings.TrimSuffix(strings.TrimSuffix(siteUrl, "/index.html"), "/")
+	var report []string
+	if _, err := getUntil(ctx, base+"/", func(b []byte) error {
+		if !strings.Contains(strings.ToLower(string(b)), "<html") {
+			return fmt.Errorf("no HTML page")
 		}
-		took, err := getUntilOK(ctx, c.url, c.want)
-		if err != nil {
+		return nil
+	}); err != nil {
+		return "", err
+	}
+	report = append(report, "site: HTML")
+	var product string
+	if _, err := getUntil(ctx, base+"/api/drops/current", func(b []byte) error {
+		sum, p, err := smokecheck.CheckCurrent(cats, b, time.Now())
+		if err == nil {
+			report, product = append(report, "drops/current: "+sum), p
+		}
+		return err
+	}); err != nil {
+		return "", err
+	}
+	if product != "" {
+		if _, err := getUntil(ctx, base+"/products/"+product, func(b []byte) error {
+			if !strings.Contains(strings.ToLower(string(b)), "<html") {
+				return fmt.Errorf("the product page is not the site's HTML")
+			}
+			return nil
+		}); err != nil {
 			return "", err
 		}
-		report = append(report, fmt.Sprintf("%s: 200 in %s", c.url, took.Round(time.Millisecond)))
+		if _, err := getUntil(ctx, base+"/api/products/"+product, func(b []byte) error {
+			return smokecheck.CheckProduct(product, b)
+		}); err != nil {
+			return "", err
+		}
+		report = append(report, "product "+product+": page and API")
+	}
+	if image != "" {
+		if _, err := getUntil(ctx, base+"/healthz", func(b []byte) error { return smokecheck.CheckImage(image, b) }); err != nil {
+			return "", err
+		}
+		report = append(report, "running the published image")
 	}
 	return strings.Join(report, "; "), nil
 }
 
-func getUntilOK(ctx context.Context, url, mustContain string) (time.Duration, error) {
+// catalogues reads backend/catalog/*.json of the source being deployed.
+func (m *Eventmall) catalogues(ctx context.Context) ([]smokecheck.Catalogue, error) {
+	dir := m.backendDir().Directory("catalog")
+	names, err := dir.Entries(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading backend/catalog: %w", err)
+	}
+	var out []smokecheck.Catalogue
+	for _, n := range names {
+		if path.Ext(n) != ".json" {
+			continue
+		}
+		b, err := dir.File(n).Contents(ctx)
+		if err != nil {
+			return nil, err
+		}
+		c, err := smokecheck.ParseCatalogue(n, []byte(b))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("backend/catalog has no catalogue file")
+	}
+	return out, nil
+}
+
+// getUntil GETs url until it answers 200 and check accepts the body, or
+// ctx ends; the error names the URL, the attempts and the last problem.
+func getUntil(ctx context.Context, url string, check func([]byte) error) (time.Duration, error) {
 	client := &http.Client{Timeout: 10 * time.Second}
 	var last string
 	for attempt := 0; ; attempt++ {
@@ -63,12 +130,11 @@ func getUntilOK(ctx context.Context, url, mustContain string) (time.Duration, er
 		if err == nil {
 			body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 			resp.Body.Close()
-			switch {
-			case resp.StatusCode != http.StatusOK:
-				last = fmt.Sprintf("status %d", resp.StatusCode)
-			case mustContain != "" && !strings.Contains(strings.ToLower(string(body)), mustContain):
-				last = fmt.Sprintf("body lacks %q", mustContain)
-			default:
+			if resp.StatusCode != http.StatusOK {
+				last = fmt.Sprintf("status %d: %s", resp.StatusCode, firstLine(string(body)))
+			} else if err := check(body); err != nil {
+				last = err.Error()
+			} else {
 				return time.Since(start), nil
 			}
 		} else {

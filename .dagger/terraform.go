@@ -81,13 +81,16 @@ func (s *Stack) WithInputs(
 
 func (s *Stack) workdir() string { return path.Join(srcRoot, s.StacksPath, s.Name) }
 
+// stateKey is where a stack's state lives in the state bucket.
+func stateKey(environment, stack string) string { return environment + "/" + stack + ".tfstate" }
+
 // backendConfig is passed to `terraform init`. Credentials are not: they
 // travel as secret environment variables, so they never land in the saved
 // plan, which records the backend configuration.
 func (s *Stack) backendConfig() []string {
 	args := []string{
 		"-backend-config=bucket=" + s.StateBucket,
-		"-backend-config=key=" + s.Environment + "/" + s.Name + ".tfstate",
+		"-backend-config=key=" + stateKey(s.Environment, s.Name),
 		"-backend-config=region=" + s.Aws.Region,
 		"-backend-config=dynamodb_table=" + s.LockTable,
 		"-backend-config=encrypt=true",

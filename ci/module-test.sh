@@ -11,7 +11,6 @@ TMP=$(mktemp -d /tmp/eventmall-module-test.XXXXXX)
 rm -rf "$LOGS"; mkdir -p "$LOGS"
 : "${_EXPERIMENTAL_DAGGER_RUNNER_HOST:?no engine: eval \"\$(go run ./ci/airgap env)\" first}"
 : "${EVENTMALL_REGISTRY:?no local registry address: eval \"\$(go run ./ci/airgap env)\" first}"
-: "${REHEARSAL_API_HEALTH_URL:?/healthz URL of a running backend reachable from the engine (ci/test.sh starts one)}"
 
 ok() { echo "  ok: $*"; }
 die() { echo "  FAIL: $*" >&2; exit 1; }
@@ -103,7 +102,7 @@ echo "== AWS stand-ins: moto and a Slack recorder"
 bash ci/rehearsal/servers.sh start
 eval "$(bash ci/rehearsal/servers.sh env)"
 export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=AKIAEVENTMALLTEST AWS_SECRET_ACCESS_KEY=$CANARY_AWS AWS_SESSION_TOKEN=eventmall-test-session-token SLACK_TOKEN=$CANARY_SLACK
-"$REHEARSAL_PYTHON" ci/rehearsal/moto_setup.py "$REHEARSAL_AWS_ENDPOINT" "$EVENTMALL_REGISTRY" "$ROOT" "$TMP/offline-values.json" >"$TMP/moto.json"
+"$REHEARSAL_PYTHON" ci/rehearsal/moto_setup.py "$REHEARSAL_AWS_ENDPOINT" "$REHEARSAL_REGISTRY" "$ROOT" "$TMP/offline-values.json" >"$TMP/moto.json"
 moto() { "$REHEARSAL_PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$TMP/moto.json" "$1"; }
 DIST=$(moto distribution_id)
 ok "moto resources created (distribution $DIST); offline provider values in $TMP/offline-values.json"
@@ -137,13 +136,25 @@ fi
 grep -q 'stack edge does not declare the variables no_such_variable' "$LOGS/undeclared-input.err" || die "an undeclared input is not named"
 ok "an undeclared input fails by name"
 
-echo "== publish-backend: ECR auth via moto, push to the local registry standing in for ECR"
-expect_ok publish "${AWS[@]}" publish-backend --repository-url="$EVENTMALL_REGISTRY/rehearsal/eventmall-backend"
+echo "== publish-backend: ECR auth via moto, push to the local registry behind the immutable-tag front (ECR stand-in)"
+REPO="$REHEARSAL_REGISTRY/rehearsal/eventmall-backend"
+expect_ok publish "${AWS[@]}" publish-backend --repository-url="$REPO"
 REF=$(tail -1 "$LOGS/publish.out")
-[[ "$REF" =~ ^$EVENTMALL_REGISTRY/rehearsal/eventmall-backend@sha256:[0-9a-f]{64}$ ]] || die "publish returned $REF"
+[[ "$REF" =~ ^$REPO@sha256:[0-9a-f]{64}$ ]] || die "publish returned $REF"
 curl -fsS -o /dev/null -H 'Accept: application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' \
   "http://$EVENTMALL_REGISTRY/v2/rehearsal/eventmall-backend/manifests/${REF#*@}" || die "the registry does not have $REF"
 ok "published $REF"
+# The front enforces ECR's immutable tags: a push to an existing tag is refused, even of the same image.
+TAG=$(curl -fsS "http://$EVENTMALL_REGISTRY/v2/rehearsal/eventmall-backend/tags/list" | "$REHEARSAL_PYTHON" -c 'import json,sys; print(sorted(t for t in json.load(sys.stdin)["tags"] if t.startswith("src-"))[0])')
+if dagger --progress=plain core container from --address=debian:bookworm-slim publish --address="$REPO:$TAG" \
+    >"$LOGS/push-existing-tag.out" 2>"$LOGS/push-existing-tag.err"; then
+  die "the registry front accepted a push to the existing tag $TAG"
+fi
+grep -q "cannot be overwritten because the repository is immutable" "$LOGS/push-existing-tag.err" || { show push-existing-tag; die "the refusal does not say why"; }
+ok "a push to the existing tag $TAG is refused, as ECR refuses it"
+expect_ok publish-again "${AWS[@]}" publish-backend --repository-url="$REPO"
+[ "$(tail -1 "$LOGS/publish-again.out")" = "$REF" ] || { show publish-again; die "an unchanged publish returned another reference"; }
+ok "an unchanged publish pushes nothing and returns the existing $REF"
 
 echo "== sync-frontend: S3 upload with headers, CloudFront invalidation (moto)"
 expect_ok sync-1 "${AWS[@]}" sync-frontend --bucket=eventmall-rehearsal-site --distribution-id="$DIST"
@@ -189,8 +200,7 @@ DEPLOY=(deploy --aws-access-key-id=env://AWS_ACCESS_KEY_ID --aws-secret-access-k
         --state-bucket=eventmall-rehearsal-state --lock-table=eventmall-rehearsal-locks --environment=rehearsal
         --slack-token=env://SLACK_TOKEN --slack-channel=#drops --slack-api-url="$REHEARSAL_SLACK_API"
         --aws-endpoint-url="$REHEARSAL_AWS_ENDPOINT"
-        --offline-aws-provider=$OFFLINE_AWS --offline-aws-values="$TMP/offline-values.json"
-        --rehearsal-site-url="$(moto smoke_site_url)" --rehearsal-api-health-url="$(moto smoke_api_health_url)")
+        --offline-aws-provider=$OFFLINE_AWS --offline-aws-values="$TMP/offline-values.json")
 # The freeze is judged at a fixed time outside every window of the catalogue,
 # so the rehearsal does not depend on the hour CI runs at.
 CALM=2026-12-01T12:00:00+01:00
@@ -213,9 +223,15 @@ for name in ("vpc_id", "public_subnet_ids"):
         assert json.dumps(x) in edge, (name, x)
 print("  edge state holds network's vpc_id and public_subnet_ids")
 PY
-for stage in freeze test-backend test-frontend "apply service" publish-backend sync-frontend wait-service-stable smoke-test; do
+for stage in freeze test-backend test-frontend "apply service" publish-backend sync-frontend db-release ecs-stand-in wait-service-stable smoke-test; do
   grep -q "^$stage .*succeeded" "$LOGS/deploy.out" || die "deploy report lacks a successful $stage"
 done
+# The service as deployed: the stand-in ran the task definition terraform applied (its image is
+# the one just published), db-release loaded schema and catalogue, and the shop answers through
+# the edge stand-in with today's drop, a product and the published image.
+grep -qE '^db-release .*succeeded' "$LOGS/deploy.out" || die "db-release did not run"
+grep -qE '^wait-service-stable .*PRIMARY, rollout COMPLETED' "$LOGS/deploy.out" || die "the rollout was not verified"
+grep -qE '^smoke-test .*drops/current: event .*running the published image' "$LOGS/deploy.out" || die "the smoke test did not check the drop and the image"
 "$REHEARSAL_PYTHON" - "$REHEARSAL_SLACK_RECORD" success <<'PY' || die "Slack thread of the deploy is wrong"
 import json, sys
 calls = [json.loads(l) for l in open(sys.argv[1])]
@@ -231,14 +247,28 @@ print("  Slack: 1 deploy message, %d threaded stage replies, final update: %s" %
 PY
 ok "deploy rehearsal green; Slack thread recorded"
 
-echo "== the same deploy again, nothing changed: every real stack plans +0 ~0 -0"
+echo "== the same deploy again, nothing changed: every real stack plans +0 ~0 -0, the immutable registry keeps the image"
 expect_ok deploy-again "${DEPLOY[@]}" --now=$CALM
 cat "$LOGS/deploy-again.out"
 for s in base network edge data service; do
   grep -qE "^plan $s .*succeeded .*\+0 ~0 -0 \(offline provider" "$LOGS/deploy-again.out" || die "second deploy: plan $s is not +0 ~0 -0"
   grep -qE "^apply $s .*no changes, nothing applied" "$LOGS/deploy-again.out" || die "second deploy: $s was applied again"
 done
-ok "second deploy: +0 ~0 -0 for base, network, edge, data and service; nothing applied"
+grep -qE '^publish-backend .*succeeded .*not pushed' "$LOGS/deploy-again.out" || die "an unchanged deploy pushed again"
+grep -q '^smoke-test .*succeeded' "$LOGS/deploy-again.out" || die "the unchanged deploy's smoke test did not pass"
+ok "second deploy: +0 ~0 -0 for base, network, edge, data and service; nothing applied; nothing pushed"
+
+echo "== a rollout that ECS rolls back fails the deploy at wait-service-stable"
+copy_source "$TMP/crashing"
+# Starts only where the task definition says (EVENT_TIME_ZONE is set by the service stack alone),
+# so the gate's tests pass and the new task crashes: the stand-in plays ECS's circuit breaker.
+sed -i '1i if (process.env.EVENT_TIME_ZONE) { console.error("injected: the new image crashes at start"); process.exit(3); }' "$TMP/crashing/backend/src/server.js"
+if dc deploy-rollback --source="$TMP/crashing" "${DEPLOY[@]}" --now=$CALM; then die "a rolled-back deploy reported success"; fi
+grep -q 'deploy failed at stage wait-service-stable' "$LOGS/deploy-rollback.err" || { show deploy-rollback; die "the rollback did not fail wait-service-stable"; }
+grep -qE 'rolled back: the service runs [a-z-]+:[0-9]+, not the new [a-z-]+:[0-9]+' "$LOGS/deploy-rollback.err" \
+  || { show deploy-rollback; die "the failure does not name both task definitions"; }
+grep -q '^smoke-test .*succeeded' "$LOGS/deploy-rollback.out" "$LOGS/deploy-rollback.err" && die "the smoke test passed after a failed rollout"
+ok "$(grep -oE 'rolled back: the service runs [^ ]+, not the new [^ ;]+' "$LOGS/deploy-rollback.err" | head -1)"
 
 echo "== freeze: a deploy inside a drop's freeze window stops before any terraform init"
 : >"$REHEARSAL_SLACK_RECORD"
@@ -280,6 +310,17 @@ assert not any(c["form"].get("text", "").startswith((":white_check_mark: apply",
 print("  Slack: %s" % final["form"]["text"])
 PY
 ok "failed test-backend stopped deploy: no state change, no image pushed, Slack told with the log tail"
+
+echo "== the README's first command: rehearse, in one call, nothing prepared on the host"
+SHOTS="$ROOT/docs/screenshots/rehearsal"
+rm -rf "$SHOTS"
+expect_ok rehearse rehearse --registry="$EVENTMALL_REGISTRY" screenshots export --path="$SHOTS"
+grep -qE 'smoke-test +succeeded .*through the edge stand-in: .*drops/current: event ' "$LOGS/rehearse.err" || { show rehearse; die "rehearse: no passing smoke test through the edge stand-in"; }
+grep -q 'Slack thread:' "$LOGS/rehearse.err" || die "rehearse did not print the Slack thread"
+for f in drop-phone.png drop-desktop.png; do
+  head -c 8 "$SHOTS/$f" | od -An -tx1 | grep -q '89 50 4e 47' || die "rehearse: $SHOTS/$f is not a PNG"
+done
+ok "rehearse deployed the real stacks against moto started as a service; drop page photographed through the edge stand-in: $(ls "$SHOTS" | tr '\n' ' ')"
 
 echo "== canary secrets"
 found=0

@@ -123,8 +123,8 @@ func Parse(b []byte) (*Graph, error) {
 	for _, st := range g.Steps {
 		for _, in := range sortedKeys(st.Inputs) {
 			r, err := ParseRef(st.Inputs[in])
-			if err != nil || r.Stack == "" || !seen[r.Stack] {
-				return nil, fmt.Errorf("stack graph: step %s input %s: %q must name a listed STACK.OUTPUT", st.Name, in, st.Inputs[in])
+			if err != nil || (r.Stack == "" && !produced[r.Step+"."+r.Value]) || (r.Stack != "" && !seen[r.Stack]) {
+				return nil, fmt.Errorf("stack graph: step %s input %s: %q must name a listed STACK.OUTPUT or a produced step.NAME.VALUE", st.Name, in, st.Inputs[in])
 			}
 		}
 		for _, a := range st.After {

@@ -30,7 +30,7 @@ func TestTheGraphLoadsInApplyOrder(t *testing.T) {
 	if got := strings.Join(g.Needs("service"), " "); got != "base data edge network publish-backend" {
 		t.Errorf("service needs %s", got)
 	}
-	if got := strings.Join(g.Needs("smoke-test"), " "); got != "edge service wait-service-stable" {
+	if got := strings.Join(g.Needs("smoke-test"), " "); got != "edge publish-backend wait-service-stable" {
 		t.Errorf("smoke-test needs %s", got)
 	}
 }
@@ -101,7 +101,7 @@ func TestStepInputsAreStrings(t *testing.T) {
 func TestRequiredOutputs(t *testing.T) {
 	g, _ := Load()
 	req := g.Required()
-	if !contains(req["edge"], "site_bucket_name") || !contains(req["service"], "api_health_url") || !contains(req["base"], "logs_kms_key_arn") {
+	if !contains(req["edge"], "site_bucket_name") || !contains(req["service"], "task_definition_arn") || !contains(req["base"], "logs_kms_key_arn") {
 		t.Errorf("required %v", req)
 	}
 }

@@ -208,3 +208,88 @@ type module struct {
 	} `json:"resources"`
 	ChildModules []module `json:"child_modules"`
 }
+
+// TaskDefinition is an aws_ecs_task_definition as a Terraform state holds
+// it: what RegisterTaskDefinition takes, and the ARN Terraform recorded.
+type TaskDefinition struct {
+	// Address is the resource's address, e.g. module.service.aws_ecs_task_definition.this.
+	Address                 string
+	ARN                     string
+	Family                  string
+	CPU, Memory             string
+	NetworkMode             string
+	RequiresCompatibilities []string
+	ExecutionRoleARN        string
+	TaskRoleARN             string
+	// ContainerDefinitions is the JSON array, as rendered by jsonencode.
+	ContainerDefinitions string
+}
+
+// FromTFState reads the managed aws_ecs_task_definition resources of a
+// Terraform state file (format version 4: what the S3 backend stores).
+func FromTFState(tfstate []byte) ([]TaskDefinition, error) {
+	var st struct {
+		Version   int `json:"version"`
+		Resources []struct {
+			Module    string `json:"module"`
+			Mode      string `json:"mode"`
+			Type      string `json:"type"`
+			Name      string `json:"name"`
+			Instances []struct {
+				IndexKey   any `json:"index_key"`
+				Attributes struct {
+					ARN                     string   `json:"arn"`
+					Family                  string   `json:"family"`
+					CPU                     string   `json:"cpu"`
+					Memory                  string   `json:"memory"`
+					NetworkMode             string   `json:"network_mode"`
+					RequiresCompatibilities []string `json:"requires_compatibilities"`
+					ExecutionRoleARN        string   `json:"execution_role_arn"`
+					TaskRoleARN             string   `json:"task_role_arn"`
+					ContainerDefinitions    string   `json:"container_definitions"`
+				} `json:"attributes"`
+			} `json:"instances"`
+		} `json:"resources"`
+	}
+	if err := json.Unmarshal(tfstate, &st); err != nil {
+		return nil, fmt.Errorf("terraform state: %w", err)
+	}
+	if st.Version != 4 {
+		return nil, fmt.Errorf("terraform state: format version %d, want 4", st.Version)
+	}
+	var out []TaskDefinition
+	for _, r := range st.Resources {
+		if r.Mode != "managed" || r.Type != "aws_ecs_task_definition" {
+			continue
+		}
+		addr := r.Type + "." + r.Name
+		if r.Module != "" {
+			addr = r.Module + "." + addr
+		}
+		for _, in := range r.Instances {
+			a := in.Attributes
+			if a.ContainerDefinitions == "" {
+				return nil, fmt.Errorf("terraform state: %s has no container_definitions", addr)
+			}
+			out = append(out, TaskDefinition{
+				Address: addr, ARN: a.ARN, Family: a.Family, CPU: a.CPU, Memory: a.Memory,
+				NetworkMode: a.NetworkMode, RequiresCompatibilities: a.RequiresCompatibilities,
+				ExecutionRoleARN: a.ExecutionRoleARN, TaskRoleARN: a.TaskRoleARN,
+				ContainerDefinitions: a.ContainerDefinitions,
+			})
+		}
+	}
+	return out, nil
+}
+
+// Only returns the one task definition of tds, naming what it found otherwise.
+func Only(tds []TaskDefinition) (TaskDefinition, error) {
+	if len(tds) != 1 {
+		var addrs []string
+		for _, t := range tds {
+			addrs = append(addrs, t.Address)
+		}
+		return TaskDefinition{}, fmt.Errorf("want exactly one aws_ecs_task_definition in the state, found %d %v", len(tds), addrs)
+	}
+	return tds[0], nil
+}

@@ -1,6 +1,7 @@
 package taskdef
 
 import (
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -81,4 +82,41 @@ func TestFromState(t *testing.T) {
 func quote(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
 	return `"` + r.Replace(s) + `"`
+}
+
+func TestFromTFState(t *testing.T) {
+	defs, _ := json.Marshal(apiDefs)
+	state := `{"version":4,"resources":[
+	 {"mode":"data","type":"aws_ecs_task_definition","name":"x","instances":[{"attributes":{}}]},
+	 {"module":"module.service","mode":"managed","type":"aws_iam_role","name":"task","instances":[{"attributes":{"arn":"arn:aws:iam::1:role/t"}}]},
+	 {"module":"module.service","mode":"managed","type":"aws_ecs_task_definition","name":"this","instances":[{"attributes":{
+	   "arn":"arn:aws:ecs:us-east-1:123456789012:task-definition/eventmall-prod:7","family":"eventmall-prod","cpu":"512","memory":"1024",
+	   "network_mode":"awsvpc","requires_compatibilities":["FARGATE"],"execution_role_arn":"arn:aws:iam::1:role/e","task_role_arn":"arn:aws:iam::1:role/t",
+	   "container_definitions":` + string(defs) + `}}]}]}`
+	tds, err := FromTFState([]byte(state))
+	if err != nil {
+		t.Fatal(err)
+	}
+	td, err := Only(tds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if td.Address != "module.service.aws_ecs_task_definition.this" || td.Family != "eventmall-prod" || td.CPU != "512" ||
+		td.NetworkMode != "awsvpc" || td.TaskRoleARN != "arn:aws:iam::1:role/t" || !strings.HasSuffix(td.ARN, ":7") {
+		t.Fatalf("got %+v", td)
+	}
+	cs, err := Parse(td.ContainerDefinitions)
+	if err != nil || len(cs) != 1 || cs[0].Port != 8080 {
+		t.Fatalf("container definitions %v %v", cs, err)
+	}
+	if _, err := Only(nil); err == nil || !strings.Contains(err.Error(), "found 0") {
+		t.Errorf("Only(nil) = %v", err)
+	}
+	if _, err := FromTFState([]byte(`{"version":3}`)); err == nil || !strings.Contains(err.Error(), "version 3") {
+		t.Errorf("version 3 accepted: %v", err)
+	}
+	if _, err := FromTFState([]byte(`{"version":4,"resources":[{"mode":"managed","type":"aws_ecs_task_definition","name":"x","instances":[{"attributes":{}}]}]}`)); err == nil ||
+		!strings.Contains(err.Error(), "aws_ecs_task_definition.x has no container_definitions") {
+		t.Errorf("empty definitions accepted: %v", err)
+	}
 }

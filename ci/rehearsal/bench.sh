@@ -22,7 +22,7 @@ eval "$(go run ./ci/airgap env)"
 bash ci/rehearsal/servers.sh start
 eval "$(bash ci/rehearsal/servers.sh env)"
 export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=AKIAEVENTMALLBENCH AWS_SECRET_ACCESS_KEY=eventmall-bench-secret-key AWS_SESSION_TOKEN=eventmall-bench-session-token SLACK_TOKEN=xoxb-eventmall-bench-token
-"$REHEARSAL_PYTHON" ci/rehearsal/moto_setup.py "$REHEARSAL_AWS_ENDPOINT" "$EVENTMALL_REGISTRY" "$ROOT" "$T/offline-values.json" >"$T/moto.json"
+"$REHEARSAL_PYTHON" ci/rehearsal/moto_setup.py "$REHEARSAL_AWS_ENDPOINT" "$REHEARSAL_REGISTRY" "$ROOT" "$T/offline-values.json" >"$T/moto.json"
 moto() { "$REHEARSAL_PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$T/moto.json" "$1"; }
 
 mkdir -p "$T/src"
@@ -39,7 +39,6 @@ run() { # run NAME: one deploy of the copy, wall time to $OUT/NAME.seconds
     --slack-token=env://SLACK_TOKEN --slack-channel=#bench --slack-api-url="$REHEARSAL_SLACK_API" \
     --aws-endpoint-url="$REHEARSAL_AWS_ENDPOINT" \
     --offline-aws-provider=6.47.0 --offline-aws-values="$T/offline-values.json" \
-    --rehearsal-site-url="$(moto smoke_site_url)" --rehearsal-api-health-url="$(moto smoke_api_health_url)" \
     --now=2026-12-01T12:00:00+01:00 \
     >"$OUT/$1.report" 2>"$OUT/$1.log"
   awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f\n", b-a}' >"$OUT/$1.seconds"

@@ -17,6 +17,7 @@ Usage: moto_setup.py ENDPOINT REGISTRY REPO_ROOT [VALUES_FILE]
 """
 import json
 import os
+import secrets
 import sys
 
 import boto3
@@ -83,15 +84,30 @@ if dist is None:
 
 ecs = client("ecs")
 ecs.create_cluster(clusterName=NAME)
+# The service as it is before the first deploy: a placeholder revision of
+# the family the service module registers (var.name). The deploy's ECS
+# stand-in registers what terraform applied and rolls it out.
 ecs.register_task_definition(
-    family=f"{NAME}-api",
+    family=NAME,
     requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256", memory="512",
     containerDefinitions=[{"name": "api", "image": f"{REGISTRY}/rehearsal/eventmall-backend:latest", "essential": True}],
 )
 # The service module names cluster and service alike (var.name).
 services = ecs.describe_services(cluster=NAME, services=[NAME])["services"]
 if not any(s["status"] == "ACTIVE" for s in services):
-    ecs.create_service(cluster=NAME, serviceName=NAME, taskDefinition=f"{NAME}-api", desiredCount=2)
+    ecs.create_service(cluster=NAME, serviceName=NAME, taskDefinition=NAME, desiredCount=2)
+
+# The database credentials, in Secrets Manager as RDS keeps them (JSON
+# username/password) for the cluster's managed master password: the data
+# stack's database_secret_arn is this secret (values file below), and the
+# deploy's MariaDB stand-in is created with it. A fresh password per emulator.
+sm = client("secretsmanager")
+secret_name = f"rds!cluster-{NAME}"
+try:
+    secret_arn = sm.describe_secret(SecretId=secret_name)["ARN"]
+except sm.exceptions.ResourceNotFoundException:
+    secret_arn = sm.create_secret(Name=secret_name, SecretString=json.dumps(
+        {"username": "eventmall_admin", "password": secrets.token_hex(16)}))["ARN"]
 
 account = client("sts").get_caller_identity()["Account"]
 # What the offline provider must report for what moto holds (terraform/offline-provider/values.go).
@@ -102,6 +118,8 @@ values = {
          "values": {"id": dist["Id"], "domain_name": dist["DomainName"], "arn": dist["ARN"]}},
         {"type": "aws_ecr_repository",
          "values": {"repository_url": f"{REGISTRY}/rehearsal/eventmall-backend"}},
+        {"type": "aws_rds_cluster",
+         "values": {"master_user_secret": [{"kms_key_id": None, "secret_arn": secret_arn, "secret_status": "active"}]}},
     ],
 }
 if VALUES_FILE:
@@ -111,8 +129,5 @@ print(json.dumps({
     "state_bucket": f"{NAME}-state", "lock_table": f"{NAME}-locks", "environment": ENVIRONMENT,
     "account_id": account, "site_bucket_name": SITE_BUCKET, "distribution_id": dist["Id"],
     "cluster_name": NAME, "service_name": NAME,
-    # moto has no CloudFront data plane: the smoke test reads the bucket itself,
-    # and the API's /healthz of a real backend the caller runs (ci/test.sh).
-    "smoke_site_url": f"{ENDPOINT}/{SITE_BUCKET}/index.html",
-    "smoke_api_health_url": os.environ.get("REHEARSAL_API_HEALTH_URL", ""),
+    "database_secret_arn": secret_arn,
 }))

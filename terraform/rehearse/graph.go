@@ -112,8 +112,8 @@ func ParseGraph(b []byte) (*Graph, error) {
 	for _, st := range g.Steps {
 		for _, in := range sortedKeys(st.Inputs) {
 			r, err := ParseRef(st.Inputs[in])
-			if err != nil || r.Stack == "" || !seen[r.Stack] {
-				return nil, fmt.Errorf("%s: step %s input %s: %q must name a declared STACK.OUTPUT", GraphFile, st.Name, in, st.Inputs[in])
+			if err != nil || (r.Stack == "" && !produced[r.Step+"."+r.Value]) || (r.Stack != "" && !seen[r.Stack]) {
+				return nil, fmt.Errorf("%s: step %s input %s: %q must name a declared STACK.OUTPUT or a produced step.NAME.VALUE", GraphFile, st.Name, in, st.Inputs[in])
 			}
 		}
 	}

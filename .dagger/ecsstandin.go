@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"dagger/eventmall/internal/dagger"
+	"dagger/eventmall/rollout"
+	"dagger/eventmall/taskdef"
+)
+
+// Rehearsal only: a stand-in for ECS itself.
+//
+// In a rehearsal nothing runs ECS: the emulator (moto) keeps services and
+// task definitions but schedules no task and rolls nothing out (its
+// UpdateService even leaves the PRIMARY deployment on the old task
+// definition). ecsStandIn plays ECS's part, so that wait-service-stable
+// verifies what the emulator then reports:
+//   - it registers the task definition terraform applied (read from the
+//     service stack's state: image by digest, environment, secrets, port,
+//     command, health check) and updates the service to it;
+//   - it starts the task as a container from that task definition
+//     (standins.go) and probes its health check URL;
+//   - healthy: it plays the scheduler, replacing the emulator's service by
+//     one whose PRIMARY deployment runs the new task definition, rollout
+//     COMPLETED; unhealthy: it plays the circuit breaker, setting the service
+//     back to the old task definition, as ECS leaves it after a rollback.
+//
+// The running task stays up behind the edge stand-in for the smoke test.
+
+type standInResult struct {
+	previous, registered, detail string
+	// edgeURL serves the site and the API together, as CloudFront would
+	// (empty after a rollback: no new task runs).
+	edgeURL string
+}
+
+func (a *Aws) ecsStandIn(ctx context.Context, cluster, service string, td taskdef.TaskDefinition, siteBucket string, tier *dataStandIns) (standInResult, error) {
+	var r standInResult
+	c, err := containerOf(td, "")
+	if err != nil {
+		return r, err
+	}
+	cfg, err := a.config(ctx)
+	if err != nil {
+		return r, err
+	}
+	client := ecs.NewFromConfig(cfg)
+	cur, err := client.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: &cluster, Services: []string{service}})
+	if err != nil {
+		return r, fmt.Errorf("ecs:DescribeServices %s/%s: %w", cluster, service, err)
+	}
+	if len(cur.Services) != 1 {
+		return r, fmt.Errorf("no ECS service %s/%s in the emulator", cluster, service)
+	}
+	r.previous = aws.ToString(cur.Services[0].TaskDefinition)
+	// The SDK's types carry the API's field names (capitalised); encoding/json
+	// matches the state's jsonencode'd names case-insensitively.
+	var containers []ecstypes.ContainerDefinition
+	if err := json.Unmarshal([]byte(td.ContainerDefinitions), &containers); err != nil {
+		return r, fmt.Errorf("%s: container_definitions: %w", td.Address, err)
+	}
+	compat := make([]ecstypes.Compatibility, 0, len(td.RequiresCompatibilities))
+	for _, x := range td.RequiresCompatibilities {
+		compat = append(compat, ecstypes.Compatibility(x))
+	}
+	reg, err := client.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{
+		Family: &td.Family, ContainerDefinitions: containers, Cpu: &td.CPU, Memory: &td.Memory,
+		NetworkMode: ecstypes.NetworkMode(td.NetworkMode), RequiresCompatibilities: compat,
+		ExecutionRoleArn: &td.ExecutionRoleARN, TaskRoleArn: &td.TaskRoleARN,
+	})
+	if err != nil {
+		return r, fmt.Errorf("ecs:RegisterTaskDefinition %s: %w", td.Family, err)
+	}
+	r.registered = aws.ToString(reg.TaskDefinition.TaskDefinitionArn)
+	if _, err := client.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: &cluster, Service: &service, TaskDefinition: &r.registered}); err != nil {
+		return r, fmt.Errorf("ecs:UpdateService %s/%s: %w", cluster, service, err)
+	}
+
+	// The task, as the new task definition says.
+	api, why := a.startTask(ctx, c, tier)
+	if why != "" {
+		// The circuit breaker: back to the old task definition.
+		if _, err := client.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: &cluster, Service: &service, TaskDefinition: &r.previous}); err != nil {
+			return r, fmt.Errorf("ecs:UpdateService %s/%s (rollback): %w", cluster, service, err)
+		}
+		r.detail = fmt.Sprintf("ECS stand-in: the task of %s failed (%s); played a circuit-breaker rollback to %s",
+			rollout.Short(r.registered), why, rollout.Short(r.previous))
+		return r, nil
+	}
+
+	// The scheduler: a PRIMARY deployment of the new task definition.
+	svc, err := client.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: &cluster, Services: []string{service}})
+	if err != nil || len(svc.Services) != 1 {
+		return r, fmt.Errorf("ecs:DescribeServices %s/%s: %v", cluster, service, err)
+	}
+	s := svc.Services[0]
+	if _, err := client.DeleteService(ctx, &ecs.DeleteServiceInput{Cluster: &cluster, Service: &service, Force: aws.Bool(true)}); err != nil {
+		return r, fmt.Errorf("ecs:DeleteService %s/%s: %w", cluster, service, err)
+	}
+	in := &ecs.CreateServiceInput{
+		Cluster: &cluster, ServiceName: &service, TaskDefinition: &r.registered,
+		DesiredCount: aws.Int32(s.DesiredCount), LaunchType: s.LaunchType,
+	}
+	if s.NetworkConfiguration != nil && s.NetworkConfiguration.AwsvpcConfiguration != nil {
+		in.NetworkConfiguration = s.NetworkConfiguration
+	}
+	if _, err := client.CreateService(ctx, in); err != nil {
+		return r, fmt.Errorf("ecs:CreateService %s/%s: %w", cluster, service, err)
+	}
+
+	edge, err := a.edgeStandIn(api, c.Port, siteBucket).Start(ctx)
+	if err != nil {
+		return r, fmt.Errorf("starting the edge stand-in: %w", err)
+	}
+	if r.edgeURL, err = edge.Endpoint(ctx, dagger.ServiceEndpointOpts{Scheme: "http"}); err != nil {
+		return r, err
+	}
+	r.detail = fmt.Sprintf("ECS stand-in: %s rolled out (was %s); its task serves behind the edge stand-in at %s",
+		rollout.Short(r.registered), rollout.Short(r.previous), r.edgeURL)
+	return r, nil
+}
+
+// startTask starts c as a service and probes its health check URL (the
+// one the task definition's health check fetches), as ECS and the ALB do.
+// why is empty when the task is healthy.
+func (a *Aws) startTask(ctx context.Context, c taskdef.Container, tier *dataStandIns) (*dagger.Service, string) {
+	ctr, err := a.taskContainer(ctx, c, tier)
+	if err != nil {
+		return nil, err.Error()
+	}
+	args, useEntrypoint := taskArgs(c)
+	svc, err := ctr.WithEnvVariable("CACHE_BUSTER", cacheBuster()).
+		AsService(dagger.ContainerAsServiceOpts{Args: args, UseEntrypoint: useEntrypoint}).Start(ctx)
+	if err != nil {
+		return nil, "did not start: " + firstLine(err.Error())
+	}
+	url, err := svc.Endpoint(ctx, dagger.ServiceEndpointOpts{Scheme: "http"})
+	if err != nil {
+		return nil, err.Error()
+	}
+	client := &http.Client{Timeout: 5 * time.Second}
+	var last string
+	for i := 0; i < 10; i++ {
+		resp, err := client.Get(url + "/healthz")
+		if err == nil {
+			body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return svc, ""
+			}
+			last = fmt.Sprintf("/healthz answered %d %s", resp.StatusCode, strings.TrimSpace(string(body)))
+		} else {
+			last = err.Error()
+		}
+		time.Sleep(3 * time.Second)
+	}
+	return nil, "unhealthy: " + last
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}
