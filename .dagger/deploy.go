@@ -14,6 +14,7 @@ import (
 	"dagger/eventmall/notify"
 	"dagger/eventmall/pipeline"
 	"dagger/eventmall/stackio"
+	"dagger/eventmall/tfplan"
 )
 
 // Deploy takes the shop from source to AWS in dependency order: tests and
@@ -26,6 +27,11 @@ import (
 // Before anything, a freeze stage refuses a deploy inside a freeze window
 // around a drop's midnight (computed from the environment's scaling
 // schedule and the catalogue's drop dates) unless a break-glass reason is given.
+// The base stack (CI identities, audit trail) is never applied here: a plan
+// with changes to it stops the deploy ("apply base as an administrator").
+// A plan that deletes or replaces a protected resource (database, cache,
+// buckets, repositories, distribution, keys) stops it too, unless
+// --allow-destroy names that resource.
 // +cache="never"
 func (m *Eventmall) Deploy(
 	ctx context.Context,
@@ -70,19 +76,34 @@ func (m *Eventmall) Deploy(
 	// The time the freeze is judged at, RFC 3339; only for rehearsals (default: now).
 	// +optional
 	now string,
+	// Protected resources this deploy may delete or replace, each as
+	// stack:address (e.g. data:module.database.aws_rds_cluster.this), as the
+	// refusing plan lists them.
+	// +optional
+	allowDestroy []string,
 ) (string, error) {
 	report, _, err := m.deploy(ctx, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, region, stateBucket, lockTable,
-		environment, slackToken, slackChannel, slackApiUrl, awsEndpointUrl, stacksPath, breakGlass, now)
+		environment, slackToken, slackChannel, slackApiUrl, awsEndpointUrl, stacksPath, breakGlass, now,
+		deployOptions{allowDestroy: allowDestroy})
 	return report, err
+}
+
+// deployOptions are a deploy's safety settings: what it may delete or replace.
+type deployOptions struct {
+	// allowDestroy: the --allow-destroy values, stack:address.
+	allowDestroy []string
 }
 
 // deploy is Deploy, also returning each stage's result.
 func (m *Eventmall) deploy(ctx context.Context, awsAccessKeyId, awsSecretAccessKey, awsSessionToken *dagger.Secret,
 	region, stateBucket, lockTable, environment string, slackToken *dagger.Secret, slackChannel, slackApiUrl,
-	awsEndpointUrl, stacksPath, breakGlass, now string,
+	awsEndpointUrl, stacksPath, breakGlass, now string, opts deployOptions,
 ) (string, []notify.StageResult, error) {
 	clock, err := parseNow(now)
 	if err != nil {
+		return "", nil, err
+	}
+	if err := tfplan.ValidateAllows(opts.allowDestroy, stackio.Order); err != nil {
 		return "", nil, err
 	}
 	a := m.Aws(awsAccessKeyId, awsSecretAccessKey, awsSessionToken, region, awsEndpointUrl)
@@ -92,7 +113,7 @@ func (m *Eventmall) deploy(ctx context.Context, awsAccessKeyId, awsSecretAccessK
 	}
 	d := &deployment{
 		m: m, aws: a, stateBucket: stateBucket, lockTable: lockTable,
-		environment: environment, stacksPath: stacksPath,
+		environment: environment, stacksPath: stacksPath, allowDestroy: opts.allowDestroy,
 		run:    &pipeline.Runner{Notifier: notifier, LogTail: logTail, Logf: progress},
 		freeze: m.freezeStage(environment, clock, breakGlass),
 	}
@@ -101,7 +122,7 @@ func (m *Eventmall) deploy(ctx context.Context, awsAccessKeyId, awsSecretAccessK
 	if len(revision) > 12 {
 		revision = revision[:12]
 	}
-	info := notify.Deploy{Environment: environment, Region: region, Revision: revision}
+	info := notify.Deploy{Environment: environment, Region: region, Revision: revision, AllowDestroy: opts.allowDestroy}
 	if err := notifier.Start(ctx, info); err != nil {
 		progress("! %v", err)
 	}
@@ -138,7 +159,9 @@ type deployment struct {
 	lockTable   string
 	environment string
 	stacksPath  string
-	run         *pipeline.Runner
+	// allowDestroy: the --allow-destroy values, stack:address.
+	allowDestroy []string
+	run          *pipeline.Runner
 }
 
 func (d *deployment) deploy(ctx context.Context) error {
@@ -239,6 +262,15 @@ func (d *deployment) stack(ctx context.Context, name string, inputs map[string]a
 		plan, err = s.Plan(ctx, false)
 		if err != nil {
 			return "", err
+		}
+		// Refused before anything is applied: changes to base, and deletes
+		// or replacements of protected resources not named by --allow-destroy.
+		allowed, err := tfplan.Guard(name, plan.parsed, d.allowDestroy)
+		if err != nil {
+			return plan.Summary, err
+		}
+		if len(allowed) > 0 {
+			return fmt.Sprintf("%s, allowed to delete or replace %d protected", plan.Summary, len(allowed)), nil
 		}
 		return plan.Summary, nil
 	}); err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"dagger/eventmall/internal/dagger"
 	"dagger/eventmall/notify"
+	"dagger/eventmall/stackio"
 )
 
 // What the rehearsal deploys to: names the emulator's resources carry
@@ -83,6 +84,18 @@ func (m *Eventmall) Rehearse(
 		return nil, err
 	}
 
+	// The administrator's step first: a deploy never applies base
+	// (docs/getting-started.md, "Bootstrap and change the base stack").
+	admin := (&Eventmall{Source: src}).Aws(creds.id, creds.key, creds.token, rehearsalRegion, awsURL).
+		Stack(stackio.Base, rehearsalStateBucket, rehearsalLockTable, rehearsalEnvironment, rehearsalStacks)
+	basePlan, err := admin.Plan(ctx, false)
+	if err != nil {
+		return nil, fmt.Errorf("rehearsal: the administrator's plan of base: %w", err)
+	}
+	if _, err := basePlan.Apply(ctx); err != nil {
+		return nil, fmt.Errorf("rehearsal: the administrator's apply of base: %w", err)
+	}
+
 	var (
 		report string
 		stages []notify.StageResult
@@ -101,7 +114,7 @@ func (m *Eventmall) Rehearse(
 		var err error
 		report, stages, err = (&Eventmall{Source: src}).deploy(gctx,
 			creds.id, creds.key, creds.token, rehearsalRegion, rehearsalStateBucket, rehearsalLockTable,
-			rehearsalEnvironment, creds.slack, rehearsalChannel, slackURL+"/api/", awsURL, rehearsalStacks, "", "")
+			rehearsalEnvironment, creds.slack, rehearsalChannel, slackURL+"/api/", awsURL, rehearsalStacks, "", "", deployOptions{})
 		return err
 	})
 	deployErr := g.Wait()

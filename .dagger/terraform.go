@@ -292,6 +292,7 @@ func (s *Stack) plan(ctx context.Context, destroy, lock bool) (*TerraformPlan, e
 		Summary:    summary.Short(),
 		Markdown:   summary.Markdown(s.Name, 30),
 		HasChanges: summary.HasChanges() || code == 2,
+		parsed:     summary,
 	}, nil
 }
 
@@ -335,6 +336,8 @@ type TerraformPlan struct {
 	Markdown string
 	// Whether applying would change anything.
 	HasChanges bool
+	// parsed is the plan's summary, for the deploy's guard (in-process only).
+	parsed tfplan.Summary
 }
 
 // Apply applies exactly this saved plan (Terraform refuses it if the state

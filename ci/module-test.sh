@@ -204,6 +204,13 @@ DEPLOY=(deploy --aws-access-key-id=env://AWS_ACCESS_KEY_ID --aws-secret-access-k
 # The freeze is judged at a fixed time outside every window of the catalogue,
 # so the rehearsal does not depend on the hour CI runs at.
 CALM=2026-12-01T12:00:00+01:00
+# base is the administrator's (a deploy never applies it): bootstrap it first, as docs/getting-started.md says.
+if dc deploy-before-base "${DEPLOY[@]}" --now=$CALM; then die "deploy applied an unbootstrapped base"; fi
+grep -q 'apply base as an administrator' "$LOGS/deploy-before-base.err" || { show deploy-before-base; die "deploy did not refuse base's changes by name"; }
+grep -qE '^apply base ' "$LOGS/deploy-before-base.out" && die "an apply of base ran"
+expect_ok admin-base "${AWS[@]}" stack --state-bucket=eventmall-rehearsal-state --lock-table=eventmall-rehearsal-locks \
+  --environment=rehearsal --stacks-path=terraform/fixtures/rehearsal --name=base plan apply
+ok "deploy refused base's changes (apply base as an administrator); the administrator applied base"
 : >"$REHEARSAL_SLACK_RECORD"
 expect_ok deploy "${DEPLOY[@]}" --now=$CALM
 cat "$LOGS/deploy.out"
