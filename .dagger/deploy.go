@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"dagger/eventmall/deploylock"
 	"dagger/eventmall/internal/dagger"
 	"dagger/eventmall/notify"
 	"dagger/eventmall/pipeline"
@@ -81,17 +82,55 @@ func (m *Eventmall) Deploy(
 	// refusing plan lists them.
 	// +optional
 	allowDestroy []string,
+	// Name of this run in the deploy lock (e.g. the CI run id); default: time and random.
+	// +optional
+	runId string,
+	// How long to wait for another deploy of the environment holding the
+	// deploy lock before giving up, e.g. 10m; 0s: refuse at once.
+	// +optional
+	// +default="0s"
+	lockWait string,
+	// How long the deploy lock lasts if this run dies without releasing it.
+	// +optional
+	// +default="2h"
+	lockTtl string,
 ) (string, error) {
+	opts, err := deployOptionsOf(allowDestroy, runId, lockWait, lockTtl)
+	if err != nil {
+		return "", err
+	}
 	report, _, err := m.deploy(ctx, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, region, stateBucket, lockTable,
-		environment, slackToken, slackChannel, slackApiUrl, awsEndpointUrl, stacksPath, breakGlass, now,
-		deployOptions{allowDestroy: allowDestroy})
+		environment, slackToken, slackChannel, slackApiUrl, awsEndpointUrl, stacksPath, breakGlass, now, opts)
 	return report, err
 }
 
-// deployOptions are a deploy's safety settings: what it may delete or replace.
+// deployOptions are a deploy's safety settings: what it may delete or
+// replace, and its place in the deploy lock.
 type deployOptions struct {
 	// allowDestroy: the --allow-destroy values, stack:address.
 	allowDestroy []string
+	// lock: this run in the deploy lock; lockWait: how long to wait for it.
+	lock     deploylock.Holder
+	lockWait time.Duration
+}
+
+// deployOptionsOf checks Deploy's safety arguments before anything runs.
+func deployOptionsOf(allowDestroy []string, runID, lockWait, lockTTL string) (deployOptions, error) {
+	if err := tfplan.ValidateAllows(allowDestroy, stackio.Order); err != nil {
+		return deployOptions{}, err
+	}
+	wait, err := time.ParseDuration(lockWait)
+	if err != nil || wait < 0 {
+		return deployOptions{}, fmt.Errorf("--lock-wait=%q: want a duration such as 0s or 10m", lockWait)
+	}
+	ttl, err := time.ParseDuration(lockTTL)
+	if err != nil || ttl < time.Minute {
+		return deployOptions{}, fmt.Errorf("--lock-ttl=%q: want a duration of at least 1m, such as 2h", lockTTL)
+	}
+	if runID == "" {
+		runID = newRunID()
+	}
+	return deployOptions{allowDestroy: allowDestroy, lock: deploylock.Holder{RunID: runID, TTL: ttl}, lockWait: wait}, nil
 }
 
 // deploy is Deploy, also returning each stage's result.
@@ -103,9 +142,6 @@ func (m *Eventmall) deploy(ctx context.Context, awsAccessKeyId, awsSecretAccessK
 	if err != nil {
 		return "", nil, err
 	}
-	if err := tfplan.ValidateAllows(opts.allowDestroy, stackio.Order); err != nil {
-		return "", nil, err
-	}
 	a := m.Aws(awsAccessKeyId, awsSecretAccessKey, awsSessionToken, region, awsEndpointUrl)
 	notifier, err := newNotifier(ctx, slackToken, slackChannel, slackApiUrl)
 	if err != nil {
@@ -114,6 +150,7 @@ func (m *Eventmall) deploy(ctx context.Context, awsAccessKeyId, awsSecretAccessK
 	d := &deployment{
 		m: m, aws: a, stateBucket: stateBucket, lockTable: lockTable,
 		environment: environment, stacksPath: stacksPath, allowDestroy: opts.allowDestroy,
+		lock: opts.lock, lockWait: opts.lockWait,
 		run:    &pipeline.Runner{Notifier: notifier, LogTail: logTail, Logf: progress},
 		freeze: m.freezeStage(environment, clock, breakGlass),
 	}
@@ -161,7 +198,10 @@ type deployment struct {
 	stacksPath  string
 	// allowDestroy: the --allow-destroy values, stack:address.
 	allowDestroy []string
-	run          *pipeline.Runner
+	// lock: this run in the deploy lock; lockWait: how long to wait for it.
+	lock     deploylock.Holder
+	lockWait time.Duration
+	run      *pipeline.Runner
 }
 
 func (d *deployment) deploy(ctx context.Context) error {
@@ -191,6 +231,24 @@ func (d *deployment) deploy(ctx context.Context) error {
 	if err := gate.Wait(); err != nil {
 		return err
 	}
+
+	// One deploy of the environment at a time: the lock is taken before the
+	// first plan and released at the end, whatever happened.
+	if err := d.run.Stage(ctx, "deploy-lock", func(ctx context.Context) (string, error) {
+		if err := d.aws.acquireDeployLock(ctx, d.lockTable, d.environment, d.lock, d.lockWait); err != nil {
+			return "", err
+		}
+		return "run " + d.lock.RunID, nil
+	}); err != nil {
+		return err
+	}
+	defer func() {
+		if err := d.aws.releaseDeployLock(context.WithoutCancel(ctx), d.lockTable, d.environment, d.lock.RunID); err != nil {
+			progress("! releasing the deploy lock: %v", err)
+		} else {
+			progress("deploy lock %s released", deploylock.Key(d.environment))
+		}
+	}()
 
 	// 2. Foundation stacks, in order.
 	var base stackio.BaseOutputs

@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"dagger/eventmall/deploylock"
 	"dagger/eventmall/internal/dagger"
 	"dagger/eventmall/notify"
 	"dagger/eventmall/stackio"
@@ -114,7 +115,9 @@ func (m *Eventmall) Rehearse(
 		var err error
 		report, stages, err = (&Eventmall{Source: src}).deploy(gctx,
 			creds.id, creds.key, creds.token, rehearsalRegion, rehearsalStateBucket, rehearsalLockTable,
-			rehearsalEnvironment, creds.slack, rehearsalChannel, slackURL+"/api/", awsURL, rehearsalStacks, "", "", deployOptions{})
+			rehearsalEnvironment, creds.slack, rehearsalChannel, slackURL+"/api/", awsURL, rehearsalStacks, "", "",
+			// Every rehearsal starts from an empty emulator: nobody else holds the lock.
+			deployOptions{lock: deploylock.Holder{RunID: newRunID(), TTL: time.Hour}})
 		return err
 	})
 	deployErr := g.Wait()

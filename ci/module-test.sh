@@ -232,6 +232,33 @@ print("  Slack: 1 deploy message, %d threaded stage replies, final update: %s" %
 PY
 ok "deploy rehearsal green; Slack thread recorded"
 
+echo "== deploy lock: released after a deploy; a deploy while another holds it is refused naming the holder; unlock"
+lock_item() { # lock_item get|put|absent: the deploy lock item of the rehearsal environment in moto
+  "$REHEARSAL_PYTHON" - "$REHEARSAL_AWS_ENDPOINT" "$1" <<'PY'
+import boto3, sys, time
+ddb = boto3.client("dynamodb", endpoint_url=sys.argv[1], region_name="us-east-1")
+key = {"LockID": {"S": "eventmall-deploy/rehearsal"}}
+if sys.argv[2] == "put":  # stands for a deploy running elsewhere (another vendor, a laptop)
+    now = int(time.time())
+    ddb.put_item(TableName="eventmall-rehearsal-locks", Item={**key, "RunID": {"S": "rehearsal-other"},
+        "Owner": {"S": "another-deploy@rehearsal"}, "StartedAt": {"S": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))},
+        "ExpiresAt": {"N": str(now + 3600)}})
+else:
+    item = ddb.get_item(TableName="eventmall-rehearsal-locks", Key=key, ConsistentRead=True).get("Item")
+    assert item is None, item
+PY
+}
+lock_item absent || die "the deploy lock was not released after the deploy"
+lock_item put
+if dc deploy-locked "${DEPLOY[@]}" --now=$CALM; then die "a deploy ran while another held the deploy lock"; fi
+grep -q 'another deploy of rehearsal holds the deploy lock: run rehearsal-other by another-deploy@rehearsal' "$LOGS/deploy-locked.err" \
+  || { show deploy-locked; die "the refused deploy does not name the lock's holder"; }
+grep -qE '^(plan|apply) ' "$LOGS/deploy-locked.out" && die "a terraform stage ran without the deploy lock"
+expect_ok unlock "${AWS[@]}" unlock --lock-table=eventmall-rehearsal-locks --environment=rehearsal --run-id=rehearsal-other
+grep -q 'released the deploy lock of rehearsal held by run rehearsal-other (another-deploy@rehearsal)' "$LOGS/unlock.out" || { show unlock; die "unlock did not say whose lock it released"; }
+lock_item absent || die "unlock left the lock"
+ok "deploy lock: released after the deploy; the second deploy refused naming run rehearsal-other; unlock released it"
+
 echo "== freeze: a deploy inside a drop's freeze window stops before any terraform init"
 : >"$REHEARSAL_SLACK_RECORD"
 if dc deploy-frozen "${DEPLOY[@]}" --now=2026-12-03T23:30:00+01:00; then die "a deploy inside a freeze window passed"; fi
