@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Real `dagger call`s of the module in the engine: each stage alone, the
 # Terraform plan/apply plumbing, publish, sync + invalidation against moto,
-# a full deploy rehearsal, an injected failure, and a canary secret that
-# must never show up. Needs the engine env: eval "$(go run ./ci/airgap env)".
+# a full deploy rehearsal, the deploy's guards (base left to an administrator,
+# the freeze, one deploy at a time: a held lock, two deploys started together,
+# a sibling failing during an apply; the destroy guard), an injected failure,
+# and a canary secret that must never show up. Needs the engine env: eval "$(go run ./ci/airgap env)".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -268,6 +270,116 @@ grep -q 'terraform init' "$LOGS/deploy-frozen.err" "$LOGS/deploy-frozen.out" && 
 grep -qE '^(test-backend|plan base) ' "$LOGS/deploy-frozen.err" && die "a stage ran after the freeze refused the deploy"
 grep -q 'freeze failed' "$REHEARSAL_SLACK_RECORD" || die "Slack was not told of the freeze"
 ok "freeze: refused at stage freeze, window named, nothing else ran, Slack told"
+
+echo "== two deploys start together: one takes the deploy lock, the other refuses naming its holder"
+: >"$REHEARSAL_SLACK_RECORD"
+dc deploy-together-a "${DEPLOY[@]}" --now=$CALM --run-id=rehearsal-together-a & PID_A=$!
+dc deploy-together-b "${DEPLOY[@]}" --now=$CALM --run-id=rehearsal-together-b & PID_B=$!
+rc_a=0; wait "$PID_A" || rc_a=$?
+rc_b=0; wait "$PID_B" || rc_b=$?
+if [ "$rc_a" = 0 ] && [ "$rc_b" != 0 ]; then won=a lost=b
+elif [ "$rc_b" = 0 ] && [ "$rc_a" != 0 ]; then won=b lost=a
+else show deploy-together-a; show deploy-together-b; die "two deploys started together: want exactly one to pass, exits $rc_a and $rc_b"; fi
+grep -q 'deploy failed at stage deploy-lock' "$LOGS/deploy-together-$lost.err" \
+  && grep -q "another deploy of rehearsal holds the deploy lock: run rehearsal-together-$won by " "$LOGS/deploy-together-$lost.err" \
+  || { show "deploy-together-$lost"; die "the second deploy does not refuse naming the holder (run rehearsal-together-$won)"; }
+grep -qE '^(plan|apply) [a-z]+ ' "$LOGS/deploy-together-$lost.err" && die "the refused deploy ran a terraform stage"
+grep -q "^apply service .*succeeded" "$LOGS/deploy-together-$won.out" || die "the deploy holding the lock did not finish"
+lock_item absent || die "the deploy lock was not released after the two deploys"
+ok "two deploys together: rehearsal-together-$won took the lock and passed; rehearsal-together-$lost refused at deploy-lock naming it, ran no terraform"
+
+echo "== a sibling fails while an apply runs: the apply finishes and persists state, the locks are released, the next deploy passes"
+# Three variants of the rehearsal stacks, side by side in one copy of the tree (so the gate runs once
+# for them): sibling: data's apply is slow (25 s), edge's sync-frontend fails (no such bucket) while
+# it runs; keep: the faults gone; drop: data's protected resource removed. The protected resource is
+# an aws_kms_key of the offline AWS provider (terraform/offline-provider: a stand-in for hashicorp/aws
+# with its published 6.47.0 schema; nothing reaches AWS), which terraform finds in the stack's
+# terraform.d/plugins. The rehearsal fixtures themselves stay provider-free.
+copy_source "$TMP/guard"
+MIRROR="$(dirname "$(terraform/offline-provider/install.sh 6.47.0)")/mirror-6.47.0"
+cp -r "$MIRROR" "$TMP/guard/terraform/fixtures/guard-plugins"
+guard_stacks() { # guard_stacks NAME kms|nokms [faults]
+  local d="$TMP/guard/terraform/fixtures/rehearsal-$1"
+  cp -r "$ROOT/terraform/fixtures/rehearsal" "$d"
+  mkdir -p "$d/data/terraform.d" && ln -s ../../../guard-plugins "$d/data/terraform.d/plugins"
+  cat >"$d/data/protected.tf" <<'TF'
+terraform {
+  required_providers {
+    aws = { source = "hashicorp/aws", version = "6.47.0" }
+  }
+}
+provider "aws" { region = var.region }
+TF
+  [ "$2" = kms ] && cat >>"$d/data/protected.tf" <<'TF'
+resource "aws_kms_key" "rehearsal" { description = "stands for the data stack's protected resources" }
+TF
+  if [ "${3:-}" = faults ]; then
+    printf 'resource "terraform_data" "slow_apply" {\n  input = "%s"\n  provisioner "local-exec" { command = "sleep %s" }\n}\n' slow 25 >"$d/data/slow.tf"
+    printf 'resource "terraform_data" "slow_apply" {\n  input = "%s"\n  provisioner "local-exec" { command = "sleep %s" }\n}\n' slow 5 >"$d/edge/slow.tf"
+    "$REHEARSAL_PYTHON" - "$d/edge/rehearsal.auto.tfvars.json" <<'PY'
+import json, sys
+v = json.load(open(sys.argv[1])); v["site_bucket_name"] = "eventmall-rehearsal-no-such-bucket"
+json.dump(v, open(sys.argv[1], "w"))
+PY
+  fi
+}
+guard_stacks sibling kms faults
+guard_stacks keep kms
+guard_stacks drop nokms
+GUARD=(--source="$TMP/guard")
+: >"$REHEARSAL_SLACK_RECORD"
+if dc deploy-sibling "${GUARD[@]}" "${DEPLOY[@]}" --now=$CALM --stacks-path=terraform/fixtures/rehearsal-sibling; then die "a deploy whose sync-frontend fails passed"; fi
+grep -q 'deploy failed at stage sync-frontend' "$LOGS/deploy-sibling.err" || { show deploy-sibling; die "the sibling deploy did not fail at sync-frontend"; }
+grep -qE '^apply data +succeeded' "$LOGS/deploy-sibling.err" || { show deploy-sibling; die "data's running apply did not finish when its sibling failed"; }
+grep -qE '^publish-backend +succeeded' "$LOGS/deploy-sibling.err" && die "a new stage started after the sibling failed"
+"$REHEARSAL_PYTHON" - "$REHEARSAL_SLACK_RECORD" "$REHEARSAL_AWS_ENDPOINT" <<'PY' || die "the apply did not outlast its sibling's failure, or left state unsaved or a lock held"
+import boto3, json, sys
+texts = [json.loads(l)["form"].get("text", "") for l in open(sys.argv[1])]
+failed = next(i for i, t in enumerate(texts) if "sync-frontend failed" in t)
+applied = next(i for i, t in enumerate(texts) if "apply data succeeded" in t)
+# An apply never starts after a failure: ending after it means it ran through it.
+assert failed < applied, (failed, applied, texts)
+s3 = boto3.client("s3", endpoint_url=sys.argv[2], region_name="us-east-1")
+state = json.loads(s3.get_object(Bucket="eventmall-rehearsal-state", Key="rehearsal/data.tfstate")["Body"].read())
+have = {r["type"] + "." + r["name"] for r in state["resources"]}
+assert {"aws_kms_key.rehearsal", "terraform_data.slow_apply"} <= have, have
+ddb = boto3.client("dynamodb", endpoint_url=sys.argv[2], region_name="us-east-1")
+for key in ("eventmall-rehearsal-state/rehearsal/data.tfstate", "eventmall-rehearsal-state/rehearsal/edge.tfstate", "eventmall-deploy/rehearsal"):
+    item = ddb.get_item(TableName="eventmall-rehearsal-locks", Key={"LockID": {"S": key}}, ConsistentRead=True).get("Item")
+    assert item is None, (key, item)
+print("  sync-frontend failed (Slack reply %d), apply data succeeded after it (reply %d); data's state holds %s; no lock held" % (failed, applied, sorted(have)))
+PY
+expect_ok deploy-after-sibling "${GUARD[@]}" "${DEPLOY[@]}" --now=$CALM --stacks-path=terraform/fixtures/rehearsal-keep
+grep -q "^smoke-test .*succeeded" "$LOGS/deploy-after-sibling.out" || die "the next deploy did not pass"
+ok "sibling failed during data's apply: the apply finished, state persisted, locks released; the next deploy passed"
+
+echo "== destroy guard: a plan deleting a protected resource is refused unless --allow-destroy names it"
+if dc deploy-destroy "${GUARD[@]}" "${DEPLOY[@]}" --now=$CALM --stacks-path=terraform/fixtures/rehearsal-drop; then die "a plan deleting a protected resource was applied"; fi
+grep -q 'deploy failed at stage plan data' "$LOGS/deploy-destroy.err" \
+  && grep -q 'aws_kms_key.rehearsal (delete)  --allow-destroy=data:aws_kms_key.rehearsal' "$LOGS/deploy-destroy.err" \
+  || { show deploy-destroy; die "the refusal does not name the resource and its --allow-destroy"; }
+grep -qE '^apply data +succeeded' "$LOGS/deploy-destroy.err" && die "data was applied although its plan was refused"
+state_has_kms() {
+  "$REHEARSAL_PYTHON" - "$REHEARSAL_AWS_ENDPOINT" <<'PY'
+import boto3, json, sys
+s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1")
+state = json.loads(s3.get_object(Bucket="eventmall-rehearsal-state", Key="rehearsal/data.tfstate")["Body"].read())
+sys.exit(0 if any(r["type"] == "aws_kms_key" for r in state["resources"]) else 1)
+PY
+}
+state_has_kms || die "the refused deploy deleted the protected resource"
+if dc deploy-destroy-other "${GUARD[@]}" "${DEPLOY[@]}" --now=$CALM --stacks-path=terraform/fixtures/rehearsal-drop \
+     --allow-destroy=data:aws_kms_key.other; then die "an --allow-destroy naming another resource allowed the delete"; fi
+grep -q -- '--allow-destroy=data:aws_kms_key.rehearsal' "$LOGS/deploy-destroy-other.err" || { show deploy-destroy-other; die "refusal with another --allow-destroy not named"; }
+state_has_kms || die "a deploy allowed for another resource deleted the protected one"
+: >"$REHEARSAL_SLACK_RECORD"
+expect_ok deploy-destroy-allowed "${GUARD[@]}" "${DEPLOY[@]}" --now=$CALM --stacks-path=terraform/fixtures/rehearsal-drop \
+  --allow-destroy=data:aws_kms_key.rehearsal
+grep -qE '^plan data .*allowed to delete or replace 1 protected' "$LOGS/deploy-destroy-allowed.out" || { show deploy-destroy-allowed; die "the report does not say what was allowed"; }
+if state_has_kms; then die "the allowed delete did not happen"; fi
+head -1 "$REHEARSAL_SLACK_RECORD" | grep -q 'WARNING allowed to delete or replace protected resources: data:aws_kms_key.rehearsal' \
+  || die "Slack's deploy message does not say first what it may delete"
+ok "destroy guard: refused naming --allow-destroy=data:aws_kms_key.rehearsal (and with another resource named); allowed when named, Slack says so first"
 
 echo "== failure injection: a failing backend test stops the chain"
 copy_source "$TMP/failing"
