@@ -109,6 +109,9 @@ func readiness(cfg config) (string, error) {
 	if !registryAnswers(reg) {
 		return reg, failf("local registry %s does not answer: run 'go run ./ci/airgap up'", reg)
 	}
+	if err := verifyMirrorDigests(cfg, reg, false); err != nil {
+		return reg, err
+	}
 	missing, err := missingImages(cfg, reg)
 	if err != nil {
 		return reg, err
@@ -159,6 +162,9 @@ func cmdStatus(cfg config) error {
 	if registryAnswers(reg) {
 		line("registry", "serving at "+reg+" (data "+cfg.path("registry", "data")+")", true)
 		missing, err := missingImages(cfg, reg)
+		if err == nil {
+			err = verifyMirrorDigests(cfg, reg, false)
+		}
 		switch {
 		case err != nil:
 			line("images", err.Error(), false)

@@ -121,6 +121,13 @@ func ensureRegistry(cfg config, addr string) error {
 
 // mirrorHas tells whether the registry at addr holds repo:tag.
 func mirrorHas(addr, repo, tag string) (bool, error) {
+	_, ok, err := mirrorDigest(addr, repo, tag)
+	return ok, err
+}
+
+// mirrorDigest is the digest of the manifest repo:tag points at in the
+// registry at addr (Docker-Content-Digest); ok is false when it has none.
+func mirrorDigest(addr, repo, tag string) (digest string, ok bool, err error) {
 	req, _ := http.NewRequest(http.MethodHead, fmt.Sprintf("http://%s/v2/%s/manifests/%s", addr, repo, tag), nil)
 	req.Header.Set("Accept", strings.Join([]string{
 		"application/vnd.docker.distribution.manifest.v2+json",
@@ -131,8 +138,11 @@ func mirrorHas(addr, repo, tag string) (bool, error) {
 	c := http.Client{Timeout: 5 * time.Second}
 	resp, err := c.Do(req)
 	if err != nil {
-		return false, err
+		return "", false, err
 	}
 	resp.Body.Close()
-	return resp.StatusCode == 200, nil
+	if resp.StatusCode != 200 {
+		return "", false, nil
+	}
+	return resp.Header.Get("Docker-Content-Digest"), true, nil
 }
