@@ -11,10 +11,12 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"dagger/eventmall/deploylock"
 	"dagger/eventmall/internal/dagger"
 	"dagger/eventmall/notify"
 	"dagger/eventmall/pipeline"
 	"dagger/eventmall/stackio"
+	"dagger/eventmall/tfplan"
 )
 
 // Deploy takes the shop from source to AWS in dependency order. First a
@@ -32,6 +34,12 @@ import (
 // stand-ins play ECS, the data tier and the edge, running the service as its
 // task definition says. Each stage is reported in one Slack thread; a failed
 // stage stops the chain and is named in the error.
+// The base stack (CI identities, audit trail) is never applied here: a plan
+// with changes to it stops the deploy ("apply base as an administrator").
+// A plan that deletes or replaces a protected resource (database, cache,
+// buckets, repositories, distribution, keys) stops it too, unless
+// --allow-destroy names that resource. One deploy of an environment runs at
+// a time (a deploy lock taken before the first plan).
 // +cache="never"
 func (m *Eventmall) Deploy(
 	ctx context.Context,
@@ -82,13 +90,35 @@ func (m *Eventmall) Deploy(
 	// JSON file of values the offline provider must agree on with the emulator (account id, ids of the resources it holds).
 	// +optional
 	offlineAwsValues *dagger.File,
+	// Protected resources this deploy may delete or replace, each as
+	// stack:address (e.g. data:module.database.aws_rds_cluster.this), as the
+	// refusing plan lists them.
+	// +optional
+	allowDestroy []string,
+	// Name of this run in the deploy lock (e.g. the CI run id); default: time and random.
+	// +optional
+	runId string,
+	// How long to wait for another deploy of the environment holding the
+	// deploy lock before giving up, e.g. 10m; 0s: refuse at once.
+	// +optional
+	// +default="0s"
+	lockWait string,
+	// How long the deploy lock lasts if this run dies without releasing it.
+	// +optional
+	// +default="2h"
+	lockTtl string,
 ) (string, error) {
+	opts, err := deployOptionsOf(allowDestroy, runId, lockWait, lockTtl)
+	if err != nil {
+		return "", err
+	}
 	out, err := m.deploy(ctx, deployRun{
 		awsAccessKeyId: awsAccessKeyId, awsSecretAccessKey: awsSecretAccessKey, awsSessionToken: awsSessionToken,
 		region: region, stateBucket: stateBucket, lockTable: lockTable, environment: environment,
 		slackToken: slackToken, slackChannel: slackChannel, slackApiUrl: slackApiUrl,
 		awsEndpointUrl: awsEndpointUrl, stacksPath: stacksPath, breakGlass: breakGlass, now: now,
 		offlineAwsProvider: offlineAwsProvider, offlineAwsValues: offlineAwsValues,
+		options: opts,
 	})
 	return out.report, err
 }
@@ -110,6 +140,40 @@ type deployRun struct {
 	breakGlass, now                                       string
 	offlineAwsProvider                                    string
 	offlineAwsValues                                      *dagger.File
+	options                                               deployOptions
+}
+
+// deployOptions are a deploy's safety settings: what it may delete or
+// replace, and its place in the deploy lock.
+type deployOptions struct {
+	// allowDestroy: the --allow-destroy values, stack:address.
+	allowDestroy []string
+	// lock: this run in the deploy lock; lockWait: how long to wait for it.
+	lock     deploylock.Holder
+	lockWait time.Duration
+}
+
+// deployOptionsOf checks Deploy's safety arguments before anything runs.
+func deployOptionsOf(allowDestroy []string, runID, lockWait, lockTTL string) (deployOptions, error) {
+	graph, err := stackio.Load()
+	if err != nil {
+		return deployOptions{}, err
+	}
+	if err := tfplan.ValidateAllows(allowDestroy, graph.Names()); err != nil {
+		return deployOptions{}, err
+	}
+	wait, err := time.ParseDuration(lockWait)
+	if err != nil || wait < 0 {
+		return deployOptions{}, fmt.Errorf("--lock-wait=%q: want a duration such as 0s or 10m", lockWait)
+	}
+	ttl, err := time.ParseDuration(lockTTL)
+	if err != nil || ttl < time.Minute {
+		return deployOptions{}, fmt.Errorf("--lock-ttl=%q: want a duration of at least 1m, such as 2h", lockTTL)
+	}
+	if runID == "" {
+		runID = newRunID()
+	}
+	return deployOptions{allowDestroy: allowDestroy, lock: deploylock.Holder{RunID: runID, TTL: ttl}, lockWait: wait}, nil
 }
 
 // deploy is Deploy, also returning each stage's result.
@@ -128,7 +192,8 @@ func (m *Eventmall) deploy(ctx context.Context, r deployRun) (deployOutcome, err
 	}
 	d := &deployment{
 		m: m, aws: a, stateBucket: r.stateBucket, lockTable: r.lockTable,
-		environment: r.environment, stacksPath: r.stacksPath,
+		environment: r.environment, stacksPath: r.stacksPath, allowDestroy: r.options.allowDestroy,
+		lock: r.options.lock, lockWait: r.options.lockWait,
 		run:       &pipeline.Runner{Notifier: notifier, LogTail: logTail, Logf: progress},
 		freeze:    m.freezeStage(r.environment, clock, r.breakGlass),
 		rehearsal: r.awsEndpointUrl != "",
@@ -138,7 +203,7 @@ func (m *Eventmall) deploy(ctx context.Context, r deployRun) (deployOutcome, err
 	if len(revision) > 12 {
 		revision = revision[:12]
 	}
-	info := notify.Deploy{Environment: r.environment, Region: r.region, Revision: revision}
+	info := notify.Deploy{Environment: r.environment, Region: r.region, Revision: revision, AllowDestroy: r.options.allowDestroy}
 	if err := notifier.Start(ctx, info); err != nil {
 		progress("! %v", err)
 	}
@@ -178,7 +243,12 @@ type deployment struct {
 	lockTable   string
 	environment string
 	stacksPath  string
-	run         *pipeline.Runner
+	// allowDestroy: the --allow-destroy values, stack:address.
+	allowDestroy []string
+	// lock: this run in the deploy lock; lockWait: how long to wait for it.
+	lock     deploylock.Holder
+	lockWait time.Duration
+	run      *pipeline.Runner
 	// rehearsal: the AWS APIs are an emulator's, so nothing runs ECS, the
 	// data tier or CloudFront: stand-ins play them (standins.go,
 	// ecsstandin.go) and run the service as its task definition says.
@@ -238,6 +308,24 @@ func (d *deployment) deploy(ctx context.Context) error {
 	if err := gate.Wait(); err != nil {
 		return err
 	}
+
+	// One deploy of the environment at a time: the lock is taken before the
+	// first plan and released at the end, whatever happened.
+	if err := d.run.Stage(ctx, "deploy-lock", func(ctx context.Context) (string, error) {
+		if err := d.aws.acquireDeployLock(ctx, d.lockTable, d.environment, d.lock, d.lockWait); err != nil {
+			return "", err
+		}
+		return "run " + d.lock.RunID, nil
+	}); err != nil {
+		return err
+	}
+	defer func() {
+		if err := d.aws.releaseDeployLock(context.WithoutCancel(ctx), d.lockTable, d.environment, d.lock.RunID); err != nil {
+			progress("! releasing the deploy lock: %v", err)
+		} else {
+			progress("deploy lock %s released", deploylock.Key(d.environment))
+		}
+	}()
 
 	// 2. The stack graph (stackio/graph.json): every stack and step starts as
 	// soon as what it reads is done (edge and data concurrently, the site
@@ -471,10 +559,20 @@ func (d *deployment) stack(ctx context.Context, name string, inputs map[string]a
 		if err != nil {
 			return "", err
 		}
-		if plan.Provider != "" {
-			return plan.Summary + " (" + plan.Provider + ")", nil
+		// Refused before anything is applied: changes to base, and deletes
+		// or replacements of protected resources not named by --allow-destroy.
+		allowed, err := tfplan.Guard(name, plan.parsed, d.allowDestroy)
+		if err != nil {
+			return plan.Summary, err
 		}
-		return plan.Summary, nil
+		detail := plan.Summary
+		if plan.Provider != "" {
+			detail += " (" + plan.Provider + ")"
+		}
+		if len(allowed) > 0 {
+			return fmt.Sprintf("%s, allowed to delete or replace %d protected", detail, len(allowed)), nil
+		}
+		return detail, nil
 	}); err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"dagger/eventmall/deploylock"
 	"dagger/eventmall/internal/dagger"
 	"dagger/eventmall/notify"
 )
@@ -73,12 +74,27 @@ func (m *Eventmall) Rehearse(
 	if err != nil {
 		return nil, err
 	}
+
+	// The administrator's step first: a deploy never applies base
+	// (docs/getting-started.md, "Bootstrap and change the base stack").
+	admin := m.Aws(creds.id, creds.key, creds.token, rehearsalRegion, awsURL).
+		WithOfflineProvider(rehearsalAwsSchema, setup.values).
+		Stack("base", rehearsalStateBucket, rehearsalLockTable, rehearsalEnvironment, "terraform/stacks")
+	basePlan, err := admin.Plan(ctx, false)
+	if err != nil {
+		return nil, fmt.Errorf("rehearsal: the administrator's plan of base: %w", err)
+	}
+	if _, err := basePlan.Apply(ctx); err != nil {
+		return nil, fmt.Errorf("rehearsal: the administrator's apply of base: %w", err)
+	}
 	outcome, deployErr := m.deploy(ctx, deployRun{
 		awsAccessKeyId: creds.id, awsSecretAccessKey: creds.key, awsSessionToken: creds.token,
 		region: rehearsalRegion, stateBucket: rehearsalStateBucket, lockTable: rehearsalLockTable,
 		environment: rehearsalEnvironment, slackToken: creds.slack, slackChannel: rehearsalChannel,
 		slackApiUrl: slackURL + "/api/", awsEndpointUrl: awsURL, stacksPath: "terraform/stacks",
 		offlineAwsProvider: rehearsalAwsSchema, offlineAwsValues: setup.values,
+		// Every rehearsal starts from an empty emulator: nobody else holds the lock.
+		options: deployOptions{lock: deploylock.Holder{RunID: newRunID(), TTL: time.Hour}},
 	})
 
 	thread, terr := readSlackThread(ctx, slackURL, rehearsalChannel)

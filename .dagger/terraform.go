@@ -306,6 +306,7 @@ func (s *Stack) plan(ctx context.Context, destroy, lock bool) (*TerraformPlan, e
 		Summary:    summary.Short(),
 		Markdown:   md,
 		HasChanges: summary.HasChanges() || code == 2,
+		parsed:     summary,
 	}, nil
 }
 
@@ -351,6 +352,8 @@ type TerraformPlan struct {
 	HasChanges bool
 	// The stand-in provider the plan was made against, e.g. "offline provider (schema of hashicorp/aws 6.47.0)"; empty for the registry's.
 	Provider string
+	// parsed is the plan's summary, for the deploy's guard (in-process only).
+	parsed tfplan.Summary
 }
 
 // Apply applies exactly this saved plan (Terraform refuses it if the state

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Real `dagger call`s of the module in the engine: each stage alone, the
 # Terraform plan/apply plumbing, publish, sync + invalidation against moto,
-# a full deploy rehearsal, an injected failure, and a canary secret that
-# must never show up. Needs the engine env: eval "$(go run ./ci/airgap env)".
+# a full deploy rehearsal, the deploy's guards (base left to an administrator,
+# the freeze, one deploy at a time: a held lock, two deploys started together;
+# the destroy guard), a rollout ECS rolls back, an injected failure, `rehearse`,
+# and a canary secret that must never show up. Needs the engine env: eval "$(go run ./ci/airgap env)".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -204,11 +206,19 @@ DEPLOY=(deploy --aws-access-key-id=env://AWS_ACCESS_KEY_ID --aws-secret-access-k
 # The freeze is judged at a fixed time outside every window of the catalogue,
 # so the rehearsal does not depend on the hour CI runs at.
 CALM=2026-12-01T12:00:00+01:00
+# base is the administrator's (a deploy never applies it): bootstrap it first, as docs/getting-started.md says.
+if dc deploy-before-base "${DEPLOY[@]}" --now=$CALM; then die "deploy applied an unbootstrapped base"; fi
+grep -q 'apply base as an administrator' "$LOGS/deploy-before-base.err" || { show deploy-before-base; die "deploy did not refuse base's changes by name"; }
+grep -qE '^apply base ' "$LOGS/deploy-before-base.out" && die "an apply of base ran"
+expect_ok admin-base "${AWS[@]}" stack --state-bucket=eventmall-rehearsal-state --lock-table=eventmall-rehearsal-locks \
+  --environment=rehearsal --name=base with-offline-provider --version=$OFFLINE_AWS --values="$TMP/offline-values.json" plan apply
+ok "deploy refused base's changes (apply base as an administrator); the administrator applied base"
 : >"$REHEARSAL_SLACK_RECORD"
 expect_ok deploy "${DEPLOY[@]}" --now=$CALM
 cat "$LOGS/deploy.out"
 grep -q "Terraform ran against the offline provider (schema of hashicorp/aws $OFFLINE_AWS)" "$LOGS/deploy.out" || die "the deploy report does not name the offline provider"
-for s in base network edge data service; do
+grep -qE "^plan base .*succeeded .*\+0 ~0 -0 \(offline provider" "$LOGS/deploy.out" || die "deploy report: base (applied by the administrator) should plan +0 ~0 -0"
+for s in network edge data service; do
   grep -qE "^plan $s .*succeeded .*\+[1-9][0-9]* ~0 -0 \(offline provider" "$LOGS/deploy.out" || die "deploy report: plan $s does not show its real resource counts"
 done
 "$REHEARSAL_PYTHON" - "$REHEARSAL_AWS_ENDPOINT" <<'PY' || die "edge was not given network's outputs"
@@ -247,16 +257,59 @@ print("  Slack: 1 deploy message, %d threaded stage replies, final update: %s" %
 PY
 ok "deploy rehearsal green; Slack thread recorded"
 
-echo "== the same deploy again, nothing changed: every real stack plans +0 ~0 -0, the immutable registry keeps the image"
-expect_ok deploy-again "${DEPLOY[@]}" --now=$CALM
-cat "$LOGS/deploy-again.out"
+echo "== deploy lock: released after a deploy; a deploy while another holds it is refused naming the holder; unlock"
+lock_item() { # lock_item get|put|absent: the deploy lock item of the rehearsal environment in moto
+  "$REHEARSAL_PYTHON" - "$REHEARSAL_AWS_ENDPOINT" "$1" <<'PY'
+import boto3, sys, time
+ddb = boto3.client("dynamodb", endpoint_url=sys.argv[1], region_name="us-east-1")
+key = {"LockID": {"S": "eventmall-deploy/rehearsal"}}
+if sys.argv[2] == "put":  # stands for a deploy running elsewhere (another vendor, a laptop)
+    now = int(time.time())
+    ddb.put_item(TableName="eventmall-rehearsal-locks", Item={**key, "RunID": {"S": "rehearsal-other"},
+        "Owner": {"S": "another-deploy@rehearsal"}, "StartedAt": {"S": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))},
+        "ExpiresAt": {"N": str(now + 3600)}})
+else:
+    item = ddb.get_item(TableName="eventmall-rehearsal-locks", Key=key, ConsistentRead=True).get("Item")
+    assert item is None, item
+PY
+}
+lock_item absent || die "the deploy lock was not released after the deploy"
+lock_item put
+if dc deploy-locked "${DEPLOY[@]}" --now=$CALM; then die "a deploy ran while another held the deploy lock"; fi
+grep -q 'another deploy of rehearsal holds the deploy lock: run rehearsal-other by another-deploy@rehearsal' "$LOGS/deploy-locked.err" \
+  || { show deploy-locked; die "the refused deploy does not name the lock's holder"; }
+grep -qE '^(plan|apply) ' "$LOGS/deploy-locked.out" && die "a terraform stage ran without the deploy lock"
+expect_ok unlock "${AWS[@]}" unlock --lock-table=eventmall-rehearsal-locks --environment=rehearsal --run-id=rehearsal-other
+grep -q 'released the deploy lock of rehearsal held by run rehearsal-other (another-deploy@rehearsal)' "$LOGS/unlock.out" || { show unlock; die "unlock did not say whose lock it released"; }
+lock_item absent || die "unlock left the lock"
+ok "deploy lock: released after the deploy; the second deploy refused naming run rehearsal-other; unlock released it"
+
+echo "== two deploys of the unchanged source start together: one takes the deploy lock, the other refuses naming its holder"
+: >"$REHEARSAL_SLACK_RECORD"
+dc deploy-together-a "${DEPLOY[@]}" --now=$CALM --run-id=rehearsal-together-a & PID_A=$!
+dc deploy-together-b "${DEPLOY[@]}" --now=$CALM --run-id=rehearsal-together-b & PID_B=$!
+rc_a=0; wait "$PID_A" || rc_a=$?
+rc_b=0; wait "$PID_B" || rc_b=$?
+if [ "$rc_a" = 0 ] && [ "$rc_b" != 0 ]; then won=a lost=b
+elif [ "$rc_b" = 0 ] && [ "$rc_a" != 0 ]; then won=b lost=a
+else show deploy-together-a; show deploy-together-b; die "two deploys started together: want exactly one to pass, exits $rc_a and $rc_b"; fi
+grep -q 'deploy failed at stage deploy-lock' "$LOGS/deploy-together-$lost.err" \
+  && grep -q "another deploy of rehearsal holds the deploy lock: run rehearsal-together-$won by " "$LOGS/deploy-together-$lost.err" \
+  || { show "deploy-together-$lost"; die "the second deploy does not refuse naming the holder (run rehearsal-together-$won)"; }
+grep -qE '^(plan|apply) [a-z]+ ' "$LOGS/deploy-together-$lost.err" && die "the refused deploy ran a terraform stage"
+grep -q "^smoke-test .*succeeded" "$LOGS/deploy-together-$won.out" || die "the deploy holding the lock did not finish"
+lock_item absent || die "the deploy lock was not released after the two deploys"
+# The one that ran is an unchanged deploy: every real stack plans +0 ~0 -0, the immutable registry keeps the image.
+W="$LOGS/deploy-together-$won.out"
+cat "$W"
 for s in base network edge data service; do
-  grep -qE "^plan $s .*succeeded .*\+0 ~0 -0 \(offline provider" "$LOGS/deploy-again.out" || die "second deploy: plan $s is not +0 ~0 -0"
-  grep -qE "^apply $s .*no changes, nothing applied" "$LOGS/deploy-again.out" || die "second deploy: $s was applied again"
+  grep -qE "^plan $s .*succeeded .*\+0 ~0 -0 \(offline provider" "$W" || die "unchanged deploy: plan $s is not +0 ~0 -0"
+  grep -qE "^apply $s .*no changes, nothing applied" "$W" || die "unchanged deploy: $s was applied again"
 done
-grep -qE '^publish-backend .*succeeded .*not pushed' "$LOGS/deploy-again.out" || die "an unchanged deploy pushed again"
-grep -q '^smoke-test .*succeeded' "$LOGS/deploy-again.out" || die "the unchanged deploy's smoke test did not pass"
-ok "second deploy: +0 ~0 -0 for base, network, edge, data and service; nothing applied; nothing pushed"
+grep -qE '^publish-backend .*succeeded .*not pushed' "$W" || die "an unchanged deploy pushed again"
+grep -q '^smoke-test .*succeeded' "$W" || die "the unchanged deploy's smoke test did not pass"
+ok "unchanged deploy: +0 ~0 -0 for base, network, edge, data and service; nothing applied; nothing pushed; smoke test passed"
+ok "two deploys together: rehearsal-together-$won took the lock and passed; rehearsal-together-$lost refused at deploy-lock naming it, ran no terraform"
 
 echo "== a rollout that ECS rolls back fails the deploy at wait-service-stable"
 copy_source "$TMP/crashing"
@@ -279,6 +332,24 @@ grep -q 'terraform init' "$LOGS/deploy-frozen.err" "$LOGS/deploy-frozen.out" && 
 grep -qE '^(test-backend|plan base) ' "$LOGS/deploy-frozen.err" && die "a stage ran after the freeze refused the deploy"
 grep -q 'freeze failed' "$REHEARSAL_SLACK_RECORD" || die "Slack was not told of the freeze"
 ok "freeze: refused at stage freeze, window named, nothing else ran, Slack told"
+
+echo "== destroy guard: a plan deleting protected resources is refused, naming each --allow-destroy"
+# A copy whose database keeps only its first zone: terraform must delete the readers (protected).
+copy_source "$TMP/guard"
+python3 - "$TMP/guard/terraform/stacks/data/main.tf" <<'PY'
+import re, sys
+p = sys.argv[1]; s = open(p).read()
+i = s.index('module "database"')
+s = s[:i] + re.sub(r"availability_zones(\s*)= var.availability_zones", r"availability_zones\1= slice(var.availability_zones, 0, 1)", s[i:], count=1)
+open(p, "w").write(s)
+PY
+grep -q 'slice(var.availability_zones, 0, 1)' "$TMP/guard/terraform/stacks/data/main.tf" || die "the guard copy was not made"
+if dc deploy-destroy --source="$TMP/guard" "${DEPLOY[@]}" --now=$CALM; then die "a plan replacing a protected resource was applied"; fi
+grep -q 'deploy failed at stage plan data' "$LOGS/deploy-destroy.err" \
+  && grep -qE 'aws_rds_cluster_instance\.this\[[0-9]+\] \(delete\)  --allow-destroy=data:module\.database\.aws_rds_cluster_instance\.this\[[0-9]+\]' "$LOGS/deploy-destroy.err" \
+  || { show deploy-destroy; die "the refusal does not name the database instances and their --allow-destroy"; }
+grep -qE '^apply data +succeeded' "$LOGS/deploy-destroy.err" && die "data was applied although its plan was refused"
+ok "destroy guard: $(grep -oE '[^ ]*aws_rds_cluster_instance[^ ]* \(delete\)  --allow-destroy=[^ ]+' "$LOGS/deploy-destroy.err" | head -1)"
 
 echo "== failure injection: a failing backend test stops the chain"
 copy_source "$TMP/failing"

@@ -34,6 +34,9 @@ type Deploy struct {
 	Environment string
 	Region      string
 	Revision    string // commit or content digest, when known
+	// AllowDestroy are the protected resources this deploy may delete or
+	// replace (--allow-destroy): shown first in the deploy message.
+	AllowDestroy []string
 }
 
 // StageResult is what a stage reports when it ends.
@@ -138,7 +141,11 @@ func (s *Slack) Finish(ctx context.Context, status Status, failedStage string, t
 
 // StartText is the plain-text fallback of the parent message.
 func StartText(d Deploy) string {
-	return fmt.Sprintf("eventmall deploy to %s started%s", target(d), revision(d))
+	t := fmt.Sprintf("eventmall deploy to %s started%s", target(d), revision(d))
+	if w := AllowDestroyText(d); w != "" {
+		t = "WARNING " + w + ". " + t
+	}
+	return t
 }
 
 // FinishText is the plain-text fallback of the finished parent message.
@@ -177,10 +184,23 @@ func headerBlocks(d Deploy, status Status, failedStage string, total time.Durati
 	} else {
 		text = FinishText(d, status, failedStage, total)
 	}
-	return []slack.Block{
+	var blocks []slack.Block
+	if w := AllowDestroyText(d); w != "" {
+		blocks = append(blocks, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, ":warning: *"+escape(w)+"*", false, false), nil, nil))
+	}
+	return append(blocks,
 		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, statusEmoji[status]+" *"+escape(text)+"*", false, false), nil, nil),
 		slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, "stage results are in the thread", false, false)),
+	)
+}
+
+// AllowDestroyText names the protected resources the deploy may delete or
+// replace; "" when none.
+func AllowDestroyText(d Deploy) string {
+	if len(d.AllowDestroy) == 0 {
+		return ""
 	}
+	return "allowed to delete or replace protected resources: " + strings.Join(d.AllowDestroy, ", ")
 }
 
 func target(d Deploy) string {

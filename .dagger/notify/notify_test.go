@@ -115,3 +115,36 @@ func TestLastLines(t *testing.T) {
 		t.Fatalf("LastLines = %q", got)
 	}
 }
+
+// An allowed destroy is the first thing the deploy message says, in the
+// text and as the first block, at start and at the end.
+func TestAllowedDestroyIsShownFirst(t *testing.T) {
+	rec := &recorder{}
+	srv := httptest.NewServer(rec)
+	defer srv.Close()
+	n := NewSlack("xoxb-test-token", "#drops", srv.URL+"/")
+	ctx := context.Background()
+	d := Deploy{Environment: "prod", AllowDestroy: []string{"data:module.database.aws_rds_cluster.this"}}
+	if err := n.Start(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Finish(ctx, Succeeded, "", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range rec.calls {
+		if !strings.HasPrefix(c.form.Get("text"), "WARNING allowed to delete or replace protected resources: data:module.database.aws_rds_cluster.this") && c.method == "chat.postMessage" {
+			t.Errorf("%s text: %q", c.method, c.form.Get("text"))
+		}
+		var blocks []map[string]any
+		if err := json.Unmarshal([]byte(c.form.Get("blocks")), &blocks); err != nil || len(blocks) < 3 {
+			t.Fatalf("%s blocks: %v %s", c.method, err, c.form.Get("blocks"))
+		}
+		first, _ := json.Marshal(blocks[0])
+		if !strings.Contains(string(first), "allowed to delete or replace protected resources: data:module.database.aws_rds_cluster.this") {
+			t.Errorf("%s: first block is %s", c.method, first)
+		}
+	}
+	if StartText(Deploy{Environment: "prod"}) != "eventmall deploy to prod started" {
+		t.Errorf("without allowed destroys the text is unchanged: %q", StartText(Deploy{Environment: "prod"}))
+	}
+}

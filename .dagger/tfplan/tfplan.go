@@ -15,6 +15,7 @@ import (
 // Change is one resource the plan touches.
 type Change struct {
 	Address string `json:"address"`
+	Type    string `json:"type"`
 	Action  string `json:"action"` // create, update, delete, replace
 }
 
@@ -58,7 +59,7 @@ func Parse(planJSON []byte) (Summary, error) {
 		default: // no-op, read
 			continue
 		}
-		s.Changes = append(s.Changes, Change{Address: rc.Address, Action: action})
+		s.Changes = append(s.Changes, Change{Address: rc.Address, Type: rc.Type, Action: action})
 	}
 	for name, oc := range plan.OutputChanges {
 		if oc != nil && !oc.Actions.NoOp() {

@@ -109,6 +109,9 @@ func readiness(cfg config) (string, error) {
 	if !registryAnswers(reg) {
 		return reg, failf("local registry %s does not answer: run 'go run ./ci/airgap up'", reg)
 	}
+	if err := verifyMirrorDigests(cfg, reg, false); err != nil {
+		return reg, err
+	}
 	missing, err := missingImages(cfg, reg)
 	if err != nil {
 		return reg, err
@@ -157,8 +160,16 @@ func cmdStatus(cfg config) error {
 	}
 	reg := fmt.Sprintf("%s:%d", gw, registryPort)
 	if registryAnswers(reg) {
-		line("registry", "serving at "+reg+" (data "+cfg.path("registry", "data")+")", true)
+		if refuses, _ := registryRefusesDeletes(reg); refuses {
+			line("registry", "serving at "+reg+", deletes refused (data "+cfg.path("registry", "data")+")", true)
+		} else {
+			// Still serves what the engine needs: a warning, not a readiness failure.
+			fmt.Printf("WARN %-10s serving at %s but it accepts deletes (started before they were turned off): the next 'go run ./ci/airgap up' restarts it with deletes off\n", "registry", reg)
+		}
 		missing, err := missingImages(cfg, reg)
+		if err == nil {
+			err = verifyMirrorDigests(cfg, reg, false)
+		}
 		switch {
 		case err != nil:
 			line("images", err.Error(), false)

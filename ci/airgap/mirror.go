@@ -92,7 +92,10 @@ func ensureLocalBase(cfg config, reg string) error {
 		if has, _ := mirrorHas(reg, "library/debian", "bookworm-slim"); has {
 			return nil
 		}
-		return dockerLogged(cfg.path("logs", "image-base.log"), "push", tag)
+		if err := dockerLogged(cfg.path("logs", "image-base.log"), "push", tag); err != nil {
+			return err
+		}
+		return recordDigest(cfg, reg, baseRef)
 	}
 	if has, _ := mirrorHas(reg, "library/debian", "bookworm-slim"); has {
 		if err := dockerLogged(cfg.path("logs", "image-base.log"), "pull", tag); err == nil {
@@ -110,7 +113,10 @@ func ensureLocalBase(cfg config, reg string) error {
 			rootfsTarball(cfg), tag); err != nil {
 			return err
 		}
-		return dockerLogged(logFile, "push", tag)
+		if err := dockerLogged(logFile, "push", tag); err != nil {
+			return err
+		}
+		return recordDigest(cfg, reg, baseRef)
 	})
 }
 
@@ -135,6 +141,9 @@ func buildImage(cfg config, reg string, r imageRecipe) error {
 	}
 	if err := dockerLogged(b.Log, "push", tag); err != nil {
 		return fmt.Errorf("pushing %s: %w", r.Ref, err)
+	}
+	if err := recordDigest(cfg, reg, r.Ref); err != nil {
+		return err
 	}
 	if err := os.MkdirAll(cfg.path("images"), 0o755); err != nil {
 		return err
@@ -189,8 +198,78 @@ func recipeCurrent(cfg config, r imageRecipe) bool {
 	return err == nil && strings.TrimSpace(string(b)) == r.hash()
 }
 
-// ensureImages builds and pushes every image the mirror lacks.
+// digestPath is where the digest the tool pushed for ref is recorded.
+func digestPath(cfg config, ref string) string {
+	return filepath.Join(cfg.path("images"), strings.NewReplacer("/", "_", ":", "_").Replace(ref)+".digest")
+}
+
+// recordedDigest is the digest recorded for ref, if any.
+func recordedDigest(cfg config, ref string) (string, bool) {
+	b, err := os.ReadFile(digestPath(cfg, ref))
+	d := strings.TrimSpace(string(b))
+	return d, err == nil && d != ""
+}
+
+// recordDigest records the digest the mirror serves for ref, right after
+// the tool pushed it.
+func recordDigest(cfg config, reg, ref string) error {
+	repo, tag, err := mirrorPath(ref)
+	if err != nil {
+		return err
+	}
+	d, ok, err := mirrorDigest(reg, repo, tag)
+	if err != nil || !ok || d == "" {
+		return failf("reading the digest of %s from the mirror %s after pushing it: %v", ref, reg, err)
+	}
+	if err := os.MkdirAll(cfg.path("images"), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(digestPath(cfg, ref), []byte(d+"\n"), 0o644)
+}
+
+// verifyMirrorDigests checks that every image of the mirror is the one the
+// tool pushed: the digest the mirror serves for each tag must be the one
+// recorded at push time. Anything else (a container on the host pushing its
+// own node:… or terraform image, which later receives AWS credentials) is
+// refused by name. An image with no record yet (pushed before digests were
+// recorded) is recorded when record is set (up), trusted on first use.
+func verifyMirrorDigests(cfg config, reg string, record bool) error {
+	var bad []string
+	for _, r := range recipes {
+		repo, tag, err := mirrorPath(r.Ref)
+		if err != nil {
+			return err
+		}
+		now, ok, err := mirrorDigest(reg, repo, tag)
+		if err != nil {
+			return failf("local registry %s does not answer: %v", reg, err)
+		}
+		if !ok {
+			continue // missing: up builds it (and records its digest)
+		}
+		want, known := recordedDigest(cfg, r.Ref)
+		switch {
+		case !known && record:
+			if err := recordDigest(cfg, reg, r.Ref); err != nil {
+				return err
+			}
+			logf("  recorded the digest of %s: %s\n", r.Ref, now)
+		case known && now != want:
+			bad = append(bad, fmt.Sprintf("%s: pushed as %s, the mirror now serves %s", r.Ref, want, now))
+		}
+	}
+	if len(bad) > 0 {
+		return failf("the mirror %s serves images this tool did not push (replaced since):\n  %s\nfind out what pushed them; then rebuild each with 'go run ./ci/airgap up --rebuild REF'", reg, strings.Join(bad, "\n  "))
+	}
+	return nil
+}
+
+// ensureImages builds and pushes every image the mirror lacks, after
+// checking that the images it has are the ones it pushed.
 func ensureImages(cfg config, reg string) error {
+	if err := verifyMirrorDigests(cfg, reg, true); err != nil {
+		return err
+	}
 	missing, err := missingImages(cfg, reg)
 	if err != nil {
 		return err

@@ -24,7 +24,7 @@ storage:
   filesystem:
     rootdirectory: %s
   delete:
-    enabled: true
+    enabled: false
 http:
   addr: %s
 `, cfg.path("registry", "data"), addr)
@@ -69,10 +69,21 @@ func portOpen(addr string) bool {
 	return true
 }
 
-// ensureRegistry starts the local registry at addr unless ours already runs.
+// ensureRegistry starts the local registry at addr unless ours already runs
+// with the current configuration; one started with another configuration
+// (e.g. before deletes were turned off) is restarted. Either way it must
+// refuse deletes.
 func ensureRegistry(cfg config, addr string) error {
-	if ourRegistryPid(cfg) != 0 && registryAnswers(addr) {
-		return nil
+	dir := cfg.path("registry")
+	confPath := filepath.Join(dir, "config.yml")
+	if pid := ourRegistryPid(cfg); pid != 0 && registryAnswers(addr) {
+		if have, _ := os.ReadFile(confPath); string(have) == registryConfig(cfg, addr) {
+			return checkRegistryRefusesDeletes(addr)
+		}
+		logf("  restarting the registry (pid %d): its configuration changed\n", pid)
+		if err := stopRegistry(pid, addr); err != nil {
+			return err
+		}
 	}
 	if portOpen(addr) {
 		return failf("port %s is in use by something that is not eventmall's registry: stop it or free port %d", addr, registryPort)
@@ -81,11 +92,9 @@ func ensureRegistry(cfg config, addr string) error {
 	if err != nil {
 		return failf("docker-registry is not installed (apt-get install docker-registry)")
 	}
-	dir := cfg.path("registry")
 	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
 		return err
 	}
-	confPath := filepath.Join(dir, "config.yml")
 	if err := os.WriteFile(confPath, []byte(registryConfig(cfg, addr)), 0o644); err != nil {
 		return err
 	}
@@ -116,11 +125,51 @@ func ensureRegistry(cfg config, addr string) error {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+	return checkRegistryRefusesDeletes(addr)
+}
+
+// stopRegistry stops the registry this tool started (pid) and waits until
+// addr is free.
+func stopRegistry(pid int, addr string) error {
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		return fmt.Errorf("stopping the registry (pid %d): %w", pid, err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for portOpen(addr) {
+		if time.Now().After(deadline) {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+			time.Sleep(time.Second)
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if portOpen(addr) {
+		return failf("the registry (pid %d) does not stop: %s still answers", pid, addr)
+	}
+	return nil
+}
+
+// checkRegistryRefusesDeletes fails unless the registry refuses deletes.
+func checkRegistryRefusesDeletes(addr string) error {
+	refuses, err := registryRefusesDeletes(addr)
+	if err != nil {
+		return failf("local registry %s does not answer: %v", addr, err)
+	}
+	if !refuses {
+		return failf("local registry %s accepts deletes: an image of the mirror could be deleted and replaced by anything on the host", addr)
+	}
 	return nil
 }
 
 // mirrorHas tells whether the registry at addr holds repo:tag.
 func mirrorHas(addr, repo, tag string) (bool, error) {
+	_, ok, err := mirrorDigest(addr, repo, tag)
+	return ok, err
+}
+
+// mirrorDigest is the digest of the manifest repo:tag points at in the
+// registry at addr (Docker-Content-Digest); ok is false when it has none.
+func mirrorDigest(addr, repo, tag string) (digest string, ok bool, err error) {
 	req, _ := http.NewRequest(http.MethodHead, fmt.Sprintf("http://%s/v2/%s/manifests/%s", addr, repo, tag), nil)
 	req.Header.Set("Accept", strings.Join([]string{
 		"application/vnd.docker.distribution.manifest.v2+json",
@@ -131,8 +180,26 @@ func mirrorHas(addr, repo, tag string) (bool, error) {
 	c := http.Client{Timeout: 5 * time.Second}
 	resp, err := c.Do(req)
 	if err != nil {
+		return "", false, err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return "", false, nil
+	}
+	return resp.Header.Get("Docker-Content-Digest"), true, nil
+}
+
+// registryRefusesDeletes asks the registry at addr to delete a manifest no
+// image has (the all-zero digest): a registry with deletes off answers 405
+// Method Not Allowed; one with deletes on, 404 (so nothing is ever deleted).
+func registryRefusesDeletes(addr string) (bool, error) {
+	req, _ := http.NewRequest(http.MethodDelete,
+		fmt.Sprintf("http://%s/v2/library/debian/manifests/sha256:%s", addr, strings.Repeat("0", 64)), nil)
+	c := http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Do(req)
+	if err != nil {
 		return false, err
 	}
 	resp.Body.Close()
-	return resp.StatusCode == 200, nil
+	return resp.StatusCode == http.StatusMethodNotAllowed, nil
 }

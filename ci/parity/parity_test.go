@@ -112,6 +112,7 @@ func TestDriftIsCaught(t *testing.T) {
 		{"github-missing-lock-table.yml", "github", "lacks --lock-table=${TF_LOCK_TABLE}"},
 		{"github-action-secret-renamed.yml", "github", "--slack-token reads the secret from env://SLACK_TOKEN, want env://SLACK_BOT_TOKEN"},
 		{"github-unpinned.yml", "github", `Dagger version "latest" (as written: "latest"), want "0.19.7"`},
+		{"github-action-by-tag.yml", "github", "uses actions/checkout@v4 by a tag or branch, which can be moved to other code; pin the action by its full commit SHA"},
 		{"github-echo-secret.yml", "github", "echo prints the secret $AWS_SECRET_ACCESS_KEY"},
 		{"github-space-separated.yml", "github", `is not written --name=value`},
 		{"gitlab-other-function.yml", "gitlab", "`dagger call deploy-all` is not in ci/calls.txt"},

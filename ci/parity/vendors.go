@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -110,6 +111,9 @@ func LoadGitHub(root, entry string, truth *Truth) (*Vendor, error) {
 	return v, nil
 }
 
+// pinnedAction is a remote action pinned by a full commit SHA.
+var pinnedAction = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[0-9a-f]{40}$`)
+
 func githubSteps(root string, v *Vendor, j *Job, where string, steps []any, env map[string]string, truth *Truth, depth int) error {
 	if depth > 5 {
 		return fmt.Errorf("%s: local actions nested too deep", where)
@@ -134,6 +138,9 @@ func githubSteps(root string, v *Vendor, j *Job, where string, steps []any, env 
 		}
 		uses := asString(step["uses"])
 		with := asMap(step["with"])
+		if uses != "" && !strings.HasPrefix(uses, "./") && !pinnedAction.MatchString(uses) {
+			v.Problems = append(v.Problems, fmt.Sprintf("%s: uses %s by a tag or branch, which can be moved to other code; pin the action by its full commit SHA (owner/repo@<40 hex> # tag)", stepWhere, uses))
+		}
 		switch {
 		case uses == "":
 		case strings.HasPrefix(uses, "dagger/dagger-for-github@"):
