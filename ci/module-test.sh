@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 LOGS=${LOGS:-$ROOT/.test-logs}/module
 TMP=$(mktemp -d /tmp/eventmall-module-test.XXXXXX)
+# The shop's port on localhost; another value (and servers.sh's REHEARSAL_*_PORT) lets a second run share the machine.
+SHOP_PORT=${MODULE_TEST_SHOP_PORT:-18090}
 rm -rf "$LOGS"; mkdir -p "$LOGS"
 : "${_EXPERIMENTAL_DAGGER_RUNNER_HOST:?no engine: eval \"\$(go run ./ci/airgap env)\" first}"
 : "${EVENTMALL_REGISTRY:?no local registry address: eval \"\$(go run ./ci/airgap env)\" first}"
@@ -77,20 +79,20 @@ echo "== the README's first command: the whole shop as services, on localhost"
 # its own process, so $! is the dagger CLI and killing it stops the shop
 # (`go run` would leave its child serving after being killed).
 go build -o "$TMP/airgap" ./ci/airgap
-"$TMP/airgap" dagger --progress=plain call shop up --ports=18090:8080 >"$LOGS/shop.out" 2>"$LOGS/shop.err" &
+"$TMP/airgap" dagger --progress=plain call shop up --ports=$SHOP_PORT:8080 >"$LOGS/shop.out" 2>"$LOGS/shop.err" &
 SHOP_PID=$!
 shop_ok=0
 for _ in $(seq 1 150); do
-  if curl -fsS http://127.0.0.1:18090/api/drops/current -o "$TMP/drop.json" 2>/dev/null \
-     && curl -fsS http://127.0.0.1:18090/ -o "$TMP/index.html" 2>/dev/null; then shop_ok=1; break; fi
+  if curl -fsS http://127.0.0.1:$SHOP_PORT/api/drops/current -o "$TMP/drop.json" 2>/dev/null \
+     && curl -fsS http://127.0.0.1:$SHOP_PORT/ -o "$TMP/index.html" 2>/dev/null; then shop_ok=1; break; fi
   kill -0 "$SHOP_PID" 2>/dev/null || break
   sleep 2
 done
 kill "$SHOP_PID" 2>/dev/null; wait "$SHOP_PID" 2>/dev/null || true
-if pgrep -f -- "call shop up --ports=18090:8080" >/dev/null; then
-  pgrep -af -- "call shop up --ports=18090:8080" >&2; die "a dagger process still serves the shop after the test stopped it"
+if pgrep -f -- "call shop up --ports=$SHOP_PORT:8080" >/dev/null; then
+  pgrep -af -- "call shop up --ports=$SHOP_PORT:8080" >&2; die "a dagger process still serves the shop after the test stopped it"
 fi
-[ "$shop_ok" = 1 ] || { tail -30 "$LOGS/shop.err"; die "shop did not serve on localhost:18090"; }
+[ "$shop_ok" = 1 ] || { tail -30 "$LOGS/shop.err"; die "shop did not serve on localhost:$SHOP_PORT"; }
 python3 - "$TMP/drop.json" <<'PY' || die "the local shop has no live drop"
 import json, sys
 d = json.load(open(sys.argv[1]))
