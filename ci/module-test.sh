@@ -116,9 +116,25 @@ AWS=(aws --access-key-id=env://AWS_ACCESS_KEY_ID --secret-access-key=env://AWS_S
 # schema; docs/rehearsal.md says what it cannot tell). State in moto's S3, locks in its DynamoDB.
 OFFLINE_AWS=6.47.0
 OFFLINE=(with-offline-provider --version=$OFFLINE_AWS --values="$TMP/offline-values.json")
-STACK=(stack --state-bucket=eventmall-rehearsal-state --lock-table=eventmall-rehearsal-locks --environment=plumbing)
+STACK=(stack --state-bucket=eventmall-rehearsal-state --lock-table=eventmall-rehearsal-locks --environment=rehearsal)
 
-echo "== terraform: the real base stack, saved plan, apply of that plan, state in S3 (moto) with DynamoDB locking"
+echo "== a deploy before base is bootstrapped: refused"
+DEPLOY=(deploy --aws-access-key-id=env://AWS_ACCESS_KEY_ID --aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY
+        --aws-session-token=env://AWS_SESSION_TOKEN --region=us-east-1
+        --state-bucket=eventmall-rehearsal-state --lock-table=eventmall-rehearsal-locks --environment=rehearsal
+        --slack-token=env://SLACK_TOKEN --slack-channel=#drops --slack-api-url="$REHEARSAL_SLACK_API"
+        --aws-endpoint-url="$REHEARSAL_AWS_ENDPOINT"
+        --offline-aws-provider=$OFFLINE_AWS --offline-aws-values="$TMP/offline-values.json")
+# The freeze is judged at a fixed time outside every window of the catalogue,
+# so the rehearsal does not depend on the hour CI runs at.
+CALM=2026-12-01T12:00:00+01:00
+# base is the administrator's (a deploy never applies it): bootstrap it first, as docs/getting-started.md says.
+if dc deploy-before-base "${DEPLOY[@]}" --now=$CALM; then die "deploy applied an unbootstrapped base"; fi
+grep -q 'apply base as an administrator' "$LOGS/deploy-before-base.err" || { show deploy-before-base; die "deploy did not refuse base's changes by name"; }
+grep -qE '^apply base ' "$LOGS/deploy-before-base.out" && die "an apply of base ran"
+ok "deploy refused base's changes by name (apply base as an administrator); no apply of base ran"
+
+echo "== terraform, one stack alone: the administrator bootstraps the real base stack (saved plan, apply of that plan, state in S3 (moto) with DynamoDB locking)"
 echo "   (offline provider (schema of hashicorp/aws $OFFLINE_AWS))"
 expect_ok plan-base "${AWS[@]}" "${OFFLINE[@]}" "${STACK[@]}" --name=base plan summary
 grep -qE '^\+[1-9][0-9]* ~0 -0$' "$LOGS/plan-base.out" || { show plan-base; die "first plan of base should only add"; }
@@ -131,9 +147,9 @@ grep -qx '+0 ~0 -0' "$LOGS/replan-base.out" || { show replan-base; die "base sho
 "$REHEARSAL_PYTHON" - "$REHEARSAL_AWS_ENDPOINT" <<'PY' || die "no state object in the S3 backend"
 import boto3, sys
 s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1")
-s3.head_object(Bucket="eventmall-rehearsal-state", Key="plumbing/base.tfstate")
+s3.head_object(Bucket="eventmall-rehearsal-state", Key="rehearsal/base.tfstate")
 PY
-ok "real base: plan ($(cat "$LOGS/plan-base.out")) → apply of that plan → re-plan +0 ~0 -0; state at s3://eventmall-rehearsal-state/plumbing/base.tfstate"
+ok "real base: plan ($(cat "$LOGS/plan-base.out")) → apply of that plan → re-plan +0 ~0 -0; state at s3://eventmall-rehearsal-state/rehearsal/base.tfstate"
 if dc undeclared-input "${AWS[@]}" "${OFFLINE[@]}" "${STACK[@]}" --name=edge with-inputs --inputs='{"no_such_variable": 1}' plan summary; then
   die "an undeclared input was accepted"
 fi
@@ -199,22 +215,6 @@ PY
 ok "sync-3: $(tail -1 "$LOGS/sync-3.out")"
 
 echo "== deploy rehearsal: the whole chain against moto"
-DEPLOY=(deploy --aws-access-key-id=env://AWS_ACCESS_KEY_ID --aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY
-        --aws-session-token=env://AWS_SESSION_TOKEN --region=us-east-1
-        --state-bucket=eventmall-rehearsal-state --lock-table=eventmall-rehearsal-locks --environment=rehearsal
-        --slack-token=env://SLACK_TOKEN --slack-channel=#drops --slack-api-url="$REHEARSAL_SLACK_API"
-        --aws-endpoint-url="$REHEARSAL_AWS_ENDPOINT"
-        --offline-aws-provider=$OFFLINE_AWS --offline-aws-values="$TMP/offline-values.json")
-# The freeze is judged at a fixed time outside every window of the catalogue,
-# so the rehearsal does not depend on the hour CI runs at.
-CALM=2026-12-01T12:00:00+01:00
-# base is the administrator's (a deploy never applies it): bootstrap it first, as docs/getting-started.md says.
-if dc deploy-before-base "${DEPLOY[@]}" --now=$CALM; then die "deploy applied an unbootstrapped base"; fi
-grep -q 'apply base as an administrator' "$LOGS/deploy-before-base.err" || { show deploy-before-base; die "deploy did not refuse base's changes by name"; }
-grep -qE '^apply base ' "$LOGS/deploy-before-base.out" && die "an apply of base ran"
-expect_ok admin-base "${AWS[@]}" stack --state-bucket=eventmall-rehearsal-state --lock-table=eventmall-rehearsal-locks \
-  --environment=rehearsal --name=base with-offline-provider --version=$OFFLINE_AWS --values="$TMP/offline-values.json" plan apply
-ok "deploy refused base's changes (apply base as an administrator); the administrator applied base"
 : >"$REHEARSAL_SLACK_RECORD"
 expect_ok deploy "${DEPLOY[@]}" --now=$CALM
 cat "$LOGS/deploy.out"
