@@ -69,8 +69,8 @@ trap cleanup EXIT
 # folders can hold Go packages). terraform/... is tested by terraform/scripts/check.sh.
 suite "go: root module tests (air-gapped tool, CI parity)" \
   bash -c 'go vet ./ci/... ./terraform/... && go test ./ci/...' 
-suite "go: module packages (sync plan, plan summary, Slack, ECR auth, stage runner, stack io, freeze, history, plan parity, drift, rollback, preflight, rollout, task definitions, smoke checks, deploy lock)" \
-  bash -c 'cd .dagger && go test ./s3sync/... ./tfplan/... ./notify/... ./ecrauth/... ./pipeline/... ./stackio/... ./freeze/... ./history/... ./parity/... ./drift/... ./rollback/... ./preflight/... ./rollout/... ./taskdef/... ./smokecheck/... ./deploylock/...'
+suite "go: module packages (sync plan, plan summary, Slack, ECR auth, stage runner, stack io, freeze, history, plan parity, drift, rollback, preflight, rollout, task definitions, smoke checks, deploy lock, engine pin)" \
+  bash -c 'cd .dagger && go test ./s3sync/... ./tfplan/... ./notify/... ./ecrauth/... ./pipeline/... ./stackio/... ./freeze/... ./history/... ./parity/... ./drift/... ./rollback/... ./preflight/... ./rollout/... ./taskdef/... ./smokecheck/... ./deploylock/... ./tfengine/...'
 suite "terraform: fmt, policy, scanner" bash terraform/scripts/check.sh
 suite "ci: vendor files against their schemas" bash ci/validate.sh
 

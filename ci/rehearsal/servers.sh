@@ -15,10 +15,9 @@
 set -euo pipefail
 CACHE=${EVENTMALL_CACHE:-/var/cache/eventmall}
 RUN=${EVENTMALL_REHEARSAL_RUN:-/tmp/eventmall-rehearsal}
-VENV=$CACHE/moto-venv
+VENV=$CACHE/moto-venv # moto-venv.sh creates it
 MOTO_PORT=${REHEARSAL_MOTO_PORT:-5100}
 SLACK_PORT=${REHEARSAL_SLACK_PORT:-5200}
-MOTO_VERSION=5.2.5
 HERE=$(cd "$(dirname "$0")" && pwd)
 FRONT_PORT=${REHEARSAL_FRONT_PORT:-5300}
 engine_pid() { docker inspect -f '{{.State.Pid}}' "${_EXPERIMENTAL_DAGGER_RUNNER_HOST#docker-container://}"; }
@@ -27,10 +26,7 @@ gateway() { ip -4 -o addr show docker0 | awk '{print $4}' | cut -d/ -f1; }
 case "${1:-}" in
 start)
   mkdir -p "$RUN"
-  if ! "$VENV/bin/python" -c "import moto, boto3; assert moto.__version__ == '$MOTO_VERSION'" 2>/dev/null; then
-    python3 -m venv "$VENV"
-    for _ in 1 2 3; do "$VENV/bin/pip" install -q "moto[server]==$MOTO_VERSION" boto3 && break; sleep 3; done
-  fi
+  VENV=$("$HERE/moto-venv.sh")
   "$0" stop >/dev/null 2>&1 || true
   : >"$RUN/slack.jsonl"
   # moto runs no tasks; it reports this many as running for every ECS

@@ -2,8 +2,9 @@
 # Builds the offline AWS provider once (cached by a hash of its source in
 # $EVENTMALL_CACHE/offline-provider) and lays out, per schema version, a Terraform
 # provider_installation filesystem mirror under the real source addresses:
-#   mirror-<v>/registry.terraform.io/hashicorp/aws/<v>/linux_amd64/terraform-provider-aws_v<v>
-#   mirror-<v>/registry.terraform.io/hashicorp/random/3.7.2/linux_amd64/terraform-provider-random_v3.7.2
+#   mirror-<v>/<registry>/hashicorp/aws/<v>/linux_amd64/terraform-provider-aws_v<v>
+#   mirror-<v>/<registry>/hashicorp/random/3.7.2/linux_amd64/terraform-provider-random_v3.7.2
+# (<registry>: registry.terraform.io for Terraform, registry.opentofu.org for OpenTofu)
 # and a CLI configuration that installs hashicorp/aws and hashicorp/random only from it.
 # Prints the path of that CLI configuration (use it as TF_CLI_CONFIG_FILE).
 # Only for tests and rehearsals: the real provider comes from the registry everywhere else.
@@ -32,23 +33,28 @@ if [ ! -x "$bin" ]; then
   [ -x "$bin" ] || { log "FAILED to build the offline provider"; exit 1; }
 fi
 mirror="$dir/mirror-$VERSION"
-aws="$mirror/registry.terraform.io/hashicorp/aws/$VERSION/linux_amd64"
-rnd="$mirror/registry.terraform.io/hashicorp/random/$RANDOM_VERSION/linux_amd64"
-if [ ! -x "$aws/terraform-provider-aws_v$VERSION" ] || [ ! -x "$rnd/terraform-provider-random_v$RANDOM_VERSION" ]; then
-  mkdir -p "$aws" "$rnd"
-  cp "$bin" "$aws/terraform-provider-aws_v$VERSION"
-  cp "$bin" "$rnd/terraform-provider-random_v$RANDOM_VERSION"
-fi
+# Under both registries' addresses: "hashicorp/aws" means registry.terraform.io/hashicorp/aws to
+# Terraform and registry.opentofu.org/hashicorp/aws to OpenTofu.
+for host in registry.terraform.io registry.opentofu.org; do
+  aws="$mirror/$host/hashicorp/aws/$VERSION/linux_amd64"
+  rnd="$mirror/$host/hashicorp/random/$RANDOM_VERSION/linux_amd64"
+  if [ ! -x "$aws/terraform-provider-aws_v$VERSION" ] || [ ! -x "$rnd/terraform-provider-random_v$RANDOM_VERSION" ]; then
+    mkdir -p "$aws" "$rnd"
+    cp "$bin" "$aws/terraform-provider-aws_v$VERSION"
+    cp "$bin" "$rnd/terraform-provider-random_v$RANDOM_VERSION"
+  fi
+done
+providers='"registry.terraform.io/hashicorp/aws", "registry.terraform.io/hashicorp/random", "registry.opentofu.org/hashicorp/aws", "registry.opentofu.org/hashicorp/random"'
 rc="$dir/terraformrc-$VERSION"
 cat >"$rc.tmp" <<RC
 # Offline provider (schema of hashicorp/aws $VERSION): tests and rehearsals only.
 provider_installation {
   filesystem_mirror {
     path    = "$mirror"
-    include = ["registry.terraform.io/hashicorp/aws", "registry.terraform.io/hashicorp/random"]
+    include = [$providers]
   }
   direct {
-    exclude = ["registry.terraform.io/hashicorp/aws", "registry.terraform.io/hashicorp/random"]
+    exclude = [$providers]
   }
 }
 RC

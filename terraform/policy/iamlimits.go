@@ -191,6 +191,13 @@ func deployerProbes(r *Rendered) []probe {
 	allow("5", "deploy plans base: refreshes the trail", Request{"cloudtrail:GetTrailStatus", arnf(env, "arn:{p}:cloudtrail:{r}:{a}:trail/%s", prefix), nil})
 	allow("5", "deploy plans base: refreshes the trail bucket", Request{"s3:GetBucketObjectLockConfiguration", arnf(env, "arn:{p}:s3:::audit-%s-111122223333", prefix), nil})
 	allow("4", "the service stack writes its state", Request{"s3:PutObject", arnf(env, "arn:{p}:s3:::acme-tfstate/prod/service.tfstate"), nil})
+	// S3-native state locks (use_lockfile): "<key>.tflock" next to each state, written with
+	// If-None-Match. A deploy plans base too, so it locks base's state without writing it.
+	allow("4", "the deploy takes the network stack's S3 state lock", Request{"s3:PutObject", arnf(env, "arn:{p}:s3:::acme-tfstate/prod/network.tfstate.tflock"), nil})
+	allow("4", "the deploy releases the network stack's S3 state lock", Request{"s3:DeleteObject", arnf(env, "arn:{p}:s3:::acme-tfstate/prod/network.tfstate.tflock"), nil})
+	allow("4", "the deploy's plan of base takes base's S3 state lock", Request{"s3:PutObject", arnf(env, "arn:{p}:s3:::acme-tfstate/prod/base.tfstate.tflock"), nil})
+	deny("4", "another environment's S3 state lock", Request{"s3:PutObject", arnf(env, "arn:{p}:s3:::acme-tfstate/staging/service.tfstate.tflock"), nil})
+	deny("4", "an object of the environment that is no lock", Request{"s3:PutObject", arnf(env, "arn:{p}:s3:::acme-tfstate/prod/base.tfstate.tflock.bak"), nil})
 	return ps
 }
 
@@ -202,6 +209,8 @@ func planProbes(r *Rendered) []probe {
 		{"s3:PutObject", arnf(env, "arn:{p}:s3:::acme-tfstate/prod/service.tfstate"), nil},
 		{"dynamodb:PutItem", arnf(env, "arn:{p}:dynamodb:{r}:{a}:table/acme-tflocks"), nil},
 		{"dynamodb:DeleteItem", arnf(env, "arn:{p}:dynamodb:{r}:{a}:table/acme-tflocks"), nil},
+		{"s3:PutObject", arnf(env, "arn:{p}:s3:::acme-tfstate/prod/service.tfstate.tflock"), nil},
+		{"s3:DeleteObject", arnf(env, "arn:{p}:s3:::acme-tfstate/prod/service.tfstate.tflock"), nil},
 		{"iam:PassRole", arnf(env, "arn:{p}:iam::{a}:role/eventmall/eventmall-prod-task-x"), nil},
 		{"ec2:TerminateInstances", arnf(env, "arn:{p}:ec2:{r}:{a}:instance/i-0event"), tags("eventmall", "prod", "aws:ResourceTag")},
 		{"ecs:UpdateService", arnf(env, "arn:{p}:ecs:{r}:{a}:service/eventmall-prod/api"), tags("eventmall", "prod", "aws:ResourceTag")},

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/zclconf/go-cty/cty"
 )
 
 // edit is one change to a file of the real modules/base: old (which must be found) becomes new,
@@ -159,6 +161,50 @@ func TestEvaluateSemantics(t *testing.T) {
 	for _, c := range cases {
 		if got, _ := Evaluate([]*PolicyDocument{doc}, c.req); got != c.want {
 			t.Errorf("%s on %s with %v: got %s, want %s", c.req.Action, c.req.Resource, c.req.Context, got, c.want)
+		}
+	}
+}
+
+// The DynamoDB lock table is optional (state locks are S3 objects, use_lockfile): without one,
+// no role of base is granted any DynamoDB action, none names an empty table, and the deploy
+// still takes and releases its S3 state locks.
+func TestBaseWithoutLockTable(t *testing.T) {
+	tree := load(t, realTree)
+	env := BaseEnv
+	env.Vars = map[string]cty.Value{}
+	for k, v := range BaseEnv.Vars {
+		env.Vars[k] = v
+	}
+	env.Vars["lock_table_name"] = cty.StringVal("")
+	r := Render(tree.Modules["base"], env)
+	for name, err := range r.Errors {
+		t.Errorf("data.aws_iam_policy_document.%s cannot be rendered without a lock table: %v", name, err)
+	}
+	for _, role := range []string{"deployer", "plan"} {
+		docs, _, err := r.RolePolicies(role)
+		if err != nil {
+			t.Fatalf("policies of %s: %v", role, err)
+		}
+		for _, d := range docs {
+			for _, s := range d.Statement {
+				for _, a := range s.Action {
+					if strings.HasPrefix(a, "dynamodb:") {
+						t.Errorf("%s: statement %q grants %s without a lock table", role, s.Sid, a)
+					}
+				}
+				for _, res := range s.Resource {
+					if strings.HasSuffix(res, ":table/") {
+						t.Errorf("%s: statement %q names an empty table: %s", role, s.Sid, res)
+					}
+				}
+			}
+		}
+	}
+	deployer, _, _ := r.RolePolicies("deployer")
+	for _, action := range []string{"s3:PutObject", "s3:DeleteObject"} {
+		req := Request{action, "arn:aws:s3:::acme-tfstate/prod/service.tfstate.tflock", nil}
+		if d, _ := Evaluate(deployer, req); d != Allowed {
+			t.Errorf("without a lock table the deployer still needs %s on its S3 lock file; it is %s", action, d)
 		}
 	}
 }

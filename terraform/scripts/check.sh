@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # All static and offline checks of terraform/, from the repository root:
 #   fmt -check, go vet + go test ./terraform/... (HCL policy tests, plan/apply plumbing with a
-#   real terraform), terraform validate of the provider-free fixtures, validate of every module and
+#   real engine, S3 state locks held and refused against moto), terraform validate of the provider-free fixtures, validate of every module and
 #   validate/plan/apply/re-plan of every stack through the offline AWS provider (schemas of
 #   hashicorp/aws 5.81.0 and 6.47.0), tflint (bundled terraform ruleset), checkov scan. Every step runs; the script fails loudly if any step failed.
 # Usage: terraform/scripts/check.sh [--skip-scan] [--skip-tflint]
@@ -35,10 +35,22 @@ step() {
   fi
 }
 
-TF="$("$HERE/ensure-terraform.sh")" || { log "FAILED: no terraform binary and none could be built"; exit 1; }
+TF="$("$HERE/ensure-terraform.sh")" || { log "FAILED: no engine binary and none could be built"; exit 1; }
 export TERRAFORM_BINARY="$TF"
 export EVENTMALL_REQUIRE_TERRAFORM=1   # the Go tests must not skip the plan/apply mechanics
-log "terraform: $TF ($("$TF" version | head -1))"
+log "engine: $TF ($("$TF" version | head -1))"
+# The S3 state-lock test (terraform/statelock) runs against moto, with the engine above and, when
+# PATH has one new enough for use_lockfile (1.10 or newer), terraform too.
+EVENTMALL_MOTO_SERVER="$("$ROOT/ci/rehearsal/moto-venv.sh")/bin/moto_server" || { log "FAILED: no moto venv"; exit 1; }
+export EVENTMALL_MOTO_SERVER EVENTMALL_REQUIRE_MOTO=1
+EVENTMALL_LOCK_ENGINES="$TF"
+if other="$(command -v terraform 2>/dev/null)" && [ "$other" != "$TF" ]; then
+  v="$("$other" version 2>/dev/null | sed -n '1s/^Terraform v//p')"
+  if [ -n "$v" ] && [ "$(printf '%s\n' 1.10.0 "$v" | sort -V | head -n 1)" = 1.10.0 ]; then
+    EVENTMALL_LOCK_ENGINES="$TF:$other"
+  fi
+fi
+export EVENTMALL_LOCK_ENGINES
 
 step "terraform fmt -check -recursive terraform" "$TF" fmt -check -recursive -diff terraform
 

@@ -246,28 +246,46 @@ data "aws_iam_policy_document" "deployer" {
     resources = ["arn:${local.partition}:s3:::${var.state_bucket_name}"]
   }
 
+  # S3-native state locks (use_lockfile): "<key>.tflock" next to each state of the environment,
+  # base's too (a deploy plans base with a lock, never writes its state).
   statement {
-    sid = "TerraformStateLock"
+    sid = "TerraformStateLockFile"
     actions = [
-      "dynamodb:GetItem",
-      "dynamodb:PutItem",
-      "dynamodb:DeleteItem",
-      "dynamodb:UpdateItem",
+      "s3:PutObject",
+      "s3:DeleteObject",
     ]
-    resources = ["arn:${local.partition}:dynamodb:${local.region}:${local.account}:table/${var.lock_table_name}"]
+    resources = ["arn:${local.partition}:s3:::${var.state_bucket_name}/${var.environment}/*.tfstate.tflock"]
+  }
 
-    # State locks ("<bucket>/<environment>/<stack>.tfstate[-md5]") and the deploy-wide lock.
-    condition {
-      test     = "ForAllValues:StringLike"
-      variable = "dynamodb:LeadingKeys"
-      values   = ["${var.state_bucket_name}/${var.environment}/*", "eventmall-deploy/${var.environment}"]
+  # The optional DynamoDB lock table (older setups; empty lock_table_name: none).
+  dynamic "statement" {
+    for_each = var.lock_table_name == "" ? [] : [var.lock_table_name]
+    content {
+      sid = "TerraformStateLock"
+      actions = [
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:UpdateItem",
+      ]
+      resources = ["arn:${local.partition}:dynamodb:${local.region}:${local.account}:table/${statement.value}"]
+
+      # State locks ("<bucket>/<environment>/<stack>.tfstate[-md5]") and the deploy-wide lock.
+      condition {
+        test     = "ForAllValues:StringLike"
+        variable = "dynamodb:LeadingKeys"
+        values   = ["${var.state_bucket_name}/${var.environment}/*", "eventmall-deploy/${var.environment}"]
+      }
     }
   }
 
-  statement {
-    sid       = "TerraformStateLockTable"
-    actions   = ["dynamodb:DescribeTable"]
-    resources = ["arn:${local.partition}:dynamodb:${local.region}:${local.account}:table/${var.lock_table_name}"]
+  dynamic "statement" {
+    for_each = var.lock_table_name == "" ? [] : [var.lock_table_name]
+    content {
+      sid       = "TerraformStateLockTable"
+      actions   = ["dynamodb:DescribeTable"]
+      resources = ["arn:${local.partition}:dynamodb:${local.region}:${local.account}:table/${statement.value}"]
+    }
   }
 
   statement {

@@ -477,10 +477,14 @@ data "aws_iam_policy_document" "plan" {
     resources = ["arn:${local.partition}:s3:::${var.state_bucket_name}"]
   }
 
-  statement {
-    sid       = "TerraformStateDigest"
-    actions   = ["dynamodb:DescribeTable", "dynamodb:GetItem"]
-    resources = ["arn:${local.partition}:dynamodb:${local.region}:${local.account}:table/${var.lock_table_name}"]
+  # Only with the optional DynamoDB lock table: the state digest lives there.
+  dynamic "statement" {
+    for_each = var.lock_table_name == "" ? [] : [var.lock_table_name]
+    content {
+      sid       = "TerraformStateDigest"
+      actions   = ["dynamodb:DescribeTable", "dynamodb:GetItem"]
+      resources = ["arn:${local.partition}:dynamodb:${local.region}:${local.account}:table/${statement.value}"]
+    }
   }
 
   statement {

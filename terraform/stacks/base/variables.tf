@@ -63,12 +63,12 @@ variable "state_bucket_name" {
 }
 
 variable "lock_table_name" {
-  description = "DynamoDB table of the state locks (the same one given to -backend-config)."
+  description = "Optional DynamoDB table of the Terraform state locks (the same one given to -backend-config=dynamodb_table). Empty: no role gets any DynamoDB permission, for S3-native state locks (use_lockfile: the deployer may write <environment>/<stack>.tfstate.tflock)."
   type        = string
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9_.-]{3,255}$", var.lock_table_name))
-    error_message = "lock_table_name must be a valid DynamoDB table name."
+    condition     = var.lock_table_name == "" || can(regex("^[A-Za-z0-9_.-]{3,255}$", var.lock_table_name))
+    error_message = "lock_table_name must be empty (S3 state locks only) or a valid DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)."
   }
 }
 
