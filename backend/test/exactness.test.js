@@ -36,7 +36,9 @@ describe('exactness under operator actions and faults', () => {
     pool = createPool(tdb.db);
     clock = manualClock(startOfLocalDay(DAY1, TZ) + 10 * 3600e3);
     await loadDocs(pool, { 'x.json': docWith() }, clock.now());
-    srv = await startApp({ db: tdb.db, cacheServers: [process.env.MEMCACHED_SERVERS.split(',')[0]], clock });
+    // A 10 s memcached deadline: the poisoning writes must land (at load 10 a 0.25 s set timed out in
+    // the Dagger test container and the poison helper's set() returned false).
+    srv = await startApp({ db: tdb.db, cacheServers: [process.env.MEMCACHED_SERVERS.split(',')[0]], clock, cacheTimeoutSec: 10 });
   });
   after(async () => {
     await srv?.close();
