@@ -24,6 +24,7 @@ cat >rush.auto.tfvars.json <<'JSON'
   "region": "us-east-1", "environment": "rush", "event_name": "neon-nights-2026", "event_time_zone": "Europe/Berlin",
   "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/eventmall-rush/backend@sha256:abababababababababababababababababababababababababababababababab",
   "repository_url": "123456789012.dkr.ecr.us-east-1.amazonaws.com/eventmall-rush/backend",
+  "repository_arn": "arn:aws:ecr:us-east-1:123456789012:repository/eventmall-rush/backend",
   "vpc_id": "vpc-0123456789abcdef0", "private_subnet_ids": ["subnet-0a", "subnet-0b"],
   "alb_arn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/eventmall-rush/0123456789abcdef",
   "alb_target_group_arn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/eventmall-rush-api/0123456789abcdef",
