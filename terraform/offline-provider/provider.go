@@ -346,6 +346,16 @@ func (p *provider) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanRe
 	planned := planObject(s.Block, cfg, prior)
 	var replace []*tftypes.AttributePath
 	if p.kind == "aws" {
+		if immutable[req.TypeName] && !prior.IsNull() {
+			// AWS cannot change these in place (every argument forces a new
+			// resource, e.g. a task definition's next revision): replace.
+			for _, n := range argumentChanges(s.Block, cfg, prior) {
+				replace = append(replace, tftypes.NewAttributePath().WithAttributeName(n))
+			}
+			if len(replace) > 0 {
+				planned = planObject(s.Block, cfg, cty.NullVal(ty))
+			}
+		}
 		planned = withTagsAll(s.Block, planned, tags)
 		planned = withRegion(s.Block, planned, e.Region)
 	} else {
@@ -534,4 +544,36 @@ func (p *provider) UpgradeResourceIdentity(ctx context.Context, req *tfprotov6.U
 // GenerateResourceConfig: nothing is imported, so there is no configuration to generate.
 func (p *provider) GenerateResourceConfig(ctx context.Context, req *tfprotov6.GenerateResourceConfigRequest) (*tfprotov6.GenerateResourceConfigResponse, error) {
 	return &tfprotov6.GenerateResourceConfigResponse{Diagnostics: errDiag("Import is not possible offline", p.Label()+" imports nothing")}, nil
+}
+
+// immutable are the AWS resource types whose arguments all force a new
+// resource (the schema does not say which arguments do; these types have no
+// update API at all). Every other type is planned as an in-place update.
+var immutable = map[string]bool{
+	"aws_ecs_task_definition": true,
+}
+
+// argumentChanges names the configured arguments and blocks of cfg that
+// differ from prior (computed-only attributes are the provider's, not changes).
+func argumentChanges(b *tfjson.SchemaBlock, cfg, prior cty.Value) []string {
+	var out []string
+	for _, n := range attrNames(cfg) {
+		if a := b.Attributes[n]; a != nil {
+			if a.Computed && !a.Optional {
+				continue
+			}
+			cv, pv := cfg.GetAttr(n), prior.GetAttr(n)
+			if cv.IsNull() && a.Computed {
+				continue
+			}
+			if !cv.IsWhollyKnown() || !cv.Equals(pv).True() {
+				out = append(out, n)
+			}
+		} else if bt := b.NestedBlocks[n]; bt != nil {
+			if !agrees(planNested(bt, cfg.GetAttr(n), prior.GetAttr(n)), prior.GetAttr(n)) {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
 }

@@ -423,3 +423,34 @@ func TestRandomStandIn(t *testing.T) {
 		t.Errorf("a changed length should replace, got %v", pr.RequiresReplace)
 	}
 }
+
+// A task definition cannot be updated in AWS (each change is a new revision): a changed argument
+// must plan a replacement, an unchanged one nothing. Planned in place, terraform found the set
+// of volumes of the plan and of the apply-time plan inconsistent (the deploy rehearsal's second
+// release failed at apply service).
+func TestTaskDefinitionChangesReplace(t *testing.T) {
+	p := awsProvider(t, "6.47.0", "")
+	args := func(image string) map[string]cty.Value {
+		return map[string]cty.Value{
+			"family":                cty.StringVal("eventmall-prod"),
+			"container_definitions": cty.StringVal(`[{"name":"api","image":"` + image + `","essential":true}]`),
+		}
+	}
+	_, applied := create(t, p, "aws_ecs_task_definition", cty.ObjectVal(args("repo@sha256:aa")))
+	_, ty, _ := p.resource("aws_ecs_task_definition")
+	plan := func(a map[string]cty.Value) *tfprotov6.PlanResourceChangeResponse {
+		cfg := nullObject(ty, a)
+		pr, err := p.PlanResourceChange(ctx, &tfprotov6.PlanResourceChangeRequest{TypeName: "aws_ecs_task_definition",
+			PriorState: mustEncode(t, applied, ty), ProposedNewState: mustEncode(t, cfg, ty), Config: mustEncode(t, cfg, ty)})
+		if err != nil || len(pr.Diagnostics) > 0 {
+			t.Fatal(err, pr.Diagnostics)
+		}
+		return pr
+	}
+	if pr := plan(args("repo@sha256:bb")); len(pr.RequiresReplace) != 1 {
+		t.Errorf("a new image should replace the task definition, got %v", pr.RequiresReplace)
+	}
+	if pr := plan(args("repo@sha256:aa")); len(pr.RequiresReplace) != 0 {
+		t.Errorf("an unchanged task definition should not be replaced, got %v", pr.RequiresReplace)
+	}
+}
