@@ -336,22 +336,19 @@ grep -q 'freeze failed' "$REHEARSAL_SLACK_RECORD" || die "Slack was not told of 
 ok "freeze: refused at stage freeze, window named, nothing else ran, Slack told"
 
 echo "== destroy guard: a plan deleting protected resources is refused, naming each --allow-destroy"
-# A copy whose database keeps only its first zone: terraform must delete the readers (protected).
+# A copy whose data stack calls its registry module by another name: terraform must delete the
+# repository at the old address (a protected resource) and create one at the new.
 copy_source "$TMP/guard"
-python3 - "$TMP/guard/terraform/stacks/data/main.tf" <<'PY'
-import re, sys
-p = sys.argv[1]; s = open(p).read()
-i = s.index('module "database"')
-s = s[:i] + re.sub(r"availability_zones(\s*)= var.availability_zones", r"availability_zones\1= slice(var.availability_zones, 0, 1)", s[i:], count=1)
-open(p, "w").write(s)
-PY
-grep -q 'slice(var.availability_zones, 0, 1)' "$TMP/guard/terraform/stacks/data/main.tf" || die "the guard copy was not made"
-if dc deploy-destroy --source="$TMP/guard" "${DEPLOY[@]}" --now=$CALM; then die "a plan replacing a protected resource was applied"; fi
+sed -i 's/module "registry"/module "images"/; s/module\.registry\./module.images./g' "$TMP/guard/terraform/stacks/data/"*.tf
+grep -q 'module "images"' "$TMP/guard/terraform/stacks/data/main.tf" || die "the guard copy was not made"
+# The copy's docs follow its code (the gate's policy tests check the diagram and tables against it).
+(cd "$TMP/guard" && UPDATE_TF_DOCS=1 go test ./terraform/policy/ >/dev/null 2>&1 || true)
+if dc deploy-destroy --source="$TMP/guard" "${DEPLOY[@]}" --now=$CALM; then die "a plan deleting a protected resource was applied"; fi
 grep -q 'deploy failed at stage plan data' "$LOGS/deploy-destroy.err" \
-  && grep -qE 'aws_rds_cluster_instance\.this\[[0-9]+\] \(delete\)  --allow-destroy=data:module\.database\.aws_rds_cluster_instance\.this\[[0-9]+\]' "$LOGS/deploy-destroy.err" \
-  || { show deploy-destroy; die "the refusal does not name the database instances and their --allow-destroy"; }
+  && grep -qF 'module.registry.aws_ecr_repository.this (delete)  --allow-destroy=data:module.registry.aws_ecr_repository.this' "$LOGS/deploy-destroy.err" \
+  || { show deploy-destroy; die "the refusal does not name the repository and its --allow-destroy"; }
 grep -qE '^apply data +succeeded' "$LOGS/deploy-destroy.err" && die "data was applied although its plan was refused"
-ok "destroy guard: $(grep -oE '[^ ]*aws_rds_cluster_instance[^ ]* \(delete\)  --allow-destroy=[^ ]+' "$LOGS/deploy-destroy.err" | head -1)"
+ok "destroy guard: $(grep -oE 'module.registry.aws_ecr_repository.this \(delete\)  --allow-destroy=[^ ]+' "$LOGS/deploy-destroy.err" | head -1)"
 
 echo "== failure injection: a failing backend test stops the chain"
 copy_source "$TMP/failing"
