@@ -382,7 +382,8 @@ PY
 ok "failed test-backend stopped deploy: no state change, no image pushed, Slack told with the log tail"
 
 echo "== the README's first command: rehearse, in one call, nothing prepared on the host"
-SHOTS="$ROOT/docs/screenshots/rehearsal"
+# Kept with the logs: the committed copies in docs/screenshots/rehearsal/ come from such a run.
+SHOTS="$LOGS/screenshots"
 rm -rf "$SHOTS"
 expect_ok rehearse rehearse --registry="$EVENTMALL_REGISTRY" screenshots export --path="$SHOTS"
 grep -qE 'smoke-test +succeeded .*through the edge stand-in: .*drops/current: event ' "$LOGS/rehearse.err" || { show rehearse; die "rehearse: no passing smoke test through the edge stand-in"; }
