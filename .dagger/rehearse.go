@@ -23,6 +23,8 @@ const (
 	rehearsalStateBucket = "eventmall-rehearsal-state"
 	rehearsalLockTable   = "eventmall-rehearsal-locks"
 	rehearsalEnvironment = "rehearsal"
+	// The stacks a rehearsal applies: the real ones.
+	rehearsalStacks = "terraform/stacks"
 	// The schema of hashicorp/aws the offline provider serves in a rehearsal.
 	rehearsalAwsSchema = "6.47.0"
 	rehearsalChannel   = "#drops"
@@ -79,7 +81,7 @@ func (m *Eventmall) Rehearse(
 	// (docs/getting-started.md, "Bootstrap and change the base stack").
 	admin := m.Aws(creds.id, creds.key, creds.token, rehearsalRegion, awsURL).
 		WithOfflineProvider(rehearsalAwsSchema, setup.values).
-		Stack("base", rehearsalStateBucket, rehearsalLockTable, rehearsalEnvironment, "terraform/stacks")
+		Stack("base", rehearsalStateBucket, rehearsalLockTable, rehearsalEnvironment, rehearsalStacks)
 	basePlan, err := admin.Plan(ctx, false)
 	if err != nil {
 		return nil, fmt.Errorf("rehearsal: the administrator's plan of base: %w", err)
@@ -91,7 +93,7 @@ func (m *Eventmall) Rehearse(
 		awsAccessKeyId: creds.id, awsSecretAccessKey: creds.key, awsSessionToken: creds.token,
 		region: rehearsalRegion, stateBucket: rehearsalStateBucket, lockTable: rehearsalLockTable,
 		environment: rehearsalEnvironment, slackToken: creds.slack, slackChannel: rehearsalChannel,
-		slackApiUrl: slackURL + "/api/", awsEndpointUrl: awsURL, stacksPath: "terraform/stacks",
+		slackApiUrl: slackURL + "/api/", awsEndpointUrl: awsURL, stacksPath: rehearsalStacks,
 		offlineAwsProvider: rehearsalAwsSchema, offlineAwsValues: setup.values,
 		// Every rehearsal starts from an empty emulator: nobody else holds the lock.
 		options: deployOptions{lock: deploylock.Holder{RunID: newRunID(), TTL: time.Hour}},
