@@ -6,46 +6,25 @@
 // Exit 0 with a JSON summary line (also when the catalogue is unchanged and skipped); exit 3 when
 // the catalogue is older than the one loaded (refused, nothing changed: src/catalog/load.js); exit
 // 1 naming what failed otherwise. Tasks never do this at start.
-import pino from 'pino';
-import { ConfigError, loadConfig } from '../config.js';
-import { createPool } from '../lib/db.js';
-import { Cache } from '../lib/cache.js';
 import { systemClock } from '../lib/clock.js';
 import { isDbUnavailable } from '../lib/errors.js';
-import { loggerOptions } from '../app.js';
 import { CatalogInvalidError, migrateAndLoad } from '../startup.js';
 import { CatalogRevisionError } from '../catalog/load.js';
+import { runCatalogCli } from './catalog-cli.js';
 
-const log = pino(loggerOptions(process.env.LOG_LEVEL || 'info'));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const attempts = Number(process.env.DB_RELEASE_ATTEMPTS || 30);
-let pool;
-let cache;
-try {
-  const config = loadConfig(process.env, { requireCache: false });
-  pool = createPool(config.db, { connectionLimit: 2 });
-  cache = new Cache({ servers: config.memcachedServers, prefix: `${config.db.database}:`, logger: log });
+await runCatalogCli('db release', async ({ config, pool, cache, log }) => {
   for (let attempt = 1; ; attempt++) {
     try {
       const { applied, summary } = await migrateAndLoad({ config, pool, cache, logger: log, clock: systemClock });
       log.info({ migrationsApplied: applied, catalogue: summary && { ...summary, touchedDrops: undefined, touchedProducts: undefined } },
         'db release done: migrations applied and catalogue loaded');
-      break;
+      return;
     } catch (err) {
       if (err instanceof CatalogInvalidError || err instanceof CatalogRevisionError || !isDbUnavailable(err) || attempt >= attempts) throw err;
       log.warn({ err: err.message, attempt }, 'database not reachable yet; retrying');
       await sleep(2000);
     }
   }
-} catch (err) {
-  if (err instanceof ConfigError) for (const p of err.problems) log.fatal(`configuration error: ${p}`);
-  else if (err instanceof CatalogInvalidError) for (const e of err.errors) log.fatal({ file: e.file, item: e.item, field: e.field }, `catalogue error: ${e.message}`);
-  else if (err instanceof CatalogRevisionError) {
-    log.fatal({ refusals: err.refusals }, err.message);
-    process.exitCode = 3;
-  } else log.fatal({ err }, 'db release failed');
-  process.exitCode ||= 1;
-} finally {
-  await pool?.end().catch(() => {});
-  cache?.close();
-}
+});
