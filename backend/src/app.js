@@ -4,10 +4,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Fastify, { LogController } from 'fastify';
 import fastifyStatic from '@fastify/static';
-import { HttpError, errorBody, isDbUnavailable } from './lib/errors.js';
+import { ERROR_STATUS, ShopError, errorBody } from './lib/errors.js';
+import { routeSchemas, sharedSchemas } from './api-schema.js';
 import { serializeError } from './lib/logsafe.js';
 import { ID_RE } from './catalog/validate.js';
-import { IDEMPOTENCY_KEY_RE, SESSION_TTL_MS } from './shop.js';
+import { SESSION_TTL_MS } from './shop.js';
 import { clientAddress } from './lib/rate-limit.js';
 
 export const SESSION_COOKIE = 'em_session';
@@ -51,63 +52,79 @@ function isHttps(req) {
   return typeof p === 'string' && p.split(',')[0].trim() === 'https';
 }
 
-function fastifyErrorToHttp(err) {
-  const status = err.statusCode;
+/** Send a refusal: its status from the code (ERROR_STATUS), the error body, no caching but a product 404's. */
+function sendError(req, reply, e) {
+  const status = ERROR_STATUS[e.code];
+  if (status === 503) reply.header('Retry-After', String(e.retryAfterSec ?? 2));
+  else if (e.retryAfterSec) reply.header('Retry-After', String(e.retryAfterSec));
+  reply.header('Cache-Control', e.code === 'product_not_found' && req.method === 'GET' && req.routeOptions?.url === '/api/products/:id' ? MICRO_CACHE_404 : 'no-store');
+  return reply.code(status).type('application/json; charset=utf-8').send(errorBody(e.code, e.message, e.field));
+}
+
+/** Fastify's own refusals (the body parser, the router) as the shop's error codes. */
+function fastifyError(err) {
   switch (err.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new HttpError(415, 'unsupported_media_type', 'Send the request body as application/json.', 'Content-Type');
+      return new ShopError('unsupported_media_type', 'Send the request body as application/json.', { field: 'Content-Type' });
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new HttpError(413, 'body_too_large', `The request body is larger than ${BODY_LIMIT} bytes.`);
+      return new ShopError('body_too_large', `The request body is larger than ${BODY_LIMIT} bytes.`);
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new HttpError(400, 'invalid_json', 'The request body is empty; send a JSON object.');
+      return new ShopError('invalid_json', 'The request body is empty; send a JSON object.');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new HttpError(400, 'invalid_json', 'The request body is not valid JSON.');
+      return new ShopError('invalid_json', 'The request body is not valid JSON.');
+    case 'FST_ERR_BAD_URL':
+      return new ShopError('bad_url', 'The URL is not valid (bad percent-encoding).');
     default:
       break;
   }
-  if (err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
-    return new HttpError(400, 'invalid_json', 'The request body is not valid JSON.');
-  }
-  if (status === 404) return new HttpError(404, 'not_found', 'No such resource.');
-  if (status === 405) return new HttpError(405, 'method_not_allowed', 'Method not allowed.');
-  if (Number.isInteger(status) && status >= 400 && status < 500) {
-    return new HttpError(status, 'bad_request', 'The request could not be understood.');
-  }
+  if (err instanceof SyntaxError) return new ShopError('invalid_json', 'The request body is not valid JSON.');
+  const status = err.statusCode;
+  if (status === 404) return new ShopError('not_found', 'No such resource.');
+  if (status === 405) return new ShopError('method_not_allowed', 'Method not allowed.');
+  if (Number.isInteger(status) && status >= 400 && status < 500) return new ShopError('bad_request', 'The request could not be understood.');
   return null;
 }
 
-/** Validate an order request body; errors name the field. */
-function parseOrderBody(body) {
-  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new HttpError(400, 'invalid_body', 'The body must be a JSON object like {"productId": "...", "quantity": 1}.');
+const unescapePointer = (s) => s.replace(/~1/g, '/').replace(/~0/g, '~');
+
+/**
+ * A request a route schema refuses (Fastify's schemaErrorFormatter): the first problem, as the
+ * shop's error naming the field and the rule (the property's `description` in src/api-schema.js).
+ */
+export function schemaError(errors, context) {
+  const e = errors[0];
+  const path = e.instancePath.split('/').slice(1).map(unescapePointer);
+  if (e.keyword === 'additionalProperties') {
+    const name = String(e.params.additionalProperty);
+    return new ShopError('unknown_field', `Unknown field "${name.slice(0, 40)}".`, { field: [...path, name].join('.').slice(0, 64) });
   }
-  for (const k of Object.keys(body)) {
-    if (k !== 'productId' && k !== 'quantity') {
-      throw new HttpError(400, 'unknown_field', `Unknown field "${k.slice(0, 40)}".`, k.slice(0, 64));
-    }
+  const missing = e.keyword === 'required' ? String(e.params.missingProperty) : null;
+  const prop = missing !== null ? e.parentSchema?.properties?.[missing] : e.parentSchema;
+  if (context === 'body' && !path.length && missing === null) {
+    return new ShopError('invalid_body', `The body must be ${prop?.description ?? 'a JSON object'}.`);
   }
-  const { productId, quantity } = body;
-  if (productId === undefined) throw new HttpError(400, 'missing_field', 'productId is required.', 'productId');
-  if (typeof productId !== 'string' || !ID_RE.test(productId)) {
-    throw new HttpError(400, 'invalid_field', 'productId must be a product id (lowercase letters, digits and "-").', 'productId');
+  const name = missing !== null ? [...path, missing].join('.') : path.join('.');
+  const field = (context === 'headers' && prop?.title) || name;
+  const codes = prop?.['x-error-codes'] ?? {};
+  const rule = prop?.description ?? e.message;
+  if (missing !== null) {
+    const what = context === 'headers' ? `Send the ${field} header` : `${field} is required`;
+    return new ShopError(codes.missing ?? 'missing_field', `${what} (${rule}).`, { field });
   }
-  const qty = quantity === undefined ? 1 : quantity;
-  if (typeof qty !== 'number' || !Number.isInteger(qty) || qty < 1 || qty > 100) {
-    throw new HttpError(400, 'invalid_field', 'quantity must be a whole number between 1 and 100.', 'quantity');
-  }
-  return { productId, quantity: qty };
+  return new ShopError(codes.invalid ?? 'invalid_field', `${field} must be ${rule}.`, { field });
 }
 
 /**
  * @param {{shop: import('./shop.js').Shop, cache: any, logger: any|object, staticDir?: string|null, state?: {shuttingDown: boolean}, auth?: import('./lib/dbauth.js').DbAuth|null,
  *   rateLimiter?: import('./lib/rate-limit.js').RateLimiter|null, clientAddressHeader?: string,
- *   waitingRoom?: import('./waiting-room.js').WaitingRoom|null, imageRef?: string|null}} deps
+ *   waitingRoom?: import('./waiting-room.js').WaitingRoom|null, imageRef?: string|null, openapi?: boolean}} deps
  *   imageRef: the image this task runs (IMAGE_REF), reported by /healthz
  *   waitingRoom: when given, orders need an admitted queue token (X-Queue-Token)
  *   clientAddressHeader: the header naming the viewer's address (CloudFront's), '' for the peer address only
+ *   openapi: collect the routes' schemas into an OpenAPI document (app.swagger(); npm run openapi)
  */
-export async function buildApp({ shop, cache, logger, staticDir = null, state = { shuttingDown: false }, auth = null, rateLimiter = null, clientAddressHeader = 'cloudfront-viewer-address', waitingRoom = null, imageRef = null }) {
+export async function buildApp({ shop, cache, logger, staticDir = null, state = { shuttingDown: false }, auth = null, rateLimiter = null, clientAddressHeader = 'cloudfront-viewer-address', waitingRoom = null, imageRef = null, openapi = false }) {
   const app = Fastify({
     ...(logger && typeof logger.child === 'function' ? { loggerInstance: logger } : { logger: logger ?? false }),
     bodyLimit: BODY_LIMIT,
@@ -117,13 +134,30 @@ export async function buildApp({ shop, cache, logger, staticDir = null, state = 
     forceCloseConnections: 'idle',
     requestIdHeader: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // The schemas are the contract: no type coercion ("1" is not 1), no silent removal of unknown
+    // fields (refused with unknown_field), the rule of a field read from its description.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, verbose: true, keywords: ['x-error-codes'] } },
+    schemaErrorFormatter: schemaError,
     // Router-level errors (e.g. a broken %-escape in the URL) get the same error shape.
-    frameworkErrors: (error, req, reply) => {
-      const bad = error.code === 'FST_ERR_BAD_URL';
-      reply.code(400).type('application/json; charset=utf-8')
-        .send(errorBody(bad ? 'bad_url' : 'bad_request', bad ? 'The URL is not valid (bad percent-encoding).' : 'The request could not be understood.'));
-    },
+    frameworkErrors: (error, req, reply) => sendError(req, reply, fastifyError(error) ?? new ShopError('bad_request', 'The request could not be understood.')),
   });
+
+  if (openapi) {
+    const { default: swagger } = await import('@fastify/swagger');
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: {
+          title: 'eventmall shop API',
+          version: '1',
+          description: 'Generated from the route schemas (backend/src/api-schema.js) by `npm run openapi`; do not edit by hand.',
+        },
+      },
+      // components named by their $id (Product, Order, ...), not def-0, def-1
+      refResolver: { buildLocalReference: (json, baseUri, fragment, i) => json.$id || `def-${i}` },
+    });
+  }
+  for (const schema of sharedSchemas) app.addSchema(schema);
 
   app.decorateRequest('sessionId', null);
 
@@ -140,22 +174,16 @@ export async function buildApp({ shop, cache, logger, staticDir = null, state = 
     if (state.shuttingDown) reply.header('Connection', 'close');
   });
 
+  // The one place an error becomes an HTTP answer.
   app.setErrorHandler((err, req, reply) => {
-    let e = err instanceof HttpError ? err : fastifyErrorToHttp(err);
-    if (!e && isDbUnavailable(err)) {
-      e = new HttpError(503, 'service_unavailable', 'The shop is temporarily unavailable, please retry in a moment.');
-    }
+    let e = err instanceof ShopError ? err : fastifyError(err);
     if (!e) {
       req.log.error({ err }, 'unhandled error');
-      e = new HttpError(500, 'internal_error', 'Something went wrong on our side.');
-    } else if (e.statusCode >= 500) {
+      e = new ShopError('internal_error', 'Something went wrong on our side.');
+    } else if (ERROR_STATUS[e.code] >= 500) {
       req.log.warn({ code: e.code, cause: err.cause ?? err }, 'request failed: dependency unavailable');
     }
-    if (e.statusCode === 503) reply.header('Retry-After', '2');
-    if (e.code === 'service_unavailable') shop.lastUnavailableAt = Date.now();
-    if (e.retryAfterSec) reply.header('Retry-After', String(e.retryAfterSec));
-    reply.header('Cache-Control', e.code === 'product_not_found' && req.method === 'GET' && req.routeOptions?.url === '/api/products/:id' ? MICRO_CACHE_404 : 'no-store');
-    reply.code(e.statusCode).type('application/json; charset=utf-8').send(errorBody(e.code, e.message, e.field));
+    return sendError(req, reply, e);
   });
 
   const requireSession = async (req) => {
@@ -163,7 +191,7 @@ export async function buildApp({ shop, cache, logger, staticDir = null, state = 
     const raw = typeof header === 'string' && header.length ? header : readCookie(req.headers.cookie, SESSION_COOKIE);
     const session = raw ? await shop.resolveSession(raw) : null;
     if (!session) {
-      throw new HttpError(401, 'session_required', 'Start a session first (POST /api/session), then send its cookie or X-Session-Id header.');
+      throw new ShopError('session_required', 'Start a session first (POST /api/session), then send its cookie or X-Session-Id header.');
     }
     req.sessionId = session.id;
     return session;
@@ -174,17 +202,16 @@ export async function buildApp({ shop, cache, logger, staticDir = null, state = 
     if (!rateLimiter) return;
     const r = await rateLimiter.hit(kind, clientAddress(req, clientAddressHeader));
     if (!r.ok) {
-      const e = new HttpError(429, 'rate_limited', `Too many ${kind === 'session' ? 'new sessions' : 'orders'} from your address; retry in ${r.retryAfterSec} s.`);
-      e.retryAfterSec = r.retryAfterSec;
-      throw e;
+      throw new ShopError('rate_limited', `Too many ${kind === 'session' ? 'new sessions' : 'orders'} from your address; retry in ${r.retryAfterSec} s.`, { retryAfterSec: r.retryAfterSec });
     }
   };
+  const noWaitingRoom = () => new ShopError('waiting_room_off', 'This shop has no waiting room; order directly.');
 
   // ----- health -----
   // The load balancer's (and the container's) health check: fails only when the database has
   // refused this task's credentials persistently (the task is replaced and reads the secret
   // anew), never for a passing timeout or failover (/readyz reports those).
-  app.get('/healthz', async (req, reply) => {
+  app.get('/healthz', { schema: routeSchemas.healthz }, async (req, reply) => {
     if (auth && !(await auth.healthy())) {
       reply.code(503);
       return { status: 'unhealthy', database: 'auth_failed' };
@@ -194,7 +221,7 @@ export async function buildApp({ shop, cache, logger, staticDir = null, state = 
     return { status: 'ok', image: imageRef };
   });
 
-  app.get('/readyz', async (req, reply) => {
+  app.get('/readyz', { schema: routeSchemas.readyz }, async (req, reply) => {
     const [dbOk, cacheOk] = await Promise.all([
       shop.dbPing(1000).then(() => true, () => false),
       cache.ping(),
@@ -207,7 +234,7 @@ export async function buildApp({ shop, cache, logger, staticDir = null, state = 
 
   // ----- API -----
   app.register(async (api) => {
-    api.post('/session', async (req, reply) => {
+    api.post('/session', { schema: routeSchemas.createSession }, async (req, reply) => {
       await limit(req, 'session');
       const s = shop.createSession();
       const cookie = [`${SESSION_COOKIE}=${s.sessionId}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', `Max-Age=${Math.floor(SESSION_TTL_MS / 1000)}`];
@@ -216,39 +243,36 @@ export async function buildApp({ shop, cache, logger, staticDir = null, state = 
       return s;
     });
 
-    api.get('/drops/current', async (req, reply) => {
+    api.get('/drops/current', { schema: routeSchemas.currentDrop }, async (req, reply) => {
       const body = await shop.currentDrop();
       body.waitingRoom = waitingRoom !== null;
       reply.header('Cache-Control', MICRO_CACHE);
       return body;
     });
 
-    api.get('/products/:id', async (req, reply) => {
-      const { id } = req.params;
-      if (!ID_RE.test(id)) throw new HttpError(404, 'product_not_found', 'No product with that id.', 'id');
-      const body = await shop.product(id);
+    api.get('/products/:id', { schema: routeSchemas.product }, async (req, reply) => {
+      const body = await shop.product(req.params.id);
       reply.header('Cache-Control', MICRO_CACHE);
       return body;
     });
 
-    api.post('/orders', async (req, reply) => {
-      await limit(req, 'order');
-      const session = await requireSession(req);
+    // The rate limit before the body is read, the session before the schema: a client with an
+    // expired session is told so first (it renews it and retries with the same key).
+    api.post('/orders', {
+      schema: routeSchemas.createOrder,
+      onRequest: async (req) => limit(req, 'order'),
+      preValidation: async (req) => { req.session = await requireSession(req); },
+    }, async (req, reply) => {
+      const { session } = req;
       const key = req.headers['idempotency-key'];
-      if (key === undefined || key === '') {
-        throw new HttpError(400, 'idempotency_key_required', 'Send an Idempotency-Key header (8-128 characters of A-Z a-z 0-9 _ -) with every order.', 'Idempotency-Key');
-      }
-      if (typeof key !== 'string' || !IDEMPOTENCY_KEY_RE.test(key)) {
-        throw new HttpError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 8-128 characters of A-Z a-z 0-9 _ -.', 'Idempotency-Key');
-      }
-      const { productId, quantity } = parseOrderBody(req.body);
+      const { productId, quantity } = req.body;
       if (waitingRoom) {
         const qt = req.headers['x-queue-token'];
         if (typeof qt !== 'string' || !waitingRoom.parse(qt, session.id)) {
-          throw new HttpError(403, 'queue_required', 'This drop has a waiting room: join it (POST /api/queue) and order with its X-Queue-Token once admitted.', 'X-Queue-Token');
+          throw new ShopError('queue_required', 'This drop has a waiting room: join it (POST /api/queue) and order with its X-Queue-Token once admitted.', { field: 'X-Queue-Token' });
         }
         if (!(await waitingRoom.isAdmitted(qt, session.id))) {
-          throw new HttpError(403, 'not_admitted', 'Your turn in the waiting room has not come yet.', 'X-Queue-Token');
+          throw new ShopError('not_admitted', 'Your turn in the waiting room has not come yet.', { field: 'X-Queue-Token' });
         }
       }
       const r = await shop.placeOrder({ session, key, productId, quantity });
@@ -259,45 +283,41 @@ export async function buildApp({ shop, cache, logger, staticDir = null, state = 
     });
 
     // ----- waiting room -----
-    api.post('/queue', async (req, reply) => {
-      if (!waitingRoom) throw new HttpError(404, 'waiting_room_off', 'This shop has no waiting room; order directly.');
+    api.post('/queue', { schema: routeSchemas.joinQueue }, async (req, reply) => {
+      if (!waitingRoom) throw noWaitingRoom();
       await limit(req, 'session');
       const session = await requireSession(req);
       const j = await waitingRoom.join(session.id);
-      if (!j) throw new HttpError(409, 'queue_closed', 'No drop is queuing now (the queue opens before the drop).');
-      if (j.unavailable) throw new HttpError(503, 'service_unavailable', 'The waiting room is temporarily unavailable, please retry in a moment.');
       reply.header('Cache-Control', 'no-store').code(201);
       return { ...j, ...(await waitingRoom.status(j.queueToken, session.id)) };
     });
 
     // The one document all waiting buyers poll: micro-cached at the edge like the drop.
-    api.get('/queue/state', async (req, reply) => {
-      if (!waitingRoom) throw new HttpError(404, 'waiting_room_off', 'This shop has no waiting room; order directly.');
+    api.get('/queue/state', { schema: routeSchemas.queueState }, async (req, reply) => {
+      if (!waitingRoom) throw noWaitingRoom();
       const body = await waitingRoom.state();
       reply.header('Cache-Control', MICRO_CACHE_404); // 1 s, no stale copy: sold out must show within a second
       return body;
     });
 
-    api.get('/queue/status', async (req, reply) => {
-      if (!waitingRoom) throw new HttpError(404, 'waiting_room_off', 'This shop has no waiting room; order directly.');
+    api.get('/queue/status', { schema: routeSchemas.queueStatus }, async (req, reply) => {
+      if (!waitingRoom) throw noWaitingRoom();
       const session = await requireSession(req);
-      const pid = typeof req.query?.productId === 'string' && ID_RE.test(req.query.productId) ? req.query.productId : undefined;
+      const pid = req.query.productId !== undefined && ID_RE.test(req.query.productId) ? req.query.productId : undefined;
       const st = await waitingRoom.status(req.headers['x-queue-token'], session.id, pid);
-      if (!st) throw new HttpError(400, 'invalid_queue_token', 'Send the X-Queue-Token POST /api/queue gave you.', 'X-Queue-Token');
       reply.header('Cache-Control', 'no-store');
       return st;
     });
 
-    api.get('/orders/:id', async (req, reply) => {
+    api.get('/orders/:id', { schema: routeSchemas.order }, async (req, reply) => {
       const { id: sessionId } = await requireSession(req);
       const order = await shop.order(sessionId, req.params.id);
-      if (!order) throw new HttpError(404, 'order_not_found', 'No such order for this session.', 'id');
       reply.header('Cache-Control', 'no-store');
       return { order };
     });
 
-    api.all('/*', async () => {
-      throw new HttpError(404, 'not_found', 'No such API endpoint.');
+    api.all('/*', { schema: { hide: true } }, async () => {
+      throw new ShopError('not_found', 'No such API endpoint.');
     });
   }, { prefix: '/api' });
 
@@ -310,10 +330,10 @@ export async function buildApp({ shop, cache, logger, staticDir = null, state = 
       if ((req.method === 'GET' || req.method === 'HEAD') && !req.url.startsWith('/api/')) {
         return reply.header('Cache-Control', 'no-cache').sendFile('index.html');
       }
-      return reply.code(404).send(errorBody('not_found', 'No such resource.'));
+      return sendError(req, reply, new ShopError('not_found', 'No such resource.'));
     });
   } else {
-    app.setNotFoundHandler((req, reply) => reply.code(404).send(errorBody('not_found', 'No such resource.')));
+    app.setNotFoundHandler((req, reply) => sendError(req, reply, new ShopError('not_found', 'No such resource.')));
   }
 
   return app;

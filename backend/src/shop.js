@@ -1,6 +1,6 @@
 // Domain services: schedule / current drop, products, sessions, orders.
 import crypto from 'node:crypto';
-import { HttpError, isDbUnavailable } from './lib/errors.js';
+import { ShopError, isDbUnavailable } from './lib/errors.js';
 import { acquire, discardConnection, isTimeout, q } from './lib/db.js';
 import { SessionSigner } from './lib/session-token.js';
 
@@ -23,6 +23,8 @@ const LOCAL_FLAGS_MAX = 50_000;
 const KEY_FLAG_SEC = 7 * 86400;
 const REPLAY_TRUST_MS = 3600e3;
 export const PRODUCT_INDEX_KEY = 'products:index:v1';
+// Refusals that may be the retry of an order the same key placed earlier (answered with it).
+const REPLAYABLE_REFUSALS = new Set(['sold_out', 'not_on_sale', 'product_not_found']);
 
 const iso = (ms) => new Date(ms).toISOString();
 
@@ -67,17 +69,12 @@ export function requestHash(productId, quantity) {
  * tells: the stored order (200) if it was placed, a fresh attempt otherwise.
  */
 function orderOutcomeUnknown(err) {
-  const e = new HttpError(503, 'order_outcome_unknown',
-    'We could not confirm whether your order was placed. Retry with the same Idempotency-Key: it returns the order if it was placed and never places a second one.');
-  e.cause = err;
-  return e;
+  return new ShopError('order_outcome_unknown',
+    'We could not confirm whether your order was placed. Retry with the same Idempotency-Key: it returns the order if it was placed and never places a second one.',
+    { cause: err });
 }
 
-function unavailable(err) {
-  const e = new HttpError(503, 'service_unavailable', 'The shop is temporarily unavailable, please retry in a moment.');
-  e.cause = err;
-  return e;
-}
+const productNotFound = (id, field) => new ShopError('product_not_found', `No product with id "${id}".`, { field });
 
 export class Shop {
   /**
@@ -95,6 +92,22 @@ export class Shop {
     this.signer = new SessionSigner(sessionKeys ?? [crypto.randomBytes(32)], SESSION_TTL_MS);
     this.persisted = new Map(); // customerId -> expiresAt: session row written by this process
     this.unknownSessions = new Map(); // legacy id -> until (negative cache, in process)
+    this.lastUnavailableAt = 0; // when the shop last answered "unavailable" (the waiting room pauses on it)
+  }
+
+  /** The shop cannot answer now (its database is down): the error to raise, and the degraded mark. */
+  unavailable(cause, message = 'The shop is temporarily unavailable, please retry in a moment.') {
+    this.lastUnavailableAt = Date.now();
+    return new ShopError('service_unavailable', message, { cause });
+  }
+
+  /** await p; an unavailable database becomes the shop's "unavailable" answer, raised here only. */
+  async _db(p) {
+    try {
+      return await p;
+    } catch (err) {
+      throw isDbUnavailable(err) ? this.unavailable(err) : err;
+    }
   }
 
   // ---------- schedule and drops ----------
@@ -117,7 +130,7 @@ export class Shop {
   }
 
   schedule() {
-    return this.cache.getOrLoad('schedule:v1', () => this.loadSchedule(), { freshMs: SCHEDULE_FRESH_MS, localMs: LOCAL_MS });
+    return this._db(this.cache.getOrLoad('schedule:v1', () => this.loadSchedule(), { freshMs: SCHEDULE_FRESH_MS, localMs: LOCAL_MS }));
   }
 
   /** Pick the event to show at `now`: one with a live drop, else the next to start, else the last. */
@@ -150,18 +163,12 @@ export class Shop {
   }
 
   dropProducts(dropId) {
-    return this.cache.getOrLoad(`drop:${dropId}`, () => this.loadDropProducts(dropId), { freshMs: STOCK_FRESH_MS, localMs: LOCAL_MS });
+    return this._db(this.cache.getOrLoad(`drop:${dropId}`, () => this.loadDropProducts(dropId), { freshMs: STOCK_FRESH_MS, localMs: LOCAL_MS }));
   }
 
   async currentDrop() {
     const now = this.clock.now();
-    let sched;
-    try {
-      sched = await this.schedule();
-    } catch (err) {
-      throw isDbUnavailable(err) ? unavailable(err) : err;
-    }
-    const view = Shop.pick(sched, now);
+    const view = Shop.pick(await this.schedule(), now);
     const body = {
       serverTime: iso(now),
       event: null,
@@ -172,12 +179,7 @@ export class Shop {
     if (!view) return body;
     body.event = { id: view.event.id, name: view.event.name, timeZone: view.event.timeZone };
     if (view.drop) {
-      let products;
-      try {
-        products = await this.dropProducts(view.drop.id);
-      } catch (err) {
-        throw isDbUnavailable(err) ? unavailable(err) : err;
-      }
+      const products = await this.dropProducts(view.drop.id);
       body.drop = {
         id: view.drop.id,
         date: view.drop.date,
@@ -218,21 +220,15 @@ export class Shop {
   }
 
   async productEntry(id) {
-    try {
-      // Negative caching: an id that is not in the cached index never reaches memcached or MySQL.
-      if (!(await this.productIndex()).has(id)) return null;
-      return await this.cache.getOrLoad(`product:${id}`, () => this.loadProduct(id), { freshMs: STOCK_FRESH_MS, localMs: LOCAL_MS });
-    } catch (err) {
-      throw isDbUnavailable(err) ? unavailable(err) : err;
-    }
+    // Negative caching: an id that is not in the cached index never reaches memcached or MySQL.
+    if (!(await this._db(this.productIndex())).has(id)) return null;
+    return this._db(this.cache.getOrLoad(`product:${id}`, () => this.loadProduct(id), { freshMs: STOCK_FRESH_MS, localMs: LOCAL_MS }));
   }
 
   /** A product whose drop has started (live or past). Products of future drops are not revealed. */
   async product(id) {
     const entry = await this.productEntry(id);
-    if (!entry || entry.startsAt > this.clock.now()) {
-      throw new HttpError(404, 'product_not_found', `No product with id "${id}".`, 'id');
-    }
+    if (!entry || entry.startsAt > this.clock.now()) throw productNotFound(id, 'id');
     return entry.product;
   }
 
@@ -247,7 +243,7 @@ export class Shop {
    */
   _insertSession(row) {
     if (this.sessionQueue.length >= this.sessionQueueMax) {
-      return Promise.reject(new HttpError(503, 'busy', 'Too many new customers at once; please retry in a moment.'));
+      return Promise.reject(new ShopError('busy', 'Too many new customers at once; please retry in a moment.'));
     }
     return new Promise((resolve, reject) => {
       this.sessionQueue.push({ row, resolve, reject });
@@ -296,12 +292,7 @@ export class Shop {
     if (neg !== undefined && neg > now) return null;
     const cached = await this.cache.get(`sess:${id}`);
     if (cached !== null) return Number(cached) > now ? { id, expiresAt: Number(cached) } : null;
-    let rows;
-    try {
-      [rows] = await q(this.pool, 'SELECT expires_at FROM sessions WHERE id = ?', [id]);
-    } catch (err) {
-      throw isDbUnavailable(err) ? unavailable(err) : err;
-    }
+    const [rows] = await this._db(q(this.pool, 'SELECT expires_at FROM sessions WHERE id = ?', [id]));
     if (!rows.length || Number(rows[0].expires_at) <= now) {
       if (this.unknownSessions.size > 10_000) this.unknownSessions.clear();
       this.unknownSessions.set(id, now + NEGATIVE_SESSION_SEC * 1000);
@@ -374,12 +365,7 @@ export class Shop {
     }
     if (this.persisted.has(session.id)) return;
     const now = this.clock.now();
-    try {
-      await this._insertSession([session.id, new Date(now), session.expiresAt]);
-    } catch (err) {
-      if (err instanceof HttpError) throw err;
-      throw isDbUnavailable(err) ? unavailable(err) : err;
-    }
+    await this._db(this._insertSession([session.id, new Date(now), session.expiresAt]));
     this._rememberPersisted(session.id, session.expiresAt);
   }
 
@@ -410,8 +396,8 @@ export class Shop {
 
   replayOrThrow(row, hash) {
     if (row.request_hash !== hash) {
-      throw new HttpError(422, 'idempotency_key_reused',
-        'This Idempotency-Key was already used for a different order request; use a new key for a new order.', 'Idempotency-Key');
+      throw new ShopError('idempotency_key_reused',
+        'This Idempotency-Key was already used for a different order request; use a new key for a new order.', { field: 'Idempotency-Key' });
     }
     return { order: orderJson(row), replayed: true };
   }
@@ -432,16 +418,11 @@ export class Shop {
     // A key never used for an order attempt has none: refused without a database statement.
     const refuse = async (err) => {
       if (!(await this._keyMayHaveOrder(key))) throw err;
-      let prior;
-      try {
-        prior = await this.findOrderByKey(this.pool, key);
-      } catch (e) {
-        throw isDbUnavailable(e) ? unavailable(e) : e;
-      }
+      const prior = await this._db(this.findOrderByKey(this.pool, key));
       if (prior) return this.replayOrThrow(prior, hash);
       throw err;
     };
-    const notFound = () => new HttpError(404, 'product_not_found', `No product with id "${productId}".`, 'productId');
+    const notFound = () => productNotFound(productId, 'productId');
 
     const entry = await this.productEntry(productId);
     if (!entry) return refuse(notFound());
@@ -450,14 +431,14 @@ export class Shop {
     // A product of a drop that has not started is not revealed (as GET /api/products/:id).
     if (now < entry.startsAt) return refuse(notFound());
     if (now >= entry.endsAt) {
-      return refuse(new HttpError(409, 'not_on_sale', `"${p.name}" is not part of the live drop.`, 'productId'));
+      return refuse(new ShopError('not_on_sale', `"${p.name}" is not part of the live drop.`, { field: 'productId' }));
     }
     if (quantity > p.limitPerCustomer) {
-      return refuse(new HttpError(429, 'limit_exceeded', `At most ${p.limitPerCustomer} of "${p.name}" per customer.`, 'quantity'));
+      return refuse(new ShopError('limit_exceeded', `At most ${p.limitPerCustomer} of "${p.name}" per customer.`, { field: 'quantity' }));
     }
     // Fast path: stock only goes down during a drop, so a cached 0 is (almost always) still 0.
     if (p.stockRemaining === 0) {
-      return refuse(new HttpError(409, 'sold_out', `"${p.name}" is sold out.`, 'productId'));
+      return refuse(new ShopError('sold_out', `"${p.name}" is sold out.`, { field: 'productId' }));
     }
 
     await this._beforeOrder(session, key);
@@ -467,7 +448,7 @@ export class Shop {
       } catch (err) {
         // A refusal by the database may be the retry of an order this key placed before the
         // item sold out (the stock is checked before the key in the batch): answer with it.
-        if (err instanceof HttpError) return err.statusCode === 409 || err.statusCode === 404 ? refuse(err) : Promise.reject(err);
+        if (err instanceof ShopError) return REPLAYABLE_REFUSALS.has(err.code) ? refuse(err) : Promise.reject(err);
         // Lock waits are bounded server-side (innodb_lock_wait_timeout, far below the client
         // timeout), so these come back as errors with the batch rolled back: safe to retry.
         if ((err.code === 'ER_LOCK_DEADLOCK' || err.code === 'ER_LOCK_WAIT_TIMEOUT') && attempt < 3) {
@@ -475,7 +456,7 @@ export class Shop {
           continue;
         }
         // A lock wait or deadlock rolled the batch back: known not placed, plain 503.
-        if (err.code === 'ER_LOCK_DEADLOCK' || err.code === 'ER_LOCK_WAIT_TIMEOUT') throw unavailable(err);
+        if (err.code === 'ER_LOCK_DEADLOCK' || err.code === 'ER_LOCK_WAIT_TIMEOUT') throw this.unavailable(err);
         if (isDbUnavailable(err)) throw orderOutcomeUnknown(err);
         throw err;
       }
@@ -503,7 +484,7 @@ export class Shop {
     try {
       conn = await acquire(this.pool);
     } catch (err) {
-      throw unavailable(err); // nothing was sent: the order was not placed
+      throw this.unavailable(err); // nothing was sent: the order was not placed
     }
     let inTx = false;
     let discard = false;
@@ -531,10 +512,10 @@ export class Shop {
           id]);
         inTx = false;
         const stored = results[5];
-        if (!stored.length) throw new HttpError(404, 'product_not_found', `No product with id "${productId}".`, 'productId');
+        if (!stored.length) throw productNotFound(productId, 'productId');
         return { order: orderJson(stored[0]), replayed: false };
       } catch (err) {
-        if (err instanceof HttpError) throw err;
+        if (err instanceof ShopError) throw err;
         if (isTimeout(err) || err.fatal) {
           // The batch may still run (and COMMIT) on the server: never reuse this connection.
           inTx = false;
@@ -551,23 +532,21 @@ export class Shop {
           inTx = false;
           const [[, rows]] = await q(conn, 'ROLLBACK; SELECT name, limit_per_customer FROM products WHERE id = ?', [productId]);
           const r = rows[0] ?? { name: productId, limit_per_customer: 0 };
-          throw new HttpError(429, 'limit_exceeded', `At most ${Number(r.limit_per_customer)} of "${r.name}" per customer.`, 'quantity');
+          throw new ShopError('limit_exceeded', `At most ${Number(r.limit_per_customer)} of "${r.name}" per customer.`, { field: 'quantity' });
         }
         if (err.errno === 1690 || err.errno === 1264) { // out of range: not enough stock, or not on sale
           inTx = false;
           const [[, stockRows]] = await q(conn, `ROLLBACK; SELECT p.name, p.stock_remaining, p.active, d.active AS drop_active, d.starts_at, d.ends_at
             FROM products p JOIN drops d ON d.id = p.drop_id WHERE p.id = ?`, [productId]);
           const s = stockRows[0];
-          if (!s || now < Number(s.starts_at)) {
-            throw new HttpError(404, 'product_not_found', `No product with id "${productId}".`, 'productId');
-          }
+          if (!s || now < Number(s.starts_at)) throw productNotFound(productId, 'productId');
           if (Number(s.active) !== 1 || Number(s.drop_active) !== 1 || now >= Number(s.ends_at)) {
-            throw new HttpError(409, 'not_on_sale', `"${s.name}" is no longer on sale.`, 'productId');
+            throw new ShopError('not_on_sale', `"${s.name}" is no longer on sale.`, { field: 'productId' });
           }
           const left = Number(s.stock_remaining);
-          throw new HttpError(409, 'sold_out', left > 0
+          throw new ShopError('sold_out', left > 0
             ? `Only ${left} of "${s.name}" left.`
-            : `"${s.name}" is sold out.`, left > 0 ? 'quantity' : 'productId');
+            : `"${s.name}" is sold out.`, { field: left > 0 ? 'quantity' : 'productId' });
         }
         throw err;
       }
@@ -585,14 +564,13 @@ export class Shop {
     }
   }
 
+  /** The customer's own order; anyone else's (or no such order) is not found. */
   async order(sessionId, id) {
-    if (!ORDER_ID_RE.test(id)) return null;
-    try {
-      const [rows] = await q(this.pool, 'SELECT * FROM orders WHERE id = ? AND session_id = ?', [id, sessionId]);
-      return rows.length ? orderJson(rows[0]) : null;
-    } catch (err) {
-      throw isDbUnavailable(err) ? unavailable(err) : err;
-    }
+    const rows = ORDER_ID_RE.test(id)
+      ? (await this._db(q(this.pool, 'SELECT * FROM orders WHERE id = ? AND session_id = ?', [id, sessionId])))[0]
+      : [];
+    if (!rows.length) throw new ShopError('order_not_found', 'No such order for this session.', { field: 'id' });
+    return orderJson(rows[0]);
   }
 
   async dbPing(timeout = 1000) {

@@ -22,6 +22,7 @@
 import crypto from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Shop } from './shop.js';
+import { ShopError } from './lib/errors.js';
 
 /**
  * A keyed pseudo-random permutation of 1..n (balanced Feistel network with cycle-walking):
@@ -91,14 +92,14 @@ export class WaitingRoom {
     return null;
   }
 
-  /** Join the queue for the current drop. @returns {Promise<object|null>} null when no queue is open */
+  /** Join the queue for the current drop (queue_closed when none is open). */
   async join(customerId) {
     const now = this.shop.clock.now();
     const drop = await this._drop(now);
-    if (!drop) return null;
+    if (!drop) throw new ShopError('queue_closed', 'No drop is queuing now (the queue opens before the drop).');
     const pre = now < drop.startsAt;
     const n = await this.cache.incr(`wr:${drop.id}:${pre ? 'pre' : 'seq'}`, 3 * 86400);
-    if (n === null) return { unavailable: true };
+    if (n === null) throw this.shop.unavailable(null, 'The waiting room is temporarily unavailable, please retry in a moment.');
     const body = `q1.${drop.id}.${pre ? 'p' : 'l'}.${n}.${customerId.slice(0, 16)}`;
     return { queueToken: `${body}.${this._mac(body)}`, dropId: drop.id, kind: pre ? 'pre_queue' : 'queue' };
   }
@@ -160,7 +161,7 @@ export class WaitingRoom {
   /** @param {string} [productId] the item the buyer waits for: sold out when it is gone */
   async status(token, customerId, productId) {
     const t = this.parse(token, customerId);
-    if (!t) return null;
+    if (!t) throw new ShopError('invalid_queue_token', 'Send the X-Queue-Token POST /api/queue gave you.', { field: 'X-Queue-Token' });
     const s = await this.state();
     const place = this.place(t, s);
     let stateName = 'waiting';

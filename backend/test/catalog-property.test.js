@@ -14,7 +14,7 @@ import { createPool } from '../src/lib/db.js';
 import { Cache } from '../src/lib/cache.js';
 import { manualClock } from '../src/lib/clock.js';
 import { startOfLocalDay } from '../src/lib/time.js';
-import { HttpError } from '../src/lib/errors.js';
+import { ShopError } from '../src/lib/errors.js';
 import { Shop } from '../src/shop.js';
 import { createTestDatabase, loadDocs, product, serverEnv, testLogger } from './helpers.js';
 
@@ -85,7 +85,7 @@ describe('catalogue loads interleaved with orders (property, real database)', ()
         stats.orders += orderResults.length;
         for (const o of orderResults) {
           if (!o.ok) {
-            assert.ok(o.err instanceof HttpError, `unexpected error ${o.err?.code} ${o.err?.message}`);
+            assert.ok(o.err instanceof ShopError, `unexpected error ${o.err?.code} ${o.err?.message}`);
             assert.ok(['sold_out', 'not_on_sale', 'product_not_found'].includes(o.err.code), `refused with ${o.err.code}`);
           }
         }

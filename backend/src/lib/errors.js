@@ -1,19 +1,66 @@
 import { isAuthError } from './dbauth.js';
 
-// Client-facing errors. Every error response has the shape
+// What the API tells its client when it refuses a request: a code from this list, a message for
+// people and, when one input is to blame, the field (a body property, a path parameter or a
+// header name). The shop (src/shop.js, src/waiting-room.js) and the request layer (src/app.js)
+// raise these; app.js maps each code to its HTTP status in ONE place (httpStatusOf) and sends
 //   {"error": {"code": "...", "message": "...", "field": "..."(optional)}}
-export class HttpError extends Error {
-  constructor(statusCode, code, message, field) {
-    super(message);
-    this.statusCode = statusCode;
+// The OpenAPI document (openapi.json) lists the codes from here.
+export const ERROR_STATUS = Object.freeze({
+  // the request itself
+  invalid_json: 400,
+  invalid_body: 400,
+  missing_field: 400,
+  invalid_field: 400,
+  unknown_field: 400,
+  idempotency_key_required: 400,
+  invalid_idempotency_key: 400,
+  invalid_queue_token: 400,
+  bad_url: 400,
+  bad_request: 400,
+  session_required: 401,
+  queue_required: 403,
+  not_admitted: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  body_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  // the shop's answer
+  product_not_found: 404,
+  order_not_found: 404,
+  waiting_room_off: 404,
+  not_on_sale: 409,
+  sold_out: 409,
+  queue_closed: 409,
+  idempotency_key_reused: 422,
+  limit_exceeded: 429,
+  // a dependency is down (the client retries after Retry-After)
+  busy: 503,
+  service_unavailable: 503,
+  order_outcome_unknown: 503,
+  // a bug: never raised on purpose
+  internal_error: 500,
+});
+
+export const ERROR_CODES = Object.freeze(Object.keys(ERROR_STATUS));
+
+/** A refusal the client is told about. No HTTP here: app.js maps `code` to a status. */
+export class ShopError extends Error {
+  /**
+   * @param {keyof typeof ERROR_STATUS} code
+   * @param {string} message
+   * @param {{field?: string, cause?: unknown, retryAfterSec?: number}} [o]
+   */
+  constructor(code, message, { field, cause, retryAfterSec } = {}) {
+    if (!Object.hasOwn(ERROR_STATUS, code)) throw new TypeError(`ShopError: unknown code "${code}"`);
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'ShopError';
     this.code = code;
-    this.field = field;
-    this.expose = true;
+    if (field !== undefined) this.field = field;
+    if (retryAfterSec !== undefined) this.retryAfterSec = retryAfterSec;
   }
 }
-
-export const badRequest = (code, message, field) => new HttpError(400, code, message, field);
-export const notFound = (code, message, field) => new HttpError(404, code, message, field);
 
 export function errorBody(code, message, field) {
   const error = { code, message };

@@ -1,0 +1,304 @@
+// The API's contract as JSON Schemas: Fastify validates requests with them (src/app.js), serializes
+// responses with them, and @fastify/swagger turns them into openapi.json (npm run openapi), which
+// the frontend's types are generated from. Nothing else restates it.
+//
+// A property's `description` is the rule in words: a refusal says "<field> must be <description>."
+// A header's `title` is the name a refusal gives it ("Idempotency-Key"); `x-error-codes` names the
+// codes a missing / invalid value is refused with when they are not missing_field / invalid_field.
+import { ERROR_CODES } from './lib/errors.js';
+import { ID_RE } from './catalog/validate.js';
+import { IDEMPOTENCY_KEY_RE } from './shop.js';
+
+const dateTime = { type: 'string', format: 'date-time' };
+const nullable = (schema) => ({ ...schema, type: [schema.type, 'null'] });
+const ref = (id) => ({ $ref: `${id}#` });
+
+export const sharedSchemas = [
+  {
+    $id: 'Error',
+    description: 'Every refusal: a code from the list, a message for people, the field to blame when there is one.',
+    type: 'object',
+    required: ['error'],
+    additionalProperties: false,
+    properties: {
+      error: {
+        type: 'object',
+        required: ['code', 'message'],
+        additionalProperties: false,
+        properties: {
+          code: { type: 'string', enum: ERROR_CODES },
+          message: { type: 'string' },
+          field: { type: 'string', description: 'the body property, path parameter or header at fault' },
+        },
+      },
+    },
+  },
+  {
+    $id: 'Product',
+    type: 'object',
+    additionalProperties: false,
+    required: ['id', 'dropId', 'name', 'description', 'priceCents', 'currency', 'imageUrl', 'stockTotal', 'stockRemaining', 'soldOut', 'limitPerCustomer'],
+    properties: {
+      id: { type: 'string' },
+      dropId: { type: 'string' },
+      name: { type: 'string' },
+      description: { type: 'string' },
+      priceCents: { type: 'integer', minimum: 0 },
+      currency: { type: 'string', description: 'ISO 4217 code' },
+      imageUrl: { type: 'string' },
+      stockTotal: { type: 'integer', minimum: 0 },
+      stockRemaining: { type: 'integer', minimum: 0, description: 'may lag the database by a few seconds (cached)' },
+      soldOut: { type: 'boolean' },
+      limitPerCustomer: { type: 'integer', minimum: 1 },
+    },
+  },
+  {
+    $id: 'EventInfo',
+    type: 'object',
+    additionalProperties: false,
+    required: ['id', 'name', 'timeZone'],
+    properties: { id: { type: 'string' }, name: { type: 'string' }, timeZone: { type: 'string', description: 'IANA time zone' } },
+  },
+  {
+    $id: 'Drop',
+    type: 'object',
+    additionalProperties: false,
+    required: ['id', 'date', 'startsAt', 'endsAt', 'products'],
+    properties: {
+      id: { type: 'string' },
+      date: { type: 'string', format: 'date', description: "the day in the event's time zone" },
+      startsAt: dateTime,
+      endsAt: dateTime,
+      products: { type: 'array', items: ref('Product') },
+    },
+  },
+  {
+    $id: 'CurrentDrop',
+    type: 'object',
+    additionalProperties: false,
+    required: ['serverTime', 'event', 'drop', 'nextDropAt', 'secondsUntilNextDrop', 'waitingRoom'],
+    properties: {
+      serverTime: dateTime,
+      event: { anyOf: [ref('EventInfo'), { type: 'null' }], description: 'null when no event is loaded' },
+      drop: { anyOf: [ref('Drop'), { type: 'null' }], description: 'the live drop; null between drops' },
+      nextDropAt: nullable(dateTime),
+      secondsUntilNextDrop: nullable({ type: 'integer', minimum: 0 }),
+      waitingRoom: { type: 'boolean', description: 'orders need an admitted queue token (X-Queue-Token)' },
+    },
+  },
+  {
+    $id: 'Session',
+    type: 'object',
+    additionalProperties: false,
+    required: ['sessionId', 'expiresAt'],
+    properties: { sessionId: { type: 'string' }, expiresAt: dateTime },
+  },
+  {
+    $id: 'Order',
+    type: 'object',
+    additionalProperties: false,
+    required: ['id', 'productId', 'quantity', 'totalCents', 'currency', 'status', 'createdAt'],
+    properties: {
+      id: { type: 'string', format: 'uuid' },
+      productId: { type: 'string' },
+      quantity: { type: 'integer', minimum: 1 },
+      totalCents: { type: 'integer', minimum: 0 },
+      currency: { type: 'string' },
+      status: { type: 'string', enum: ['confirmed'] },
+      createdAt: dateTime,
+    },
+  },
+  {
+    $id: 'OrderEnvelope',
+    type: 'object',
+    additionalProperties: false,
+    required: ['order'],
+    properties: { order: ref('Order') },
+  },
+  {
+    $id: 'OrderRequest',
+    description: 'a JSON object like {"productId": "...", "quantity": 1}',
+    type: 'object',
+    additionalProperties: false,
+    required: ['productId'],
+    properties: {
+      productId: { type: 'string', pattern: ID_RE.source, description: 'a product id: lowercase letters, digits and "-"' },
+      quantity: { type: 'integer', minimum: 1, maximum: 100, default: 1, description: 'a whole number between 1 and 100' },
+    },
+  },
+  {
+    $id: 'QueueStatus',
+    type: 'object',
+    additionalProperties: false,
+    required: ['state', 'position', 'secondsUntilDrop', 'estimatedWaitSeconds', 'paused', 'soldOut'],
+    properties: {
+      state: { type: 'string', enum: ['pre_queue', 'waiting', 'admitted', 'sold_out'] },
+      position: { type: ['integer', 'null'], minimum: 0, description: 'places ahead, 0 once admitted; null before the draw at the start' },
+      secondsUntilDrop: { type: 'integer', minimum: 0 },
+      estimatedWaitSeconds: { type: 'integer', minimum: 0 },
+      paused: { type: 'boolean' },
+      soldOut: { type: 'boolean' },
+    },
+  },
+  {
+    $id: 'QueueJoin',
+    type: 'object',
+    additionalProperties: false,
+    required: ['queueToken', 'dropId', 'kind', 'state', 'position', 'secondsUntilDrop', 'estimatedWaitSeconds', 'paused', 'soldOut'],
+    properties: {
+      queueToken: { type: 'string', description: 'send it as X-Queue-Token with GET /api/queue/status and POST /api/orders' },
+      dropId: { type: 'string' },
+      kind: { type: 'string', enum: ['pre_queue', 'queue'] },
+      state: { type: 'string', enum: ['pre_queue', 'waiting', 'admitted', 'sold_out'] },
+      position: { type: ['integer', 'null'], minimum: 0 },
+      secondsUntilDrop: { type: 'integer', minimum: 0 },
+      estimatedWaitSeconds: { type: 'integer', minimum: 0 },
+      paused: { type: 'boolean' },
+      soldOut: { type: 'boolean' },
+    },
+  },
+  {
+    $id: 'QueueState',
+    description: 'the document every waiting buyer polls; only {"open": false} when no queue is open',
+    type: 'object',
+    additionalProperties: false,
+    required: ['open'],
+    properties: {
+      open: { type: 'boolean' },
+      dropId: { type: 'string' },
+      startsAt: dateTime,
+      secondsUntilDrop: { type: 'integer', minimum: 0 },
+      admitted: { type: 'integer', minimum: 0 },
+      preCount: { type: 'integer', minimum: 0 },
+      inletPerSec: { type: 'integer', minimum: 0 },
+      paused: { type: 'boolean' },
+      soldOut: { type: 'boolean' },
+      soldOutProducts: { type: 'array', items: { type: 'string' }, description: "ids of the drop's items already gone" },
+      serverTime: dateTime,
+    },
+  },
+  {
+    $id: 'Health',
+    type: 'object',
+    additionalProperties: false,
+    required: ['status'],
+    properties: {
+      status: { type: 'string', enum: ['ok', 'unhealthy'] },
+      image: { type: ['string', 'null'], description: 'the image this task runs (IMAGE_REF)' },
+      database: { type: 'string', enum: ['auth_failed'], description: 'only when unhealthy' },
+    },
+  },
+  {
+    $id: 'Readiness',
+    type: 'object',
+    additionalProperties: false,
+    required: ['status', 'database', 'cache'],
+    properties: {
+      status: { type: 'string', enum: ['ready', 'not_ready'] },
+      database: { type: 'string', enum: ['ok', 'down'] },
+      cache: { type: 'string', enum: ['ok', 'down'] },
+      shuttingDown: { type: 'boolean' },
+    },
+  },
+];
+
+const errors = (...codes) => Object.fromEntries(codes.map((c) => [c, ref('Error')]));
+// Every route may also answer these (a body the parser refuses, a dependency down, a bug).
+const always = { '4xx': ref('Error'), '5xx': ref('Error') };
+
+const sessionHeader = {
+  'x-session-id': { type: 'string', description: 'the session (POST /api/session); or the em_session cookie' },
+};
+
+/** Route schemas by route; `tags`/`summary` are for the OpenAPI document only. */
+export const routeSchemas = {
+  healthz: {
+    summary: "The load balancer's health check: unhealthy only when the database refuses this task's credentials",
+    tags: ['health'],
+    response: { 200: ref('Health'), 503: ref('Health') },
+  },
+  readyz: {
+    summary: 'Ready: the database answers (and the task is not draining)',
+    tags: ['health'],
+    response: { 200: ref('Readiness'), 503: ref('Readiness') },
+  },
+  createSession: {
+    summary: 'Start an anonymous session (also set as the em_session cookie)',
+    tags: ['session'],
+    response: { 201: ref('Session'), ...errors(429), ...always },
+  },
+  currentDrop: {
+    summary: "Today's drop (edge-cached 1 s)",
+    tags: ['drops'],
+    response: { 200: ref('CurrentDrop'), ...always },
+  },
+  product: {
+    summary: 'A product of a drop that has started (a future one is not revealed: 404)',
+    tags: ['drops'],
+    params: {
+      type: 'object',
+      required: ['id'],
+      properties: { id: { type: 'string', description: 'a product id' } },
+    },
+    response: { 200: ref('Product'), ...errors(404), ...always },
+  },
+  createOrder: {
+    summary: 'Order a product; the same Idempotency-Key never places a second order (replay: 200)',
+    tags: ['orders'],
+    headers: {
+      type: 'object',
+      required: ['idempotency-key'],
+      properties: {
+        'idempotency-key': {
+          type: 'string',
+          title: 'Idempotency-Key',
+          pattern: IDEMPOTENCY_KEY_RE.source,
+          description: '8-128 characters of A-Z a-z 0-9 _ - (a new key per order, the same key for its retries)',
+          'x-error-codes': { missing: 'idempotency_key_required', invalid: 'invalid_idempotency_key' },
+        },
+        ...sessionHeader,
+        'x-queue-token': { type: 'string', description: 'with the waiting room on: the admitted token of POST /api/queue' },
+      },
+    },
+    body: ref('OrderRequest'),
+    response: { 200: ref('OrderEnvelope'), 201: ref('OrderEnvelope'), ...errors(400, 401, 403, 404, 409, 422, 429, 503), ...always },
+  },
+  order: {
+    summary: "One of the session's own orders (anyone else's: 404)",
+    tags: ['orders'],
+    headers: { type: 'object', properties: { ...sessionHeader } },
+    params: {
+      type: 'object',
+      required: ['id'],
+      properties: { id: { type: 'string', description: 'an order id (UUID)' } },
+    },
+    response: { 200: ref('OrderEnvelope'), ...errors(401, 404), ...always },
+  },
+  joinQueue: {
+    summary: 'Join the waiting room of the current drop (waiting room on only)',
+    tags: ['waiting room'],
+    headers: { type: 'object', properties: { ...sessionHeader } },
+    response: { 201: ref('QueueJoin'), ...errors(401, 404, 409, 429, 503), ...always },
+  },
+  queueState: {
+    summary: 'The document every waiting buyer polls (edge-cached 1 s)',
+    tags: ['waiting room'],
+    response: { 200: ref('QueueState'), ...errors(404), ...always },
+  },
+  queueStatus: {
+    summary: "A buyer's place in the waiting room",
+    tags: ['waiting room'],
+    headers: {
+      type: 'object',
+      properties: {
+        ...sessionHeader,
+        'x-queue-token': { type: 'string', title: 'X-Queue-Token', description: 'the token POST /api/queue gave you' },
+      },
+    },
+    querystring: {
+      type: 'object',
+      properties: { productId: { type: 'string', description: 'the item the buyer waits for: sold_out as soon as it is gone' } },
+    },
+    response: { 200: ref('QueueStatus'), ...errors(400, 401, 404), ...always },
+  },
+};
