@@ -83,6 +83,7 @@ suite "backend: catalogue" bash -c 'cd backend && npm run catalog:validate'
 suite "backend: npm test (real MariaDB + memcached)" bash -c 'cd backend && npm test'
 
 suite "frontend: npm ci" bash -c 'cd frontend && npm ci --no-audit --no-fund'
+suite "frontend: API types match backend/openapi.json" bash -c 'cd frontend && npm run --silent api:types -- --check'
 suite "frontend: lint" bash -c 'cd frontend && npm run lint'
 suite "frontend: npm test" bash -c 'cd frontend && npm test'
 suite "frontend: build" bash -c 'cd frontend && npm run build && npm run size'

@@ -1,6 +1,6 @@
 import { ApiError, NetworkError } from './errors';
 import { clockOffsetMs } from './countdown';
-import type { CurrentDrop, Order, Product, QueueJoin, QueueState, QueueStatus, Session } from './types';
+import type { CurrentDrop, Order, OrderEnvelope, OrderRequest, Product, QueueJoin, QueueState, QueueStatus, Session } from './types';
 
 /** Relative on purpose: the same build works behind CloudFront (/api/* → ALB) and in local preview. */
 export const API_BASE = '/api';
@@ -214,13 +214,13 @@ export function createApi(overrides: Partial<ApiDeps> = {}) {
             'Idempotency-Key': input.idempotencyKey,
             ...(input.queueToken ? { 'X-Queue-Token': input.queueToken } : {}),
           },
-          body: JSON.stringify({ productId: input.productId, quantity: input.quantity }),
+          body: JSON.stringify({ productId: input.productId, quantity: input.quantity } satisfies OrderRequest),
         });
         if (res.status !== 503 || attempt >= ORDER_503_RETRIES) break;
         const after = Number(res.headers.get('Retry-After'));
         await deps.sleep(Math.min(Number.isFinite(after) && after > 0 ? after * 1000 : 1000, MAX_RETRY_WAIT_MS));
       }
-      const body = await json<{ order: Order }>(res);
+      const body = await json<OrderEnvelope>(res);
       return { order: body.order, replayed: res.status === 200 };
     },
 
@@ -244,8 +244,7 @@ export function createApi(overrides: Partial<ApiDeps> = {}) {
 
     async getOrder(id: string): Promise<Order> {
       const res = await withSession(`/orders/${encodeURIComponent(id)}`, { cache: 'no-store' });
-      const body = await json<{ order: Order } | Order>(res);
-      return 'order' in body ? body.order : body;
+      return (await json<OrderEnvelope>(res)).order;
     },
   };
 }

@@ -7,6 +7,7 @@
  * compare `nextDropAt` with the phone's clock directly: we estimate the offset between the two clocks
  * once per response and count down in server time.
  */
+import type { CurrentDrop } from './types';
 
 export interface ClockSample {
   /** server time as reported in the response (ISO 8601) */
@@ -81,12 +82,7 @@ export function nextMidnightInZone(utcMs: number, timeZone: string): number {
   return guess;
 }
 
-export interface DropTiming {
-  serverTime: string;
-  event: { timeZone: string };
-  nextDropAt: string | null;
-  secondsUntilNextDrop: number | null;
-}
+export type DropTiming = Pick<CurrentDrop, 'serverTime' | 'nextDropAt' | 'secondsUntilNextDrop'>;
 
 /**
  * When the next drop starts, in server-clock ms, or null if there is none scheduled. Prefers the

@@ -1,67 +1,29 @@
-// The backend's JSON contract (see frontend/README.md "API contract").
+// The backend's JSON contract, as the backend states it: generated from backend/openapi.json
+// (npm run api:types) into api.gen.ts; nothing here restates a field.
+import type { components } from './api.gen';
 
-export interface Product {
-  id: string;
-  dropId: string;
-  name: string;
-  description: string;
-  priceCents: number;
-  currency: string;
-  imageUrl: string;
-  stockTotal: number;
-  stockRemaining: number;
-  soldOut: boolean;
-  limitPerCustomer: number;
-}
+type Schemas = components['schemas'];
 
-export interface Drop {
-  id: string;
-  date: string; // YYYY-MM-DD in the event's time zone
-  startsAt: string;
-  endsAt: string;
-  products: Product[];
-}
-
-export interface EventInfo {
-  id: string;
-  name: string;
-  timeZone: string;
-}
-
-export interface CurrentDrop {
-  serverTime: string;
-  event: EventInfo;
-  drop: Drop | null;
-  nextDropAt: string | null;
-  secondsUntilNextDrop: number | null;
-  /** the drop has a waiting room: orders need an admitted queue token */
-  waitingRoom?: boolean;
-}
-
+export type Product = Schemas['Product'];
+export type Drop = Schemas['Drop'];
+export type EventInfo = Schemas['EventInfo'];
+/** GET /api/drops/current */
+export type CurrentDrop = Schemas['CurrentDrop'];
 /** POST /api/queue and GET /api/queue/status. */
-export interface QueueStatus {
-  state: 'pre_queue' | 'waiting' | 'admitted' | 'sold_out';
-  /** places ahead of this buyer plus one; null before the pre-queue's draw at the start */
-  position: number | null;
-  secondsUntilDrop: number;
-  estimatedWaitSeconds: number;
-  paused: boolean;
-  soldOut: boolean;
-}
-
+export type QueueStatus = Schemas['QueueStatus'];
 /** GET /api/queue/state: the same for every buyer. */
-export interface QueueState {
-  open: boolean;
-  dropId?: string;
-  secondsUntilDrop?: number;
-  admitted?: number;
-  preCount?: number;
-  inletPerSec?: number;
-  paused?: boolean;
-  soldOut?: boolean;
-  /** ids of the drop's items already gone */
-  soldOutProducts?: string[];
-}
+export type QueueState = Schemas['QueueState'];
+/** POST /api/queue */
+export type QueueJoin = Schemas['QueueJoin'];
+export type Order = Schemas['Order'];
+/** POST /api/orders and GET /api/orders/:id answer {"order": Order} */
+export type OrderEnvelope = Schemas['OrderEnvelope'];
+/** POST /api/orders body */
+export type OrderRequest = Schemas['OrderRequest'];
+export type Session = Schemas['Session'];
+/** Every error answer: {"error": {"code", "message", "field"?}} */
+export type ApiErrorBody = Schemas['Error'];
+export type ErrorCode = ApiErrorBody['error']['code'];
 
 /**
  * A buyer's status from the shared state, when the token allows it (a place in the FIFO after the
@@ -81,23 +43,4 @@ export function statusFromState(queueToken: string, s: QueueState, productId?: s
     paused: Boolean(s.paused),
     soldOut: Boolean(s.soldOut),
   };
-}
-
-export interface QueueJoin extends QueueStatus {
-  queueToken: string;
-}
-
-export interface Order {
-  id: string;
-  productId: string;
-  quantity: number;
-  totalCents: number;
-  currency: string;
-  status: string;
-  createdAt: string;
-}
-
-export interface Session {
-  sessionId: string;
-  expiresAt: string;
 }

@@ -38,6 +38,16 @@ describe('drop page', () => {
     expect(screen.queryByRole('list')).not.toBeInTheDocument();
   });
 
+  it('a shop with no event loaded (the API says event: null): says so instead of crashing', async () => {
+    const api = fakeApi({
+      getCurrentDrop: vi.fn(async () => ({ data: currentDrop({ event: null, drop: null, nextDropAt: null, secondsUntilNextDrop: null }), offsetMs: 0 })),
+    });
+    render(<App services={services(api)} />);
+    expect(await screen.findByRole('heading', { level: 1, name: 'No drop right now' })).toBeInTheDocument();
+    expect(screen.getByText(/No event is scheduled/)).toBeInTheDocument();
+    expect(screen.queryByRole('timer')).not.toBeInTheDocument();
+  });
+
   it('shows the reason and a retry button when the drop cannot be loaded', async () => {
     const getCurrentDrop = vi
       .fn()

@@ -19,12 +19,13 @@ export function DropPage({ onEvent }: { onEvent?: (name: string) => void }) {
   const [res, reload] = useResource('drop', () => api.getCurrentDrop());
   const retries = useRef(0);
   const lastLoad = useRef(now());
-  useDocumentTitle(res.status === 'ready' ? `Today’s drop – ${res.data.data.event.name}` : 'Today’s drop');
+  const eventName = res.status === 'ready' ? res.data.data.event?.name : undefined;
+  useDocumentTitle(eventName ? `Today’s drop – ${eventName}` : 'Today’s drop');
 
   useEffect(() => {
     if (res.status !== 'ready') return;
     lastLoad.current = now();
-    onEvent?.(res.data.data.event.name);
+    if (res.data.data.event) onEvent?.(res.data.data.event.name);
     for (const p of res.data.data.drop?.products ?? []) cache.products.set(p.id, p);
   }, [res, now, onEvent, cache]);
 
@@ -97,7 +98,7 @@ export function DropPage({ onEvent }: { onEvent?: (name: string) => void }) {
     <div className="page">
       <section className="hero" aria-labelledby="drop-title">
         <div className="hero-text">
-          <p className="eyebrow">{data.event.name}</p>
+          {data.event && <p className="eyebrow">{data.event.name}</p>}
           <PageHeading className="hero-title">
             <span id="drop-title">{drop ? 'Today’s drop' : 'No drop right now'}</span>
           </PageHeading>
@@ -106,11 +107,13 @@ export function DropPage({ onEvent }: { onEvent?: (name: string) => void }) {
               {formatDropDate(drop.date)} · {products.length} {products.length === 1 ? 'product' : 'products'}
               {products.length > 0 && `, ${available} still available`}
             </p>
-          ) : (
+          ) : data.event ? (
             <p className="hero-sub">The next drop goes live at midnight. Come back when the countdown ends.</p>
+          ) : (
+            <p className="hero-sub">No event is scheduled right now. Please check back soon.</p>
           )}
         </div>
-        {target !== null && (
+        {target !== null && data.event && (
           <div className="hero-countdown">
             <Countdown targetServerMs={target} offsetMs={offsetMs} now={now} onElapsed={onElapsed} />
             <p className="countdown-note">

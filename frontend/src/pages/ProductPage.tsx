@@ -18,7 +18,7 @@ export function ProductPage({ id }: { id: string }) {
   const [res, reload] = useResource(`product:${id}`, () => api.getProduct(id));
   // The drop says whether it has a waiting room (edge-cached, the same document as the drop page's).
   const [drop] = useResource('drop:current', () => api.getCurrentDrop());
-  const waitingRoom = drop.status === 'ready' && drop.data.data.waitingRoom === true;
+  const waitingRoom = drop.status === 'ready' && drop.data.data.waitingRoom;
   useDocumentTitle(res.status === 'ready' ? res.data.name : res.status === 'error' ? 'Product not available' : null);
 
   useEffect(() => {

@@ -37,6 +37,7 @@ export function currentDrop(over: Partial<CurrentDrop> = {}): CurrentDrop {
     },
     nextDropAt: '2026-03-10T23:00:00.000Z',
     secondsUntilNextDrop: 10,
+    waitingRoom: false,
     ...over,
   };
 }
