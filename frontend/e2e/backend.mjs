@@ -1,25 +1,32 @@
-// Which backend the browser talks to (shared by `npm run e2e` and `npm run screenshots`):
-//   E2E_BASE_URL=http://host:port   an already-running backend serving the built site: used as is
-//   E2E_BACKEND=real                start ../backend (its test-servers.sh brings MariaDB + memcached)
-//   E2E_BACKEND=stand-in            start e2e/stand-in-server.mjs (the API contract, in memory)
-//   default (auto)                  real if ../backend is present, else the stand-in
-import { createStandIn } from './stand-in-server.mjs';
-import { realBackendAvailable, startRealBackend, waitForReady } from './real-backend.mjs';
+// The backend the browser talks to (shared by `npm run e2e` and `npm run screenshots`): the real
+// API serving the built site (its STATIC_DIR=frontend/dist), already running at E2E_BASE_URL —
+// started by ci/test.sh on the host, by the Dagger module as the `shop` service, or by hand
+// (backend/README.md "Run it"). Nothing here starts or imitates one.
 
-/** @returns {Promise<{url: string, kind: 'external'|'real'|'stand-in', stop: () => Promise<void>}>} */
-export async function startBackend({ staticDir }) {
-  const external = process.env.E2E_BASE_URL?.replace(/\/+$/, '');
-  if (external) {
-    await waitForReady(external, 60_000);
-    return { url: external, kind: 'external', stop: async () => {} };
+/** Wait until `${url}/readyz` answers 200. */
+export async function waitForReady(url, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const r = await fetch(`${url}/readyz`);
+      if (r.ok) return;
+      last = `readyz ${r.status}`;
+    } catch (e) {
+      last = e.message;
+    }
+    await new Promise((r) => setTimeout(r, 250));
   }
-  const wanted = process.env.E2E_BACKEND || 'auto';
-  if (!['auto', 'real', 'stand-in'].includes(wanted)) throw new Error(`E2E_BACKEND must be auto, real or stand-in (got "${wanted}")`);
-  if (wanted === 'real' || (wanted === 'auto' && realBackendAvailable())) {
-    const b = await startRealBackend({ staticDir });
-    return { url: b.url, kind: 'real', stop: b.stop };
+  throw new Error(`backend at ${url} not ready after ${timeoutMs} ms (${last})`);
+}
+
+/** @returns {Promise<{url: string}>} the backend at E2E_BASE_URL, once it is ready */
+export async function connectBackend() {
+  const url = process.env.E2E_BASE_URL?.replace(/\/+$/, '');
+  if (!url) {
+    throw new Error('E2E_BASE_URL is not set: start the backend serving the built site (backend/README.md "Run it", '
+      + 'STATIC_DIR=frontend/dist), then E2E_BASE_URL=http://127.0.0.1:8080 npm run e2e');
   }
-  const s = createStandIn({ staticDir });
-  const url = await s.listen(0);
-  return { url, kind: 'stand-in', stop: () => s.close() };
+  await waitForReady(url);
+  return { url };
 }

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // npm run screenshots: the drop page at phone (390×844) and desktop (1440×900) width, saved to
-// ../docs/screenshots/drop-{phone,desktop}.png. Same backend choice as the e2e tests (e2e/backend.mjs).
+// ../docs/screenshots/drop-{phone,desktop}.png, from the backend at E2E_BASE_URL (as the e2e tests, e2e/backend.mjs).
 // E2E_SKIP_BUILD=1 reuses dist/.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startBackend } from './backend.mjs';
+import { connectBackend } from './backend.mjs';
 import { launchBrowser } from './browser.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -22,7 +22,10 @@ for (const [cmd, args, skip] of [
 }
 
 mkdirSync(outDir, { recursive: true });
-const backend = await startBackend({ staticDir: join(root, 'dist') });
+const backend = await connectBackend().catch((e) => {
+  console.error(`screenshots: ${e.message}`);
+  process.exit(1);
+});
 const { browser, close } = await launchBrowser();
 try {
   for (const [name, viewport] of [
@@ -37,10 +40,9 @@ try {
     await page.waitForTimeout(200);
     const file = join(outDir, `${name}.png`);
     await page.screenshot({ path: file });
-    console.log(`screenshots: ${file} (${viewport.width}×${viewport.height}, ${backend.kind} backend)`);
+    console.log(`screenshots: ${file} (${viewport.width}×${viewport.height}, backend ${backend.url})`);
     await context.close();
   }
 } finally {
   await close();
-  await backend.stop();
 }

@@ -1,5 +1,5 @@
-// Browser scenarios against the built site and a backend that follows the API contract (the real one in
-// ../backend, or the stand-in). Run through `npm run e2e` (e2e/run.mjs), which sets E2E_BASE_URL.
+// Browser scenarios against the built site served by the real backend (../backend) at E2E_BASE_URL.
+// Run through `npm run e2e` (e2e/run.mjs).
 // Products are picked from the live drop, so the same tests work with any catalogue that has a live
 // drop with at least four products in stock (one of them scarce: a few units, at most 200).
 import assert from 'node:assert/strict';
