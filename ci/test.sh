@@ -81,6 +81,7 @@ suite "backend: npm ci" bash -c 'cd backend && npm ci --no-audit --no-fund'
 suite "backend: lint" bash -c 'cd backend && npm run lint'
 suite "backend: catalogue" bash -c 'cd backend && npm run catalog:validate'
 suite "backend: npm test (real MariaDB + memcached)" bash -c 'cd backend && npm test'
+suite "backend: schemathesis on openapi.json against the real server" bash backend/scripts/schemathesis.sh
 
 suite "frontend: npm ci" bash -c 'cd frontend && npm ci --no-audit --no-fund'
 suite "frontend: API types match backend/openapi.json" bash -c 'cd frontend && npm run --silent api:types -- --check'

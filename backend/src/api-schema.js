@@ -8,6 +8,7 @@
 import { ERROR_CODES } from './lib/errors.js';
 import { ID_RE } from './catalog/validate.js';
 import { IDEMPOTENCY_KEY_RE } from './shop.js';
+import { TOKEN_RE } from './waiting-room.js';
 
 const dateTime = { type: 'string', format: 'date-time' };
 const nullable = (schema) => ({ ...schema, type: [schema.type, 'null'] });
@@ -290,15 +291,22 @@ export const routeSchemas = {
     tags: ['waiting room'],
     headers: {
       type: 'object',
+      required: ['x-queue-token'],
       properties: {
         ...sessionHeader,
-        'x-queue-token': { type: 'string', title: 'X-Queue-Token', description: 'the token POST /api/queue gave you' },
+        'x-queue-token': {
+          type: 'string',
+          title: 'X-Queue-Token',
+          pattern: TOKEN_RE.source,
+          description: 'the token POST /api/queue gave you',
+          'x-error-codes': { missing: 'invalid_queue_token', invalid: 'invalid_queue_token' },
+        },
       },
     },
     querystring: {
       type: 'object',
       properties: { productId: { type: 'string', description: 'the item the buyer waits for: sold_out as soon as it is gone' } },
     },
-    response: { 200: ref('QueueStatus'), ...errors(400, 401, 404), ...always },
+    response: { 200: ref('QueueStatus'), ...errors(400, 401, 403, 404), ...always },
   },
 };

@@ -161,6 +161,15 @@ export async function buildApp({ shop, cache, logger, staticDir = null, state = 
 
   app.decorateRequest('sessionId', null);
 
+  // The documented routes' methods by path, for the 405 answers below.
+  const methodsByPath = new Map();
+  app.addHook('onRoute', (r) => {
+    if (r.schema?.hide) return;
+    const set = methodsByPath.get(r.url) ?? new Set();
+    for (const m of [].concat(r.method)) set.add(m);
+    methodsByPath.set(r.url, set);
+  });
+
   // One access-log line per request (no headers, no cookies, no session ids).
   app.addHook('onResponse', async (req, reply) => {
     const status = reply.statusCode;
@@ -233,7 +242,7 @@ export async function buildApp({ shop, cache, logger, staticDir = null, state = 
   });
 
   // ----- API -----
-  app.register(async (api) => {
+  await app.register(async (api) => {
     api.post('/session', { schema: routeSchemas.createSession }, async (req, reply) => {
       await limit(req, 'session');
       const s = shop.createSession();
@@ -300,9 +309,15 @@ export async function buildApp({ shop, cache, logger, staticDir = null, state = 
       return body;
     });
 
-    api.get('/queue/status', { schema: routeSchemas.queueStatus }, async (req, reply) => {
-      if (!waitingRoom) throw noWaitingRoom();
-      const session = await requireSession(req);
+    // no waiting room, then no session, before the schema's refusal of the token
+    api.get('/queue/status', {
+      schema: routeSchemas.queueStatus,
+      preValidation: async (req) => {
+        if (!waitingRoom) throw noWaitingRoom();
+        req.session = await requireSession(req);
+      },
+    }, async (req, reply) => {
+      const { session } = req;
       const pid = req.query.productId !== undefined && ID_RE.test(req.query.productId) ? req.query.productId : undefined;
       const st = await waitingRoom.status(req.headers['x-queue-token'], session.id, pid);
       reply.header('Cache-Control', 'no-store');
@@ -320,6 +335,23 @@ export async function buildApp({ shop, cache, logger, staticDir = null, state = 
       throw new ShopError('not_found', 'No such API endpoint.');
     });
   }, { prefix: '/api' });
+
+  // A documented path asked with another method: 405 with the methods it has (Allow), before the
+  // body is read. Fastify's own answer would be 404, as for an unknown path.
+  for (const [url, methods] of methodsByPath) {
+    const others = app.supportedMethods.filter((m) => !methods.has(m) && !(m === 'HEAD' && methods.has('GET')));
+    const allow = [...methods].join(', ');
+    app.route({
+      method: others,
+      url,
+      schema: { hide: true },
+      onRequest: async (req, reply) => {
+        reply.header('Allow', allow);
+        throw new ShopError('method_not_allowed', `${url.replace(/:(\w+)/g, '{$1}')} answers ${allow} only.`);
+      },
+      handler: async () => undefined,
+    });
+  }
 
   // ----- static SPA (local all-in-one shop) -----
   if (staticDir) {

@@ -48,7 +48,7 @@ export function shuffleRank(key, salt, n, p) {
   } while (x >= n);
   return x + 1;
 }
-const TOKEN_RE = /^q1\.([a-z0-9-]{1,64})\.([pl])\.(\d{1,10})\.([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]{43})$/;
+export const TOKEN_RE = /^q1\.([a-z0-9-]{1,64})\.([pl])\.(\d{1,10})\.([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]{43})$/;
 
 export class WaitingRoom {
   /**
@@ -161,7 +161,7 @@ export class WaitingRoom {
   /** @param {string} [productId] the item the buyer waits for: sold out when it is gone */
   async status(token, customerId, productId) {
     const t = this.parse(token, customerId);
-    if (!t) throw new ShopError('invalid_queue_token', 'Send the X-Queue-Token POST /api/queue gave you.', { field: 'X-Queue-Token' });
+    if (!t) throw new ShopError('queue_required', 'This queue token is not yours or not valid: send the X-Queue-Token POST /api/queue gave you.', { field: 'X-Queue-Token' });
     const s = await this.state();
     const place = this.place(t, s);
     let stateName = 'waiting';

@@ -79,6 +79,25 @@ describe('refusals by the route schemas', () => {
   });
 });
 
+describe('methods', () => {
+  test('a documented path asked with another method: 405 naming the methods it has (Allow); an unknown path: 404', async () => {
+    const app = await buildApp({ shop: {}, cache: {}, logger: false });
+    try {
+      for (const [method, url, allow] of [['DELETE', '/api/orders', 'POST'], ['PUT', '/api/products/p-1', 'GET, HEAD'], ['TRACE', '/readyz', 'GET, HEAD'], ['QUERY', '/api/session', 'POST']]) {
+        const r = await app.inject({ method, url });
+        assert.equal(r.statusCode, 405, `${method} ${url}: ${r.body}`);
+        assert.equal(r.headers.allow, allow);
+        assert.equal(JSON.parse(r.body).error.code, 'method_not_allowed');
+      }
+      const unknown = await app.inject({ method: 'PUT', url: '/api/nope' });
+      assert.equal(unknown.statusCode, 404);
+      assert.equal(JSON.parse(unknown.body).error.code, 'not_found');
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('responses keep every field the shop returns', () => {
   const TZ = 'UTC';
   const doc = {

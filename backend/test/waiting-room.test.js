@@ -71,6 +71,18 @@ describe('waiting room', () => {
     assert.equal((await buy(pre[0].s, pre[0].t, 'wr-early-1')).body.error.code, 'not_admitted');
   });
 
+  test('GET /api/queue/status: no token 400 invalid_queue_token; another buyer\'s or a forged token 403 queue_required, as for orders', async () => {
+    const none = await http(`${srv.url}/api/queue/status`, { headers: { 'x-session-id': pre[0].s } });
+    assert.equal(none.status, 400, JSON.stringify(none.body));
+    assert.deepEqual([none.body.error.code, none.body.error.field], ['invalid_queue_token', 'X-Queue-Token']);
+    for (const [s, t] of [[pre[1].s, pre[0].t], [pre[0].s, pre[0].t.replace(/\.p\.\d+\./, '.p.999.')]]) {
+      const r = await status(s, t);
+      assert.equal(r.status, 403, JSON.stringify(r.body));
+      assert.deepEqual([r.body.error.code, r.body.error.field], ['queue_required', 'X-Queue-Token']);
+    }
+    assert.equal((await status(pre[0].s, pre[0].t)).status, 200);
+  });
+
   test('at the start: the pre-queue is shuffled fairly; the inlet admits its rate per second; later arrivals queue FIFO behind', async () => {
     clock.set(START);
     srv.waitingRoom.local.clear();

@@ -599,11 +599,11 @@ export interface paths {
                     /** @description the item the buyer waits for: sold_out as soon as it is gone */
                     productId?: string;
                 };
-                header?: {
+                header: {
                     /** @description the session (POST /api/session); or the em_session cookie */
                     "x-session-id"?: string;
                     /** @description the token POST /api/queue gave you */
-                    "x-queue-token"?: string;
+                    "x-queue-token": string;
                 };
                 path?: never;
                 cookie?: never;
@@ -630,6 +630,15 @@ export interface paths {
                 };
                 /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
