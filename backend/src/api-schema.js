@@ -203,9 +203,21 @@ export const sharedSchemas = [
   },
 ];
 
-const errors = (...codes) => Object.fromEntries(codes.map((c) => [c, ref('Error')]));
+/** A response: what it means, and its schema. */
+const answer = (description, id) => ({ description, ...ref(id) });
+const REFUSALS = {
+  400: 'the request is malformed: the error names the field and the rule',
+  401: 'no session, or an expired one: start one (POST /api/session) and retry',
+  403: 'the waiting room: no admitted queue token for this session',
+  404: 'not found (a product of a drop that has not started is not revealed)',
+  409: 'refused by the state of the shop (sold out, not on sale, no queue open)',
+  422: 'this Idempotency-Key was used for a different order',
+  429: 'over a limit (per customer, or the rate per client address: see Retry-After)',
+  503: 'a dependency is down: retry after Retry-After (an order with the same Idempotency-Key)',
+};
+const errors = (...statuses) => Object.fromEntries(statuses.map((c) => [c, answer(REFUSALS[c], 'Error')]));
 // Every route may also answer these (a body the parser refuses, a dependency down, a bug).
-const always = { '4xx': ref('Error'), '5xx': ref('Error') };
+const always = { '4xx': answer('refused: see the error code', 'Error'), '5xx': answer('the shop failed: retry later', 'Error') };
 
 const sessionHeader = {
   'x-session-id': { type: 'string', description: 'the session (POST /api/session); or the em_session cookie' },
@@ -216,22 +228,22 @@ export const routeSchemas = {
   healthz: {
     summary: "The load balancer's health check: unhealthy only when the database refuses this task's credentials",
     tags: ['health'],
-    response: { 200: ref('Health'), 503: ref('Health') },
+    response: { 200: answer('healthy, with the image this task runs', 'Health'), 503: answer('unhealthy: the database refuses this task\'s credentials', 'Health') },
   },
   readyz: {
     summary: 'Ready: the database answers (and the task is not draining)',
     tags: ['health'],
-    response: { 200: ref('Readiness'), 503: ref('Readiness') },
+    response: { 200: answer('ready', 'Readiness'), 503: answer('not ready: the database does not answer, or the task is draining', 'Readiness') },
   },
   createSession: {
     summary: 'Start an anonymous session (also set as the em_session cookie)',
     tags: ['session'],
-    response: { 201: ref('Session'), ...errors(429), ...always },
+    response: { 201: answer('a new session', 'Session'), ...errors(429), ...always },
   },
   currentDrop: {
     summary: "Today's drop (edge-cached 1 s)",
     tags: ['drops'],
-    response: { 200: ref('CurrentDrop'), ...always },
+    response: { 200: answer('the current event, its live drop and the next drop', 'CurrentDrop'), ...always },
   },
   product: {
     summary: 'A product of a drop that has started (a future one is not revealed: 404)',
@@ -241,7 +253,7 @@ export const routeSchemas = {
       required: ['id'],
       properties: { id: { type: 'string', description: 'a product id' } },
     },
-    response: { 200: ref('Product'), ...errors(404), ...always },
+    response: { 200: answer('the product', 'Product'), ...errors(404), ...always },
   },
   createOrder: {
     summary: 'Order a product; the same Idempotency-Key never places a second order (replay: 200)',
@@ -262,7 +274,12 @@ export const routeSchemas = {
       },
     },
     body: ref('OrderRequest'),
-    response: { 200: ref('OrderEnvelope'), 201: ref('OrderEnvelope'), ...errors(400, 401, 403, 404, 409, 422, 429, 503), ...always },
+    response: {
+      200: answer('a replay: the order this Idempotency-Key placed before (header Idempotent-Replayed: true)', 'OrderEnvelope'),
+      201: answer('the order placed', 'OrderEnvelope'),
+      ...errors(400, 401, 403, 404, 409, 422, 429, 503),
+      ...always,
+    },
   },
   order: {
     summary: "One of the session's own orders (anyone else's: 404)",
@@ -273,18 +290,18 @@ export const routeSchemas = {
       required: ['id'],
       properties: { id: { type: 'string', description: 'an order id (UUID)' } },
     },
-    response: { 200: ref('OrderEnvelope'), ...errors(401, 404), ...always },
+    response: { 200: answer('the order', 'OrderEnvelope'), ...errors(401, 404), ...always },
   },
   joinQueue: {
     summary: 'Join the waiting room of the current drop (waiting room on only)',
     tags: ['waiting room'],
     headers: { type: 'object', properties: { ...sessionHeader } },
-    response: { 201: ref('QueueJoin'), ...errors(401, 404, 409, 429, 503), ...always },
+    response: { 201: answer('a place in the queue and its token', 'QueueJoin'), ...errors(401, 404, 409, 429, 503), ...always },
   },
   queueState: {
     summary: 'The document every waiting buyer polls (edge-cached 1 s)',
     tags: ['waiting room'],
-    response: { 200: ref('QueueState'), ...errors(404), ...always },
+    response: { 200: answer('the shared queue state', 'QueueState'), ...errors(404), ...always },
   },
   queueStatus: {
     summary: "A buyer's place in the waiting room",
@@ -307,6 +324,6 @@ export const routeSchemas = {
       type: 'object',
       properties: { productId: { type: 'string', description: 'the item the buyer waits for: sold_out as soon as it is gone' } },
     },
-    response: { 200: ref('QueueStatus'), ...errors(400, 401, 403, 404), ...always },
+    response: { 200: answer("this buyer's status", 'QueueStatus'), ...errors(400, 401, 403, 404), ...always },
   },
 };

@@ -11,13 +11,13 @@ import { ID_RE } from './catalog/validate.js';
 import { SESSION_TTL_MS } from './shop.js';
 import { clientAddress } from './lib/rate-limit.js';
 
-export const SESSION_COOKIE = 'em_session';
+const SESSION_COOKIE = 'em_session';
 // The rush's reads are the same for every customer: CloudFront keeps them for 1 s in their own
 // cache behaviour (terraform/modules/edge) and may serve them 2 s stale while it refreshes, so
 // each edge location asks the origin about once a second however many buyers read them.
-export const MICRO_CACHE = 'public, max-age=1, stale-while-revalidate=2';
+const MICRO_CACHE = 'public, max-age=1, stale-while-revalidate=2';
 // An unknown / not yet revealed product: the same 1 s at the edge (bots probing ids stop there).
-export const MICRO_CACHE_404 = 'public, max-age=1';
+const MICRO_CACHE_404 = 'public, max-age=1';
 const BODY_LIMIT = 16 * 1024;
 
 export function loggerOptions(level) {
@@ -92,7 +92,7 @@ const unescapePointer = (s) => s.replace(/~1/g, '/').replace(/~0/g, '~');
  * A request a route schema refuses (Fastify's schemaErrorFormatter): the first problem, as the
  * shop's error naming the field and the rule (the property's `description` in src/api-schema.js).
  */
-export function schemaError(errors, context) {
+function schemaError(errors, context) {
   const e = errors[0];
   const path = e.instancePath.split('/').slice(1).map(unescapePointer);
   if (e.keyword === 'additionalProperties') {

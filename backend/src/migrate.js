@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAdminConnection } from './lib/db.js';
 
-export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../migrations');
+const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../migrations');
 export const lockName = (database) => `eventmall:migrate:${database}`.slice(0, 64);
 
 export function listMigrations(dir = MIGRATIONS_DIR) {

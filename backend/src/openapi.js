@@ -10,7 +10,7 @@ import { buildApp } from './app.js';
 export const OPENAPI_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'openapi.json');
 
 /** The document as an object. */
-export async function openapiDocument() {
+async function openapiDocument() {
   const unused = new Proxy({}, { get: () => { throw new Error('openapiDocument: the app is not meant to serve requests'); } });
   const app = await buildApp({ shop: unused, cache: unused, logger: false, openapi: true });
   await app.ready();

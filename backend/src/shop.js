@@ -6,9 +6,9 @@ import { SessionSigner } from './lib/session-token.js';
 
 export const SESSION_TTL_MS = 7 * 24 * 3600 * 1000;
 // Sessions minted before signed tokens: 32 random bytes, stored as such (looked up, negative-cached).
-export const SESSION_ID_RE = /^[A-Za-z0-9_-]{43}$/;
+const SESSION_ID_RE = /^[A-Za-z0-9_-]{43}$/;
 export const IDEMPOTENCY_KEY_RE = /^[A-Za-z0-9_-]{8,128}$/;
-export const ORDER_ID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const ORDER_ID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const SCHEDULE_FRESH_MS = 30_000;
 const STOCK_FRESH_MS = 1_000;
@@ -59,7 +59,7 @@ function orderJson(row) {
 const PRODUCT_COLUMNS = `p.id, p.drop_id, p.name, p.description, p.price_cents, p.currency, p.image_url,
   p.stock_total, p.stock_remaining, p.limit_per_customer`;
 
-export function requestHash(productId, quantity) {
+function requestHash(productId, quantity) {
   return crypto.createHash('sha256').update(JSON.stringify({ productId, quantity })).digest('hex');
 }
 

@@ -12,7 +12,7 @@ export class CatalogInvalidError extends Error {
   }
 }
 
-export function validatedCatalog(dir) {
+function validatedCatalog(dir) {
   const r = validateCatalogDir(dir);
   if (r.errors.length) throw new CatalogInvalidError(r.errors);
   return r.events;

@@ -28,7 +28,7 @@ import { ShopError } from './lib/errors.js';
  * A keyed pseudo-random permutation of 1..n (balanced Feistel network with cycle-walking):
  * rank(p) for p in 1..n is a bijection onto 1..n.
  */
-export function shuffleRank(key, salt, n, p) {
+function shuffleRank(key, salt, n, p) {
   if (n <= 1) return 1;
   let bits = Math.max(2, Math.ceil(Math.log2(n)));
   if (bits % 2) bits++;

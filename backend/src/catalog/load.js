@@ -36,12 +36,12 @@ export function shiftEventToToday(event, nowMs) {
   return { ...event, drops: event.drops.map((d) => ({ ...d, date: addDays(d.date, offset) })) };
 }
 
-export function dropWindow(date, timeZone) {
+function dropWindow(date, timeZone) {
   return { startsAt: startOfLocalDay(date, timeZone), endsAt: startOfLocalDay(addDays(date, 1), timeZone) };
 }
 
 /** sha256 of everything a load writes for an event (after any shift to today), in a fixed order. */
-export function eventDigest(ev) {
+function eventDigest(ev) {
   const canonical = {
     id: ev.id, name: ev.name, timeZone: ev.timeZone,
     drops: ev.drops.map((d) => ({

@@ -44,7 +44,7 @@ function isValidImageUrl(v) {
  * Validate one parsed catalogue document.
  * @returns {{event: object|null, errors: {file:string,item:string,field:string,message:string}[]}}
  */
-export function validateDocument(doc, file) {
+function validateDocument(doc, file) {
   const errors = [];
   const err = (item, field, message) => errors.push({ file, item, field, message });
 

@@ -4,11 +4,11 @@ import mysql from 'mysql2/promise';
 /** Server-side bound on a row lock wait (seconds), set on every pooled connection. */
 export const LOCK_WAIT_TIMEOUT_S = 2;
 /** Client-side bound on one round trip (ms): always longer than a lock wait. */
-export const QUERY_TIMEOUT_MS = 5000;
+const QUERY_TIMEOUT_MS = 5000;
 /** How long a request waits for a free pooled connection before it is answered 503 (ms). */
-export const ACQUIRE_TIMEOUT_MS = 5000;
+const ACQUIRE_TIMEOUT_MS = 5000;
 
-export const SQL_MODE = 'STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION';
+const SQL_MODE = 'STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION';
 
 export function createPool(db, { connectionLimit = 20 } = {}) {
   const pool = mysql.createPool({

@@ -10,7 +10,7 @@
 // cache failure never locks buyers out; the WAF's rate rules at the edge still apply.
 import net from 'node:net';
 
-export const WINDOW_SEC = 10;
+const WINDOW_SEC = 10;
 
 function expandV6(ip) {
   const [head, tail = null] = ip.split('::');
@@ -22,7 +22,7 @@ function expandV6(ip) {
 }
 
 /** The rate-limit key of an address: the IPv4 address, or the /64 of an IPv6 address. */
-export function clientKey(ip) {
+function clientKey(ip) {
   const v = net.isIP(ip);
   if (v === 4) return ip;
   if (v === 6) {

@@ -13,8 +13,8 @@
 // token, and a token cannot be forged without a key.
 import crypto from 'node:crypto';
 
-export const SIGNED_TOKEN_RE = /^([A-Za-z0-9_-]{43})\.([0-9a-z]{1,11})\.([0-9a-f]{8})\.([A-Za-z0-9_-]{43})$/;
-export const MIN_KEY_BYTES = 32;
+const SIGNED_TOKEN_RE = /^([A-Za-z0-9_-]{43})\.([0-9a-z]{1,11})\.([0-9a-f]{8})\.([A-Za-z0-9_-]{43})$/;
+const MIN_KEY_BYTES = 32;
 
 const kidOf = (key) => crypto.createHash('sha256').update(key).digest('hex').slice(0, 8);
 

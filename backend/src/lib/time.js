@@ -33,7 +33,7 @@ export function isValidTimeZone(tz) {
 }
 
 /** Wall-clock parts of instant `ms` in `timeZone`. */
-export function zonedParts(ms, timeZone) {
+function zonedParts(ms, timeZone) {
   const parts = {};
   for (const p of formatter(timeZone).formatToParts(new Date(ms))) {
     if (p.type !== 'literal') parts[p.type] = Number(p.value);
@@ -49,7 +49,7 @@ export function localDate(ms, timeZone) {
   return `${pad(p.year, 4)}-${pad(p.month)}-${pad(p.day)}`;
 }
 
-export const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** true when s is a real calendar date in YYYY-MM-DD form. */
 export function isValidDate(s) {

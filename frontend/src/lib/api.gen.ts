@@ -18,7 +18,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description healthy, with the image this task runs */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -27,7 +27,7 @@ export interface paths {
                         "application/json": components["schemas"]["Health"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unhealthy: the database refuses this task's credentials */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -63,7 +63,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description ready */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -72,7 +72,7 @@ export interface paths {
                         "application/json": components["schemas"]["Readiness"];
                     };
                 };
-                /** @description Default Response */
+                /** @description not ready: the database does not answer, or the task is draining */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -110,7 +110,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description a new session */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -119,7 +119,7 @@ export interface paths {
                         "application/json": components["schemas"]["Session"];
                     };
                 };
-                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                /** @description over a limit (per customer, or the rate per client address: see Retry-After) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -128,7 +128,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                /** @description refused: see the error code */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -137,7 +137,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                /** @description the shop failed: retry later */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -171,7 +171,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description the current event, its live drop and the next drop */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -180,7 +180,7 @@ export interface paths {
                         "application/json": components["schemas"]["CurrentDrop"];
                     };
                 };
-                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                /** @description refused: see the error code */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -189,7 +189,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                /** @description the shop failed: retry later */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -228,7 +228,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description the product */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -237,7 +237,7 @@ export interface paths {
                         "application/json": components["schemas"]["Product"];
                     };
                 };
-                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                /** @description not found (a product of a drop that has not started is not revealed) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -246,7 +246,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                /** @description refused: see the error code */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -255,7 +255,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                /** @description the shop failed: retry later */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -304,7 +304,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description a replay: the order this Idempotency-Key placed before (header Idempotent-Replayed: true) */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -313,7 +313,7 @@ export interface paths {
                         "application/json": components["schemas"]["OrderEnvelope"];
                     };
                 };
-                /** @description Default Response */
+                /** @description the order placed */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -322,7 +322,7 @@ export interface paths {
                         "application/json": components["schemas"]["OrderEnvelope"];
                     };
                 };
-                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                /** @description the request is malformed: the error names the field and the rule */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -331,7 +331,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                /** @description no session, or an expired one: start one (POST /api/session) and retry */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -340,7 +340,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                /** @description the waiting room: no admitted queue token for this session */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -349,7 +349,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                /** @description not found (a product of a drop that has not started is not revealed) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -358,7 +358,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                /** @description refused by the state of the shop (sold out, not on sale, no queue open) */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -367,7 +367,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                /** @description this Idempotency-Key was used for a different order */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -376,7 +376,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                /** @description over a limit (per customer, or the rate per client address: see Retry-After) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -385,7 +385,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                /** @description a dependency is down: retry after Retry-After (an order with the same Idempotency-Key) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -394,7 +394,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                /** @description refused: see the error code */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -403,7 +403,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                /** @description the shop failed: retry later */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -442,7 +442,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description a place in the queue and its token */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -451,7 +451,7 @@ export interface paths {
                         "application/json": components["schemas"]["QueueJoin"];
                     };
                 };
-                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                /** @description no session, or an expired one: start one (POST /api/session) and retry */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -460,7 +460,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                /** @description not found (a product of a drop that has not started is not revealed) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -469,7 +469,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                /** @description refused by the state of the shop (sold out, not on sale, no queue open) */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -478,7 +478,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                /** @description over a limit (per customer, or the rate per client address: see Retry-After) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -487,7 +487,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                /** @description a dependency is down: retry after Retry-After (an order with the same Idempotency-Key) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -496,7 +496,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                /** @description refused: see the error code */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -505,7 +505,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                /** @description the shop failed: retry later */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -539,7 +539,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description the document every waiting buyer polls; only {"open": false} when no queue is open */
+                /** @description the shared queue state */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -548,7 +548,7 @@ export interface paths {
                         "application/json": components["schemas"]["QueueState"];
                     };
                 };
-                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                /** @description not found (a product of a drop that has not started is not revealed) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -557,7 +557,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                /** @description refused: see the error code */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -566,7 +566,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                /** @description the shop failed: retry later */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -610,7 +610,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description this buyer's status */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -619,7 +619,7 @@ export interface paths {
                         "application/json": components["schemas"]["QueueStatus"];
                     };
                 };
-                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                /** @description the request is malformed: the error names the field and the rule */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -628,7 +628,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                /** @description no session, or an expired one: start one (POST /api/session) and retry */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -637,7 +637,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                /** @description the waiting room: no admitted queue token for this session */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -646,7 +646,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                /** @description not found (a product of a drop that has not started is not revealed) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -655,7 +655,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                /** @description refused: see the error code */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -664,7 +664,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                /** @description the shop failed: retry later */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -706,7 +706,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description the order */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -715,7 +715,7 @@ export interface paths {
                         "application/json": components["schemas"]["OrderEnvelope"];
                     };
                 };
-                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                /** @description no session, or an expired one: start one (POST /api/session) and retry */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -724,7 +724,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                /** @description not found (a product of a drop that has not started is not revealed) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -733,7 +733,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                /** @description refused: see the error code */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -742,7 +742,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Every refusal: a code from the list, a message for people, the field to blame when there is one. */
+                /** @description the shop failed: retry later */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;

@@ -21,9 +21,6 @@ export type OrderEnvelope = Schemas['OrderEnvelope'];
 /** POST /api/orders body */
 export type OrderRequest = Schemas['OrderRequest'];
 export type Session = Schemas['Session'];
-/** Every error answer: {"error": {"code", "message", "field"?}} */
-export type ApiErrorBody = Schemas['Error'];
-export type ErrorCode = ApiErrorBody['error']['code'];
 
 /**
  * A buyer's status from the shared state, when the token allows it (a place in the FIFO after the
