@@ -203,8 +203,10 @@ export const sharedSchemas = [
   },
 ];
 
-/** A response: what it means, and its schema. */
-const answer = (description, id) => ({ description, ...ref(id) });
+/** A response: what it means, its schema and the headers that carry part of it. */
+const answer = (description, id, headers) => ({ description, ...(headers ? { headers } : {}), ...ref(id) });
+const retryAfter = { 'Retry-After': { type: 'string', pattern: '^[0-9]+$', description: 'seconds to wait before retrying' } };
+const microCache = { 'Cache-Control': { type: 'string', description: 'public, max-age=1, stale-while-revalidate=2: the edge keeps it a second' } };
 const REFUSALS = {
   400: 'the request is malformed: the error names the field and the rule',
   401: 'no session, or an expired one: start one (POST /api/session) and retry',
@@ -215,7 +217,7 @@ const REFUSALS = {
   429: 'over a limit (per customer, or the rate per client address: see Retry-After)',
   503: 'a dependency is down: retry after Retry-After (an order with the same Idempotency-Key)',
 };
-const errors = (...statuses) => Object.fromEntries(statuses.map((c) => [c, answer(REFUSALS[c], 'Error')]));
+const errors = (...statuses) => Object.fromEntries(statuses.map((c) => [c, answer(REFUSALS[c], 'Error', c === 429 || c === 503 ? retryAfter : undefined)]));
 // Every route may also answer these (a body the parser refuses, a dependency down, a bug).
 const always = { '4xx': answer('refused: see the error code', 'Error'), '5xx': answer('the shop failed: retry later', 'Error') };
 
@@ -238,12 +240,18 @@ export const routeSchemas = {
   createSession: {
     summary: 'Start an anonymous session (also set as the em_session cookie)',
     tags: ['session'],
-    response: { 201: answer('a new session', 'Session'), ...errors(429), ...always },
+    response: {
+      201: answer('a new session', 'Session', {
+        'Set-Cookie': { type: 'string', description: 'em_session=<sessionId>; Path=/; HttpOnly; SameSite=Lax; Max-Age=604800 (and Secure behind HTTPS)' },
+      }),
+      ...errors(429),
+      ...always,
+    },
   },
   currentDrop: {
     summary: "Today's drop (edge-cached 1 s)",
     tags: ['drops'],
-    response: { 200: answer('the current event, its live drop and the next drop', 'CurrentDrop'), ...always },
+    response: { 200: answer('the current event, its live drop and the next drop', 'CurrentDrop', microCache), ...always },
   },
   product: {
     summary: 'A product of a drop that has started (a future one is not revealed: 404)',
@@ -253,7 +261,7 @@ export const routeSchemas = {
       required: ['id'],
       properties: { id: { type: 'string', description: 'a product id' } },
     },
-    response: { 200: answer('the product', 'Product'), ...errors(404), ...always },
+    response: { 200: answer('the product', 'Product', microCache), ...errors(404), ...always },
   },
   createOrder: {
     summary: 'Order a product; the same Idempotency-Key never places a second order (replay: 200)',
@@ -275,8 +283,10 @@ export const routeSchemas = {
     },
     body: ref('OrderRequest'),
     response: {
-      200: answer('a replay: the order this Idempotency-Key placed before (header Idempotent-Replayed: true)', 'OrderEnvelope'),
-      201: answer('the order placed', 'OrderEnvelope'),
+      200: answer('a replay: the order this Idempotency-Key placed before', 'OrderEnvelope', {
+        'Idempotent-Replayed': { type: 'string', enum: ['true'] },
+      }),
+      201: answer('the order placed', 'OrderEnvelope', { Location: { type: 'string', description: '/api/orders/<id>' } }),
       ...errors(400, 401, 403, 404, 409, 422, 429, 503),
       ...always,
     },

@@ -113,6 +113,8 @@ export interface paths {
                 /** @description a new session */
                 201: {
                     headers: {
+                        /** @description em_session=<sessionId>; Path=/; HttpOnly; SameSite=Lax; Max-Age=604800 (and Secure behind HTTPS) */
+                        "Set-Cookie"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -122,6 +124,8 @@ export interface paths {
                 /** @description over a limit (per customer, or the rate per client address: see Retry-After) */
                 429: {
                     headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -174,6 +178,8 @@ export interface paths {
                 /** @description the current event, its live drop and the next drop */
                 200: {
                     headers: {
+                        /** @description public, max-age=1, stale-while-revalidate=2: the edge keeps it a second */
+                        "Cache-Control"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -231,6 +237,8 @@ export interface paths {
                 /** @description the product */
                 200: {
                     headers: {
+                        /** @description public, max-age=1, stale-while-revalidate=2: the edge keeps it a second */
+                        "Cache-Control"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -304,9 +312,10 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description a replay: the order this Idempotency-Key placed before (header Idempotent-Replayed: true) */
+                /** @description a replay: the order this Idempotency-Key placed before */
                 200: {
                     headers: {
+                        "Idempotent-Replayed"?: "true";
                         [name: string]: unknown;
                     };
                     content: {
@@ -316,6 +325,8 @@ export interface paths {
                 /** @description the order placed */
                 201: {
                     headers: {
+                        /** @description /api/orders/<id> */
+                        Location?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -379,6 +390,8 @@ export interface paths {
                 /** @description over a limit (per customer, or the rate per client address: see Retry-After) */
                 429: {
                     headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -388,6 +401,8 @@ export interface paths {
                 /** @description a dependency is down: retry after Retry-After (an order with the same Idempotency-Key) */
                 503: {
                     headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -481,6 +496,8 @@ export interface paths {
                 /** @description over a limit (per customer, or the rate per client address: see Retry-After) */
                 429: {
                     headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -490,6 +507,8 @@ export interface paths {
                 /** @description a dependency is down: retry after Retry-After (an order with the same Idempotency-Key) */
                 503: {
                     headers: {
+                        /** @description seconds to wait before retrying */
+                        "Retry-After"?: string;
                         [name: string]: unknown;
                     };
                     content: {
