@@ -7,7 +7,7 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchBrowser } from '../e2e/browser.mjs';
-import { productArtSvg } from '../e2e/product-art.mjs';
+import { productArtSvg } from './product-art.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const catalogDir = process.argv[2] || join(root, '..', 'backend', 'catalog');

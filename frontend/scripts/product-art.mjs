@@ -1,6 +1,6 @@
 // Product artwork, drawn (no stock photos can be fetched here): a neon sign on a night background, in
-// the shop's colours, one hue and shape per product. Used by the stand-in server (as SVG) and by
-// scripts/make-product-art.mjs (rendered to the JPEGs in public/images/products/ for the catalogue).
+// the shop's colours, one hue and shape per product, as SVG. scripts/make-product-art.mjs renders it to
+// the JPEGs in public/images/products/ for the catalogue.
 
 function hash(s) {
   let h = 2166136261;
