@@ -79,7 +79,7 @@ func (m *Eventmall) CiParity(ctx context.Context) error {
 // time: lint, unit and integration tests, catalogue validation, Terraform
 // format, validate, lint, policy and scan, the CI vendors' files, parity and
 // Jenkins harness, the docs' diagrams, the module's own tests, the browser
-// tests and the bundle budget. Every check runs to the end, so one run
+// tests, the bundle budget, the frontend's API types and the API fuzzer. Every check runs to the end, so one run
 // reports every failure. Use this as the pull-request entry point.
 func (m *Eventmall) Check(ctx context.Context) (string, error) {
 	checks := []namedCheck{
@@ -90,6 +90,7 @@ func (m *Eventmall) Check(ctx context.Context) (string, error) {
 		{"ci-parity", m.CiParity}, {"vendor-schemas", m.VendorSchemas}, {"shellcheck", m.Shellcheck},
 		{"jenkins-harness", m.JenkinsHarness}, {"mermaid-docs", m.MermaidDocs},
 		{"module-tests", m.ModuleTests}, {"browser-tests", m.BrowserTests}, {"bundle-budget", m.BundleBudget},
+		{"api-types", m.ApiTypes}, {"schemathesis", m.Schemathesis},
 	}
 	results := runChecks(ctx, checks)
 	table := checkTable(results)
