@@ -14,9 +14,10 @@ import (
 // PublishBackend pushes the API image to an ECR repository and returns its
 // digest-pinned reference (repository@sha256:…), the value the service
 // stack deploys. Credentials come from ecr:GetAuthorizationToken. The
-// repository's tags are immutable: when the tag (derived from the
-// backend's content) is already there, nothing is pushed and the existing
-// image's reference is returned, so an unchanged deploy passes.
+// repository's tags are immutable: when the tag (derived from the image's
+// own content: file system and configuration) is already there, nothing is
+// pushed and the existing image's reference is returned, so an unchanged
+// deploy passes.
 // +cache="never"
 func (a *Aws) PublishBackend(
 	ctx context.Context,
@@ -25,7 +26,7 @@ func (a *Aws) PublishBackend(
 	// Image to push; defaults to the backend image built from the repository.
 	// +optional
 	image *dagger.Container,
-	// Tag to push besides the digest; defaults to one derived from the backend's content.
+	// Tag to push besides the digest; defaults to img-… derived from the image's file system and configuration.
 	// +optional
 	tag string,
 ) (string, error) {
@@ -40,11 +41,9 @@ func (a *Aws) publishBackend(ctx context.Context, repositoryUrl string, image *d
 		image = (&Eventmall{Source: a.Source}).BackendImage()
 	}
 	if tag == "" {
-		digest, err := a.Source.Directory("backend").Digest(ctx)
-		if err != nil {
-			return "", false, err
+		if tag, err = contentTag(ctx, image); err != nil {
+			return "", false, fmt.Errorf("naming the image by its content: %w", err)
 		}
-		tag = "src-" + strings.TrimPrefix(digest, "sha256:")[:12]
 	}
 	host, err := ecrauth.RegistryHost(repositoryUrl)
 	if err != nil {
@@ -90,4 +89,57 @@ func existingImage(ctx context.Context, host, user string, password *dagger.Secr
 		return "", false
 	}
 	return pinned, true
+}
+
+// contentTag is ecrauth.ContentTag of image: the digest of its file system
+// and the configuration a task runs it with.
+func contentTag(ctx context.Context, image *dagger.Container) (string, error) {
+	fs, err := image.Rootfs().Digest(ctx)
+	if err != nil {
+		return "", err
+	}
+	var c ecrauth.ImageConfig
+	vars, err := image.EnvVariables(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, v := range vars {
+		name, err := v.Name(ctx)
+		if err != nil {
+			return "", err
+		}
+		value, err := v.Value(ctx)
+		if err != nil {
+			return "", err
+		}
+		c.Env = append(c.Env, name+"="+value)
+	}
+	if c.Entrypoint, err = image.Entrypoint(ctx); err != nil {
+		return "", err
+	}
+	if c.Cmd, err = image.DefaultArgs(ctx); err != nil {
+		return "", err
+	}
+	if c.User, err = image.User(ctx); err != nil {
+		return "", err
+	}
+	if c.Workdir, err = image.Workdir(ctx); err != nil {
+		return "", err
+	}
+	ports, err := image.ExposedPorts(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, p := range ports {
+		n, err := p.Port(ctx)
+		if err != nil {
+			return "", err
+		}
+		proto, err := p.Protocol(ctx)
+		if err != nil {
+			return "", err
+		}
+		c.Ports = append(c.Ports, fmt.Sprintf("%d/%s", n, proto))
+	}
+	return ecrauth.ContentTag(fs, c)
 }

@@ -165,7 +165,7 @@ curl -fsS -o /dev/null -H 'Accept: application/vnd.oci.image.index.v1+json, appl
   "http://$EVENTMALL_REGISTRY/v2/rehearsal/eventmall-backend/manifests/${REF#*@}" || die "the registry does not have $REF"
 ok "published $REF"
 # The front enforces ECR's immutable tags: a push to an existing tag is refused, even of the same image.
-TAG=$(curl -fsS "http://$EVENTMALL_REGISTRY/v2/rehearsal/eventmall-backend/tags/list" | "$REHEARSAL_PYTHON" -c 'import json,sys; print(sorted(t for t in json.load(sys.stdin)["tags"] if t.startswith("src-"))[0])')
+TAG=$(curl -fsS "http://$EVENTMALL_REGISTRY/v2/rehearsal/eventmall-backend/tags/list" | "$REHEARSAL_PYTHON" -c 'import json,sys; print(sorted(t for t in json.load(sys.stdin)["tags"] if t.startswith("img-"))[0])')
 if dagger --progress=plain core container from --address=debian:bookworm-slim publish --address="$REPO:$TAG" \
     >"$LOGS/push-existing-tag.out" 2>"$LOGS/push-existing-tag.err"; then
   die "the registry front accepted a push to the existing tag $TAG"
