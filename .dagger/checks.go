@@ -16,6 +16,8 @@ func (m *Eventmall) goBase() *dagger.Container {
 			// The CI parity test reads every vendor's entry and the docs.
 			Include: []string{"go.mod", "go.sum", "dagger.json", "terraform/**", "ci/**", "docs/**",
 				".dagger/images.json", ".dagger/deploy.go",
+				// Linked from docs/pipeline.md (the docs links test).
+				".dagger/tfengine/engine.json",
 				// Read by the policy tests: the stack graph and the rush sizing check's capacity record.
 				".dagger/stackio/graph.json", "backend/bench/capacity.json",
 				"Jenkinsfile", ".github/**", ".gitlab-ci.yml", ".circleci/**"},

@@ -71,12 +71,24 @@ func (m *Eventmall) TerraformValidate(ctx context.Context) error {
 			}
 		}
 	}
+	// A module that expects provider configurations from its caller (an
+	// alias such as aws.us_east_1) gets a stand-in block for each, as the
+	// host's rehearsal gives it, or terraform cannot validate it alone.
+	var modules []string
+	for _, f := range dirs {
+		if strings.HasPrefix(f.dir, "modules/") {
+			modules = append(modules, "terraform/"+f.dir)
+		}
+	}
+	tree := m.goBase().
+		WithExec(append([]string{"go", "run", "./terraform/rehearse/cmd/stand-in-aliases"}, modules...)).
+		Directory("/src/terraform")
 	base := dag.Container().
 		From(terraformImage).
 		WithEnvVariable("TF_CLI_CONFIG_FILE", "/dev/null").
 		WithEnvVariable("TF_IN_AUTOMATION", "1").
 		WithEnvVariable("CHECKPOINT_DISABLE", "1").
-		WithDirectory("/terraform", m.Source.Directory("terraform"))
+		WithDirectory("/terraform", tree)
 	offline := withOfflineProvider(base, m.Source, validateSchema, nil)
 	checks := make([]namedCheck, len(dirs))
 	for i, f := range dirs {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The project's test command (README.md). Installs what it needs, starts the
-# servers its tests use, brings up the Dagger engine (air-gapped mode when no
-# registry is reachable) and runs every suite. Fails loudly on the first
+# The project's test command (README.md). Installs what it needs, runs the
+# Terraform checks that need the host, brings up the Dagger engine (air-gapped
+# mode when no registry is reachable), runs the gate in it (`dagger checks`:
+# every check of the module) and the module tests. Fails loudly on the first
 # failing suite.
 #
 #   bash ci/test.sh          # the default run
@@ -42,9 +43,10 @@ suite() { # suite NAME COMMAND...: runs a suite, times it, names it on failure
 
 step "host packages"
 need=()
-pkgs=(mariadb-server memcached chromium git curl python3-venv)
-# the backend benchmark's closed-loop generator and its plot
-[ "$FULL" = 1 ] && pkgs+=(wrk gnuplot-nox)
+# python3-venv: moto for the S3 state-lock test and the rehearsal's host servers
+pkgs=(git curl python3-venv)
+# the backend benchmark's servers, closed-loop generator and plot
+[ "$FULL" = 1 ] && pkgs+=(mariadb-server memcached wrk gnuplot-nox)
 for pkg in "${pkgs[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
@@ -53,59 +55,20 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # The engine's cold start builds Dagger from the Go module proxy: start it
-# now, in the background, while the host suites run.
+# now, in the background, while the host-only suite runs.
 step "starting the Dagger engine in the background (log: $LOGS/engine-up.log)"
 ( go run ./ci/airgap up >"$LOGS/engine-up.log" 2>&1; echo $? >"$LOGS/engine-up.rc" ) &
 ENGINE_PID=$!
 
 cleanup() {
   bash backend/scripts/test-servers.sh stop >/dev/null 2>&1 || true
-  [ -n "${BACKEND_PID:-}" ] && kill "$BACKEND_PID" 2>/dev/null || true
   bash ci/rehearsal/servers.sh stop >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
-# The root module's Go code lives in ci/ and terraform/ (not ./...: node_modules
-# folders can hold Go packages). terraform/... is tested by terraform/scripts/check.sh.
-suite "go: root module tests (air-gapped tool, CI parity)" \
-  bash -c 'go vet ./ci/... ./terraform/... && go test ./ci/...' 
-suite "go: module packages (sync plan, plan summary, Slack, ECR auth, stage runner, stack io, freeze, history, plan parity, drift, rollback, preflight, rollout, task definitions, smoke checks, deploy lock, engine pin)" \
-  bash -c 'cd .dagger && go test ./s3sync/... ./tfplan/... ./notify/... ./ecrauth/... ./pipeline/... ./stackio/... ./freeze/... ./history/... ./parity/... ./drift/... ./rollback/... ./preflight/... ./rollout/... ./taskdef/... ./smokecheck/... ./deploylock/... ./tfengine/...'
-suite "terraform: fmt, policy, scanner" bash terraform/scripts/check.sh
-suite "ci: vendor files against their schemas" bash ci/validate.sh
-
-step "backend: test servers (MariaDB, memcached)"
-bash backend/scripts/test-servers.sh start
-eval "$(bash backend/scripts/test-servers.sh env)"
-suite "backend: npm ci" bash -c 'cd backend && npm ci --no-audit --no-fund'
-suite "backend: lint" bash -c 'cd backend && npm run lint'
-suite "backend: catalogue" bash -c 'cd backend && npm run catalog:validate'
-suite "backend: npm test (real MariaDB + memcached)" bash -c 'cd backend && npm test'
-suite "backend: schemathesis on openapi.json against the real server" bash backend/scripts/schemathesis.sh
-
-suite "frontend: npm ci" bash -c 'cd frontend && npm ci --no-audit --no-fund'
-suite "frontend: API types match backend/openapi.json" bash -c 'cd frontend && npm run --silent api:types -- --check'
-suite "frontend: lint" bash -c 'cd frontend && npm run lint'
-suite "frontend: npm test" bash -c 'cd frontend && npm test'
-suite "frontend: build" bash -c 'cd frontend && npm run build && npm run size'
-
-step "e2e: the real backend serving the built site"
-E2E_DB=eventmall_e2e_$$
-mysql_cmd() { mysql -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" -p"$DB_PASSWORD" "$@"; }
-mysql_cmd -e "DROP DATABASE IF EXISTS $E2E_DB; CREATE DATABASE $E2E_DB"
-# node itself, not `npm start`: killing npm would leave the server running.
-# Schema and catalogue once, as a deploy does; the server never loads at start.
-( cd backend && DB_NAME=$E2E_DB CATALOG_SHIFT_TO_TODAY=true LOG_LEVEL=warn node src/cli/db-release.js ) >"$LOGS/e2e-db-release.log" 2>&1 \
-  || { tail -30 "$LOGS/e2e-db-release.log"; fail "db:release of the e2e database"; }
-( cd backend && DB_NAME=$E2E_DB PORT=18080 STATIC_DIR=$ROOT/frontend/dist \
-    LOG_LEVEL=warn exec node src/server.js >"$LOGS/e2e-backend.log" 2>&1 ) &
-BACKEND_PID=$!
-for _ in $(seq 1 60); do curl -fsS http://127.0.0.1:18080/readyz >/dev/null 2>&1 && break; sleep 1; done
-curl -fsS http://127.0.0.1:18080/readyz >/dev/null || { tail -30 "$LOGS/e2e-backend.log"; fail "backend did not become ready"; }
-suite "frontend: e2e in Chromium against the real backend" \
-  bash -c 'cd frontend && E2E_BASE_URL=http://127.0.0.1:18080 npm run e2e'
-# The deploy rehearsal runs the published image as its task definition says; no host backend.
-kill "$BACKEND_PID" 2>/dev/null || true
+# What needs the host: the S3 state-lock test against moto, the rush-window
+# plan and every stack planned and applied through the offline provider.
+suite "terraform: policy with moto, rush window, stacks through the offline provider" bash terraform/scripts/check.sh
 
 step "waiting for the Dagger engine"
 wait "$ENGINE_PID" || true
@@ -116,9 +79,25 @@ fi
 tail -15 "$LOGS/engine-up.log"
 eval "$(go run ./ci/airgap env)"
 
+# The gate: every +check function of the module (`dagger checks -l` lists
+# them), run concurrently in the engine, each to its end. The exit code is
+# dagger's; the lines printed are each check's end (DONE or ERROR, its time)
+# and, for a failed one, its error, from the log.
+gate() {
+  local rc=0
+  dagger --progress=plain checks >"$LOGS/checks.log" 2>&1 || rc=$?
+  sed 's/\x1b\[[0-9;]*m//g' "$LOGS/checks.log" |
+    awk '/^[0-9]+ +: [a-zA-Z]+ (DONE|ERROR) / && $3 != "connect" { print; err = ($4 == "ERROR") ? $1 : ""; next }
+         /^[0-9]+ +: / { if ($1 != err || $3 != "!") err = "" } err != "" { print "    " $0 }'
+  return $rc
+}
+suite "gate: dagger checks (every check of the module, in the engine; log: $LOGS/checks.log)" gate
 suite "module: real dagger calls in the engine" bash ci/module-test.sh
 
 if [ "$FULL" = 1 ]; then
+  bash backend/scripts/test-servers.sh start
+  eval "$(bash backend/scripts/test-servers.sh env)"
+  suite "backend: npm ci (for the benchmark)" bash -c 'cd backend && npm ci --no-audit --no-fund'
   suite "bench: backend midnight rush" bash -c 'cd backend && npm run bench'
   suite "bench: deploy rehearsal (cold, unchanged, catalogue change)" bash ci/rehearsal/bench.sh
 fi

@@ -273,14 +273,14 @@ func TestShellCanonicalForm(t *testing.T) {
 }
 
 // TestJenkinsHarnessAgrees cross-checks the Groovy reader against Groovy itself:
-// ci/validate.sh runs the pipeline under real Groovy with stub steps
+// the module's jenkins-harness check runs the pipeline under real Groovy with stub steps
 // (ci/jenkins/harness/run.groovy) for a pull request and for main, and points
 // EVENTMALL_JENKINS_SH_DIRS at the recorded sh scripts. Each must equal, byte for byte,
 // a script this package decoded, and together they must make the calls of calls.txt.
 func TestJenkinsHarnessAgrees(t *testing.T) {
 	dirs := os.Getenv("EVENTMALL_JENKINS_SH_DIRS")
 	if dirs == "" {
-		t.Skip("EVENTMALL_JENKINS_SH_DIRS not set (ci/validate.sh sets it after running the Groovy harness)")
+		t.Skip("EVENTMALL_JENKINS_SH_DIRS not set (the module's jenkins-harness check sets it after running the Groovy harness)")
 	}
 	root := repoRoot(t)
 	tr := truth(t)

@@ -95,3 +95,15 @@ func filepathSplitDot(s string) string {
 	}
 	return s
 }
+
+// StandInAliases writes, into each module folder given, the stand-in provider blocks its
+// configuration aliases need to be validated alone (rehearse_aliases.tf, none when the module
+// expects no alias). The module's terraform-validate check runs it before `terraform validate`.
+func StandInAliases(dirs ...string) error {
+	for _, d := range dirs {
+		if err := standInAliases(d); err != nil {
+			return fmt.Errorf("%s: %w", d, err)
+		}
+	}
+	return nil
+}

@@ -1,24 +1,19 @@
 #!/usr/bin/env bash
-# All static and offline checks of terraform/, from the repository root:
-#   fmt -check, go vet + go test ./terraform/... (HCL policy tests, plan/apply plumbing with a
-#   real engine, S3 state locks held and refused against moto), terraform validate of the provider-free fixtures, validate of every module and
-#   validate/plan/apply/re-plan of every stack through the offline AWS provider (schemas of
-#   hashicorp/aws 5.81.0 and 6.47.0), tflint (bundled terraform ruleset), checkov scan. Every step runs; the script fails loudly if any step failed.
-# Usage: terraform/scripts/check.sh [--skip-scan] [--skip-tflint]
+# The Terraform checks that need the host, from the repository root: go vet + go test ./terraform/...
+#   (HCL policy tests, plan/apply plumbing with a real engine, S3 state locks held and refused
+#   against moto), the rush-window plan, and validate/plan/apply/re-plan of every stack through the
+#   offline AWS provider (schemas of hashicorp/aws 5.81.0 and 6.47.0). Every step runs; the script
+#   fails loudly if any step failed. fmt, validate of every module, stack and plumbing fixture,
+#   tflint and the checkov scan are checks of the module: dagger checks terraform-fmt
+#   terraform-validate tflint terraform-scan.
+# Usage: terraform/scripts/check.sh
 set -uo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 . "$HERE/lib.sh"
 ROOT="$(cd "$HERE/../.." && pwd)"
 cd "$ROOT" || exit 1
 
-skip_scan=0; skip_tflint=0
-for a in "$@"; do
-  case "$a" in
-    --skip-scan) skip_scan=1 ;;
-    --skip-tflint) skip_tflint=1 ;;
-    *) echo "unknown option $a" >&2; exit 2 ;;
-  esac
-done
+[ $# = 0 ] || { echo "check.sh takes no options (got $*)" >&2; exit 2; }
 
 declare -a results=()
 failed=0
@@ -52,23 +47,7 @@ if other="$(command -v terraform 2>/dev/null)" && [ "$other" != "$TF" ]; then
 fi
 export EVENTMALL_LOCK_ENGINES
 
-step "terraform fmt -check -recursive terraform" "$TF" fmt -check -recursive -diff terraform
-
 step "go vet + go test ./terraform/..." bash -c 'go vet ./terraform/... && go test -count=1 ./terraform/...'
-
-validate_fixtures() {
-  local d tmp rc=0
-  for d in terraform/fixtures/plumbing/*/; do
-    tmp="$(mktemp -d)"
-    cp "$d"/*.tf "$tmp"/
-    if ! (cd "$tmp" && "$TF" init -backend=false -input=false >/dev/null && "$TF" validate -no-color >/dev/null); then
-      log "terraform validate failed in $d"; (cd "$tmp" && "$TF" validate -no-color) >&2; rc=1
-    fi
-    rm -rf "$tmp"
-  done
-  return $rc
-}
-step "terraform validate of the provider-free fixtures" validate_fixtures
 
 step "rush window: a plan after the scheduled scale-out changes nothing (offline provider)" "$HERE/rush-window-plan.sh"
 
@@ -76,18 +55,6 @@ step "rush window: a plan after the scheduled scale-out changes nothing (offline
 # serving the real provider's published schema; docs/rehearsal.md says what it cannot tell).
 step "offline provider (schema of hashicorp/aws 5.81.0, 6.47.0): validate every module; validate, plan, apply, re-plan every stack" \
   go run ./terraform/rehearse/cmd/rehearse-stacks -aws 5.81.0,6.47.0 -check-contract terraform/stacks/contract.json
-
-run_tflint() {
-  local tfl d rc=0
-  tfl="$("$HERE/ensure-tflint.sh")" || return 1
-  for d in terraform/modules/*/ terraform/stacks/*/ terraform/fixtures/plumbing/*/; do
-    "$tfl" --chdir="$d" --config="$ROOT/terraform/.tflint.hcl" --format=compact || rc=1
-  done
-  return $rc
-}
-if [ $skip_tflint = 0 ]; then step "tflint (bundled terraform ruleset)" run_tflint; fi
-
-if [ $skip_scan = 0 ]; then step "checkov scan" "$HERE/scan.sh"; fi
 
 echo >&2
 log "summary:"
