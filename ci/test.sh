@@ -100,6 +100,7 @@ if [ "$FULL" = 1 ]; then
   suite "backend: npm ci (for the benchmark)" bash -c 'cd backend && npm ci --no-audit --no-fund'
   suite "bench: backend midnight rush" bash -c 'cd backend && npm run bench'
   suite "bench: deploy rehearsal (cold, unchanged, catalogue change)" bash ci/rehearsal/bench.sh
+  suite "gate self-test: a copy broken once per check fails each of them" bash ci/gate-selftest.sh
 fi
 
 step "all suites passed"
