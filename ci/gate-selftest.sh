@@ -10,8 +10,11 @@ ROOT=$PWD
 LOGS=${LOGS:-$ROOT/.test-logs}
 mkdir -p "$LOGS"
 : "${_EXPERIMENTAL_DAGGER_RUNNER_HOST:?no engine: eval \"\$(go run ./ci/airgap env)\" first}"
-COPY=$(mktemp -d /tmp/eventmall-gate-selftest.XXXXXX)
-trap 'rm -rf "$COPY"' EXIT
+# One fixed folder, kept after the run: the engine reads a file whose content it cached from this
+# upload from this path again, for any client (seen: every check whose input was a file equal to one
+# of a deleted copy's failed with "module not found: <the copy>" until the folder was back).
+COPY=/tmp/eventmall-gate-selftest
+rm -rf "$COPY"; mkdir -p "$COPY"
 tar -C "$ROOT" --exclude=node_modules --exclude=.git --exclude=dist --exclude=.terraform \
   --exclude=.test-logs --exclude=test-results --exclude=.dagger/internal --exclude=.dagger/dagger.gen.go \
   -cf - . | tar -C "$COPY" -xf -
