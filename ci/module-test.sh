@@ -115,7 +115,7 @@ AWS=(aws --access-key-id=env://AWS_ACCESS_KEY_ID --secret-access-key=env://AWS_S
 # The real stacks, through the offline AWS provider (a stand-in serving hashicorp/aws's published
 # schema; docs/rehearsal.md says what it cannot tell). State in moto's S3, locks in its DynamoDB.
 OFFLINE_AWS=6.47.0
-OFFLINE=(with-offline-provider --version=$OFFLINE_AWS --values="$TMP/offline-values.json")
+OFFLINE=(with-offline-provider --version="$OFFLINE_AWS" --values="$TMP/offline-values.json")
 STACK=(stack --state-bucket=eventmall-rehearsal-state --lock-table=eventmall-rehearsal-locks --environment=rehearsal)
 
 echo "== a deploy before base is bootstrapped: refused"
@@ -124,7 +124,7 @@ DEPLOY=(deploy --aws-access-key-id=env://AWS_ACCESS_KEY_ID --aws-secret-access-k
         --state-bucket=eventmall-rehearsal-state --lock-table=eventmall-rehearsal-locks --environment=rehearsal
         --slack-token=env://SLACK_TOKEN --slack-channel=#drops --slack-api-url="$REHEARSAL_SLACK_API"
         --aws-endpoint-url="$REHEARSAL_AWS_ENDPOINT"
-        --offline-aws-provider=$OFFLINE_AWS --offline-aws-values="$TMP/offline-values.json")
+        --offline-aws-provider="$OFFLINE_AWS" --offline-aws-values="$TMP/offline-values.json")
 # The freeze is judged at a fixed time outside every window of the catalogue,
 # so the rehearsal does not depend on the hour CI runs at.
 CALM=2026-12-01T12:00:00+01:00
