@@ -24,8 +24,8 @@ describe('waiting room on the product page', () => {
     render(<App services={services(api)} />);
     expect(await screen.findByTestId('queue-position')).toHaveTextContent('5');
     release();
-    await waitFor(() => expect(screen.getByTestId('queue-position')).toHaveTextContent('4'), { timeout: 3000 });
-    const buy = await screen.findByRole('button', { name: /order|buy/i }, { timeout: 3000 });
+    await waitFor(() => expect(screen.getByTestId('queue-position')).toHaveTextContent('4'));
+    const buy = await screen.findByRole('button', { name: /order|buy/i });
     await userEvent.click(buy);
     await waitFor(() => expect(api.createOrder).toHaveBeenCalled());
     const input = vi.mocked(api.createOrder).mock.calls[0][0] as CreateOrderInput;
@@ -37,7 +37,7 @@ describe('waiting room on the product page', () => {
     const api = fakeApi({ getCurrentDrop: vi.fn(async () => waitingRoomDrop()), getQueueState: vi.fn(async () => state(0, false, ['p-lantern'])) });
     window.location.hash = '#/products/p-lantern';
     render(<App services={services(api)} />);
-    expect(await screen.findByText(/Sold out: this item is gone/, {}, { timeout: 3000 })).toBeInTheDocument();
+    expect(await screen.findByText(/Sold out: this item is gone/)).toBeInTheDocument();
     expect(api.createOrder).not.toHaveBeenCalled();
   });
 
