@@ -92,6 +92,8 @@ gate() {
   return $rc
 }
 suite "gate: dagger checks (every check of the module, in the engine; log: $LOGS/checks.log)" gate
+# --full also deploys modified copies of the tree (ci/module-test.sh says why they are not default).
+export MODULE_TEST_SOURCE_COPIES=$FULL
 suite "module: real dagger calls in the engine" bash ci/module-test.sh
 
 if [ "$FULL" = 1 ]; then
