@@ -3,7 +3,8 @@
 # Terraform plan/apply plumbing, publish, sync + invalidation against moto,
 # a full deploy rehearsal, the deploy's guards (base left to an administrator,
 # the freeze, one deploy at a time: a held lock, two deploys started together;
-# the destroy guard), a rollout ECS rolls back, an injected failure, `rehearse`,
+# the destroy guard), a rollout ECS rolls back, an injected failure (these three deploy modified
+# copies: MODULE_TEST_SOURCE_COPIES=1, i.e. ci/test.sh --full), `rehearse`,
 # and a canary secret that must never show up. Needs the engine env: eval "$(go run ./ci/airgap env)".
 set -euo pipefail
 cd "$(dirname "$0")/.."
