@@ -52,16 +52,23 @@ func (m *Eventmall) backendDeps() *dagger.Container {
 // `cache`. TestBackend runs it; use this to chain, e.g. `terminal`.
 func (m *Eventmall) BackendTests() *dagger.Container {
 	password := dag.SetSecret("eventmall-test-db-password", testDatabasePassword)
-	return m.backendDeps().
+	return m.withTestDataTier(m.backendDeps(), password).
+		WithEnvVariable("DB_NAME", "eventmall").
+		WithExec([]string{"npm", "test"})
+}
+
+// withTestDataTier binds a real MariaDB (database eventmall, root with
+// password) and a real memcached to c as services `db` and `cache`, and
+// points the backend's configuration at them.
+func (m *Eventmall) withTestDataTier(c *dagger.Container, password *dagger.Secret) *dagger.Container {
+	return c.
 		WithServiceBinding("db", m.Mariadb(password, "eventmall")).
 		WithServiceBinding("cache", m.Memcached()).
 		WithEnvVariable("DB_HOST", "db").
 		WithEnvVariable("DB_PORT", "3306").
 		WithEnvVariable("DB_USER", "root").
 		WithSecretVariable("DB_PASSWORD", password).
-		WithEnvVariable("DB_NAME", "eventmall").
-		WithEnvVariable("MEMCACHED_SERVERS", "cache:11211").
-		WithExec([]string{"npm", "test"})
+		WithEnvVariable("MEMCACHED_SERVERS", "cache:11211")
 }
 
 // TestBackend runs the API's tests (npm test) against MariaDB and

@@ -45,14 +45,8 @@ func (m *Eventmall) Schemathesis(ctx context.Context) error {
 		// while the pinned version is the one installed.
 		WithMountedCache("/cache", dag.CacheVolume("eventmall-schemathesis")).
 		WithEnvVariable("EVENTMALL_CACHE", "/cache").
-		WithEnvVariable("PIP_CERT", "/etc/ssl/certs/ca-certificates.crt").
-		WithServiceBinding("db", m.Mariadb(password, "eventmall")).
-		WithServiceBinding("cache", m.Memcached()).
-		WithEnvVariable("DB_HOST", "db").
-		WithEnvVariable("DB_PORT", "3306").
-		WithEnvVariable("DB_USER", "root").
-		WithSecretVariable("DB_PASSWORD", password).
-		WithEnvVariable("MEMCACHED_SERVERS", "cache:11211").
+		WithEnvVariable("PIP_CERT", "/etc/ssl/certs/ca-certificates.crt")
+	c = m.withTestDataTier(c, password).
 		WithExec([]string{"bash", "scripts/schemathesis.sh"})
 	return sync(ctx, "schemathesis (the API fuzzed from openapi.json against the real server)", c)
 }
