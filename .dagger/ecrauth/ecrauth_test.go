@@ -62,13 +62,26 @@ func TestContentTag(t *testing.T) {
 	// Any change of what the image holds or how it runs is another tag.
 	other := map[string]func() (string, ImageConfig){
 		"file system": func() (string, ImageConfig) { return "sha256:" + strings.Repeat("cd", 32), base },
-		"env":         func() (string, ImageConfig) { c := base; c.Env = []string{"NODE_ENV=production", "PORT=8081"}; return fs, c },
-		"cmd":         func() (string, ImageConfig) { c := base; c.Cmd = []string{"node", "src/cli/db-release.js"}; return fs, c },
-		"user":        func() (string, ImageConfig) { c := base; c.User = "root"; return fs, c },
-		"workdir":     func() (string, ImageConfig) { c := base; c.Workdir = "/"; return fs, c },
-		"ports":       func() (string, ImageConfig) { c := base; c.Ports = nil; return fs, c },
+		"env": func() (string, ImageConfig) {
+			c := base
+			c.Env = []string{"NODE_ENV=production", "PORT=8081"}
+			return fs, c
+		},
+		"cmd": func() (string, ImageConfig) {
+			c := base
+			c.Cmd = []string{"node", "src/cli/db-release.js"}
+			return fs, c
+		},
+		"user":    func() (string, ImageConfig) { c := base; c.User = "root"; return fs, c },
+		"workdir": func() (string, ImageConfig) { c := base; c.Workdir = "/"; return fs, c },
+		"ports":   func() (string, ImageConfig) { c := base; c.Ports = nil; return fs, c },
 		// the same words split across fields must not collide
-		"entrypoint vs cmd": func() (string, ImageConfig) { c := base; c.Entrypoint = []string{"node"}; c.Cmd = []string{"src/server.js"}; return fs, c },
+		"entrypoint vs cmd": func() (string, ImageConfig) {
+			c := base
+			c.Entrypoint = []string{"node"}
+			c.Cmd = []string{"src/server.js"}
+			return fs, c
+		},
 	}
 	for name, f := range other {
 		d, c := f()
