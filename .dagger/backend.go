@@ -94,7 +94,10 @@ func (m *Eventmall) ValidateCatalog(ctx context.Context) error {
 	return sync(ctx, "validate-catalog", c)
 }
 
-// BackendImage builds the API's production image from backend/Dockerfile.
+// BackendImage builds the API's production image from backend/Dockerfile,
+// on the Node image the module pins (images.json), passed as NODE_IMAGE.
 func (m *Eventmall) BackendImage() *dagger.Container {
-	return m.backendDir().DockerBuild()
+	return m.backendDir().DockerBuild(dagger.DirectoryDockerBuildOpts{
+		BuildArgs: []dagger.BuildArg{{Name: "NODE_IMAGE", Value: nodeImage}},
+	})
 }

@@ -10,12 +10,18 @@ import (
 // goBase is Go with module and build caches, holding the repository's root
 // Go module (Terraform policy tests, CI parity test, air-gapped tool).
 func (m *Eventmall) goBase() *dagger.Container {
-	return goToolchain().
+	return m.withGoSource(goToolchain())
+}
+
+// withGoSource adds the root Go module's source (and what its tests read) to
+// a Go container at /src.
+func (m *Eventmall) withGoSource(c *dagger.Container) *dagger.Container {
+	return c.
 		WithWorkdir("/src").
 		WithDirectory("/src", m.Source, dagger.ContainerWithDirectoryOpts{
 			// The CI parity test reads every vendor's entry and the docs.
 			Include: []string{"go.mod", "go.sum", "dagger.json", "terraform/**", "ci/**", "docs/**",
-				".dagger/images.json", ".dagger/deploy.go",
+				".dagger/images.json", ".dagger/deploy.go", ".dagger/changes.go",
 				// Linked from docs/pipeline.md (the docs links test).
 				".dagger/tfengine/engine.json",
 				// Read by the policy tests: the stack graph and the rush sizing check's capacity record.
@@ -29,12 +35,11 @@ func (m *Eventmall) goBase() *dagger.Container {
 // inputs and outputs) and go vet over them.
 // +check
 func (m *Eventmall) ModuleTests(ctx context.Context) error {
-	// The whole repository: some packages test against the Terraform stacks
-	// and the environments' settings they must agree with.
+	// The whole repository (New filtered it with sourceset.Ignore, which
+	// leaves out the generated code): some packages test against the
+	// Terraform stacks and the environments' settings they must agree with.
 	c := goToolchain().
-		WithDirectory("/src", m.Source, dagger.ContainerWithDirectoryOpts{
-			Exclude: []string{".dagger/internal", ".dagger/dagger.gen.go", "**/node_modules"},
-		}).
+		WithDirectory("/src", m.Source).
 		WithWorkdir("/src/.dagger").
 		// Every package but the module itself, whose generated code is not
 		// part of the source.
@@ -46,35 +51,50 @@ go test -count=1 $pkgs`})
 	return sync(ctx, "module-tests (go test of the module's packages)", c)
 }
 
-// TerraformFmt checks that every Terraform file is formatted (`terraform fmt -check`).
+// TerraformFmt checks that every Terraform file is formatted (`tofu fmt -check`, the pinned engine).
 // +check
 func (m *Eventmall) TerraformFmt(ctx context.Context) error {
-	c := dag.Container().
-		From(terraformImage).
+	engine, label, err := engineContainer(ctx)
+	if err != nil {
+		return err
+	}
+	c := engine.
 		WithDirectory("/terraform", m.Source.Directory("terraform")).
 		WithWorkdir("/terraform").
-		WithExec([]string{"terraform", "fmt", "-check", "-recursive", "-diff"})
-	return sync(ctx, "terraform-fmt", c)
+		WithExec([]string{tf, "fmt", "-check", "-recursive", "-diff"})
+	return sync(ctx, "terraform-fmt ("+label+")", c)
 }
 
 // TerraformPolicy runs the Go policy tests over every Terraform module and
-// stack (typed variables, module wiring, network and IAM invariants) and the
-// plan/apply plumbing tests with a real terraform binary.
+// stack (typed variables, module wiring, network and IAM invariants, the
+// backend's use_lockfile) and the plan/apply plumbing tests with the pinned
+// engine (OpenTofu).
 // +check
 func (m *Eventmall) TerraformPolicy(ctx context.Context) error {
+	engine, label, err := engineContainer(ctx)
+	if err != nil {
+		return err
+	}
 	c := m.goBase().
-		WithFile("/usr/local/bin/terraform", dag.Container().From(terraformImage).File("/bin/terraform")).
+		WithFile(engineBin, engine.File(engineBin)).
+		WithEnvVariable("TERRAFORM_BINARY", engineBin).
 		WithEnvVariable("TF_CLI_CONFIG_FILE", "/dev/null").
 		// The plan/apply mechanics must run, not skip.
 		WithEnvVariable("EVENTMALL_REQUIRE_TERRAFORM", "1").
 		WithExec([]string{"sh", "-c", "go vet ./terraform/... && go test ./terraform/..."})
-	return sync(ctx, "terraform-policy (go test ./terraform/...)", c)
+	return sync(ctx, "terraform-policy (go test ./terraform/..., "+label+")", c)
 }
 
-// CiParity checks that every CI vendor's entry makes the identical dagger call.
+// CiParity checks that every CI vendor's entry makes the identical dagger call, and runs the
+// other tests of ./ci (the air-gapped tool's, its mirror with the real registry among them).
 // +check
 func (m *Eventmall) CiParity(ctx context.Context) error {
-	return sync(ctx, "ci-parity (go test ./ci/...)", m.goBase().WithExec([]string{"sh", "-c", "go vet ./ci/... && go test ./ci/..."}))
+	// ci/airgap's mirror tests run the mirror's real registry, Debian's
+	// docker-registry, as the air-gapped tool does on the host.
+	tools := goToolchain().
+		WithEnvVariable("DEBIAN_FRONTEND", "noninteractive").
+		WithExec([]string{"sh", "-c", "apt-get update -qq && apt-get install -y -qq --no-install-recommends docker-registry >/dev/null && rm -rf /var/lib/apt/lists/*"})
+	return sync(ctx, "ci-parity (go test ./ci/...)", m.withGoSource(tools).WithExec([]string{"sh", "-c", "go vet ./ci/... && go test ./ci/..."}))
 }
 
 // Check runs every check concurrently and prints each one's result and

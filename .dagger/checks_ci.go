@@ -112,21 +112,16 @@ func groovyTool() *dagger.Container {
 // copy into their pipelines: there every note fails it).
 // +check
 func (m *Eventmall) Shellcheck(ctx context.Context) error {
-	scripts, err := m.Source.Glob(ctx, "**/*.sh")
+	// m.Source holds no node_modules (sourceset.Ignore).
+	files, err := m.Source.Glob(ctx, "**/*.sh")
 	if err != nil {
 		return err
-	}
-	var files []string
-	for _, f := range scripts {
-		if !strings.Contains(f, "node_modules/") {
-			files = append(files, f)
-		}
 	}
 	if len(files) == 0 {
 		return fmt.Errorf("shellcheck: no shell script found")
 	}
 	c := shellcheckTool().
-		WithDirectory("/src", m.Source, dagger.ContainerWithDirectoryOpts{Include: []string{"**/*.sh"}, Exclude: []string{"**/node_modules"}}).
+		WithDirectory("/src", m.Source, dagger.ContainerWithDirectoryOpts{Include: []string{"**/*.sh"}}).
 		WithWorkdir("/src").
 		WithExec(append([]string{"shellcheck", "--external-sources", "--source-path=SCRIPTDIR", "--severity=warning"}, files...)).
 		WithExec([]string{"sh", "-c", "ls ci/*/aws-oidc.sh >/dev/null && shellcheck ci/*/aws-oidc.sh"})
@@ -134,13 +129,14 @@ func (m *Eventmall) Shellcheck(ctx context.Context) error {
 }
 
 // jenkinsRuns runs the Jenkins pipeline under real Groovy with stub steps
-// (ci/jenkins/harness/run.groovy), once as a pull request and once as main,
-// and returns the sh scripts it recorded, in pr/ and main/.
+// (ci/jenkins/harness/run.groovy), as a pull request, as main and as main's
+// timer-started build, and returns the sh scripts it recorded, in pr/, main/
+// and scheduled/.
 func (m *Eventmall) jenkinsRuns() *dagger.Directory {
 	c := groovyTool().
 		WithDirectory("/src", m.Source, dagger.ContainerWithDirectoryOpts{Include: []string{"Jenkinsfile", "ci/**"}}).
 		WithWorkdir("/src")
-	for _, mode := range []string{"pr", "main"} {
+	for _, mode := range []string{"pr", "main", "scheduled"} {
 		c = c.WithExec([]string{"groovy", "ci/jenkins/harness/run.groovy", "/src", "/out/" + mode, mode})
 	}
 	return c.Directory("/out")
@@ -174,13 +170,13 @@ func (m *Eventmall) JenkinsHarness(ctx context.Context) error {
 				WithDirectory("/steps", runs).
 				WithDirectory("/src", m.Source, dagger.ContainerWithDirectoryOpts{Include: []string{"ci/**/*.sh"}}).
 				WithWorkdir("/src").
-				WithExec([]string{"sh", "-c", "ls /steps/pr/*.sh /steps/main/*.sh >/dev/null && shellcheck -x -s sh /steps/pr/*.sh /steps/main/*.sh"})
+				WithExec([]string{"sh", "-c", "ls /steps/pr/*.sh /steps/main/*.sh /steps/scheduled/*.sh >/dev/null && shellcheck -x -s sh /steps/pr/*.sh /steps/main/*.sh /steps/scheduled/*.sh"})
 			return sync(ctx, "jenkins-harness: shellcheck of the Jenkins sh steps", c)
 		}},
 		namedCheck{"parity with the Groovy reader", func(ctx context.Context) error {
 			c := m.goBase().
 				WithDirectory("/jenkins", runs).
-				WithEnvVariable("EVENTMALL_JENKINS_SH_DIRS", "/jenkins/pr:/jenkins/main").
+				WithEnvVariable("EVENTMALL_JENKINS_SH_DIRS", "/jenkins/pr:/jenkins/main:/jenkins/scheduled").
 				WithExec([]string{"go", "test", "-count=1", "-run", "TestJenkinsHarnessAgrees", "./ci/parity/"})
 			return sync(ctx, "jenkins-harness: the recorded sh steps against the parity test's reader", c)
 		}},

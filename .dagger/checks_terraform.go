@@ -83,8 +83,11 @@ func (m *Eventmall) TerraformValidate(ctx context.Context) error {
 	tree := m.goBase().
 		WithExec(append([]string{"go", "run", "./terraform/rehearse/cmd/stand-in-aliases"}, modules...)).
 		Directory("/src/terraform")
-	base := dag.Container().
-		From(terraformImage).
+	engine, label, err := engineContainer(ctx)
+	if err != nil {
+		return err
+	}
+	base := engine.
 		WithEnvVariable("TF_CLI_CONFIG_FILE", "/dev/null").
 		WithEnvVariable("TF_IN_AUTOMATION", "1").
 		WithEnvVariable("CHECKPOINT_DISABLE", "1").
@@ -92,13 +95,14 @@ func (m *Eventmall) TerraformValidate(ctx context.Context) error {
 	offline := withOfflineProvider(base, m.Source, validateSchema, nil)
 	checks := make([]namedCheck, len(dirs))
 	for i, f := range dirs {
-		c, name := base, "terraform validate terraform/"+f.dir
+		c, name := base, tf+" validate terraform/"+f.dir+" ("+label
 		if f.offline {
-			c, name = offline, name+" ("+offlineLabel(validateSchema)+")"
+			c, name = offline, name+", "+offlineLabel(validateSchema)
 		}
+		name += ")"
 		c = c.WithWorkdir("/terraform/" + f.dir).
-			WithExec([]string{"terraform", "init", "-backend=false", "-input=false", "-no-color"}).
-			WithExec([]string{"terraform", "validate", "-no-color"})
+			WithExec([]string{tf, "init", "-backend=false", "-input=false", "-no-color"}).
+			WithExec([]string{tf, "validate", "-no-color"})
 		checks[i] = namedCheck{name, func(ctx context.Context) error {
 			return sync(ctx, name, c)
 		}}
@@ -127,8 +131,11 @@ func (m *Eventmall) Tflint(ctx context.Context) error {
 		}
 		dirs = append(dirs, found...)
 	}
-	base := dag.Container().
-		From(terraformImage).
+	engine, _, err := engineContainer(ctx)
+	if err != nil {
+		return err
+	}
+	base := engine.
 		WithFile("/usr/local/bin/tflint", tflint()).
 		WithDirectory("/terraform", m.Source.Directory("terraform")).
 		WithWorkdir("/terraform")
@@ -197,12 +204,13 @@ const (
 	parliamentVersion     = "1.6.4"
 )
 
-// IamAnalyzer renders the base module's IAM policy documents to JSON (go
-// run ./terraform/policy/cmd/render-iam) and runs cloudsplaining and
-// parliament over them (terraform/scripts/iam_analyze.py): any privilege
-// escalation of the deployer, plan or staff role fails, and so does any
-// other finding without a written reason in
-// terraform/policy/iam-analyzer-reasons.json.
+// IamAnalyzer renders the IAM policy documents of every module to JSON (go
+// run ./terraform/policy/cmd/render-iam: base's CI, staff and trail roles,
+// the workload roles the stacks create, the site bucket policy) and runs
+// cloudsplaining and parliament over them (terraform/scripts/iam_analyze.py):
+// any privilege escalation of any role (the deployer, plan and staff role
+// above all) fails, and so does any other finding without a written reason
+// in terraform/policy/iam-analyzer-reasons.json.
 // +check
 func (m *Eventmall) IamAnalyzer(ctx context.Context) error {
 	rendered := m.goBase().

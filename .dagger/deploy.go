@@ -11,7 +11,10 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"dagger/eventmall/catalogue"
+	"dagger/eventmall/dbrelease"
 	"dagger/eventmall/deploylock"
+	"dagger/eventmall/history"
 	"dagger/eventmall/internal/dagger"
 	"dagger/eventmall/notify"
 	"dagger/eventmall/pipeline"
@@ -39,7 +42,17 @@ import (
 // A plan that deletes or replaces a protected resource (database, cache,
 // buckets, repositories, distribution, keys) stops it too, unless
 // --allow-destroy names that resource. One deploy of an environment runs at
-// a time (a deploy lock taken before the first plan).
+// a time (a deploy lock taken before the first plan; a rollback takes it
+// too). Each stack's plan is held to the plan reviewed on the pull request
+// (plan parity) before it is applied; a stack whose code, inputs and state
+// are unchanged since the last deploy is skipped, the reason named; a history
+// record (dagger call history) is written next to the state at the end.
+// When only the catalogue changed (the rest of the source is the last
+// successful deploy's, by digest), the deploy takes the catalogue's fast
+// path: no test, build, push, sync, db-release or rollout (each named as
+// skipped); validate-catalog, then publish-catalogue (the catalogue as
+// validated data, named by its sha256, next to the state) and
+// load-catalogue (the running image's loader, as the migrator, reads it).
 // +cache="never"
 func (m *Eventmall) Deploy(
 	ctx context.Context,
@@ -56,7 +69,10 @@ func (m *Eventmall) Deploy(
 	region string,
 	// S3 bucket holding Terraform state.
 	stateBucket string,
-	// DynamoDB table locking Terraform state.
+	// DynamoDB table also locking Terraform state and holding the deploy
+	// lock (older setups); empty: state locks are S3 objects (use_lockfile)
+	// and the deploy lock is an S3 object next to the state.
+	// +optional
 	lockTable string,
 	// Environment: the state key prefix and a variable of every stack.
 	// +optional
@@ -84,7 +100,7 @@ func (m *Eventmall) Deploy(
 	// The time the freeze is judged at, RFC 3339; only for rehearsals (default: now).
 	// +optional
 	now string,
-	// Schema version of the offline AWS provider (5.81.0 or 6.47.0) the stacks run against instead of the registry's; only for a rehearsal against an emulator.
+	// Schema version of the offline AWS provider (5.82.0 or 6.47.0) the stacks run against instead of the registry's; only for a rehearsal against an emulator.
 	// +optional
 	offlineAwsProvider string,
 	// JSON file of values the offline provider must agree on with the emulator (account id, ids of the resources it holds).
@@ -107,6 +123,12 @@ func (m *Eventmall) Deploy(
 	// +optional
 	// +default="2h"
 	lockTtl string,
+	// Apply plans that differ from the reviewed plan (the difference is shown and recorded).
+	// +optional
+	acceptNewPlan bool,
+	// Plan every stack, also those unchanged since the last deploy (reverts drift).
+	// +optional
+	fullPlan bool,
 ) (string, error) {
 	opts, err := deployOptionsOf(allowDestroy, runId, lockWait, lockTtl)
 	if err != nil {
@@ -118,7 +140,8 @@ func (m *Eventmall) Deploy(
 		slackToken: slackToken, slackChannel: slackChannel, slackApiUrl: slackApiUrl,
 		awsEndpointUrl: awsEndpointUrl, stacksPath: stacksPath, breakGlass: breakGlass, now: now,
 		offlineAwsProvider: offlineAwsProvider, offlineAwsValues: offlineAwsValues,
-		options: opts,
+		options:       opts,
+		acceptNewPlan: acceptNewPlan, fullPlan: fullPlan,
 	})
 	return out.report, err
 }
@@ -141,6 +164,11 @@ type deployRun struct {
 	offlineAwsProvider                                    string
 	offlineAwsValues                                      *dagger.File
 	options                                               deployOptions
+	acceptNewPlan, fullPlan                               bool
+	// rollback: restore the recorded deploy rollbackTo (empty: the one
+	// before the running one) instead of deploying the source.
+	rollback   bool
+	rollbackTo string
 }
 
 // deployOptions are a deploy's safety settings: what it may delete or
@@ -190,20 +218,31 @@ func (m *Eventmall) deploy(ctx context.Context, r deployRun) (deployOutcome, err
 	if err != nil {
 		return deployOutcome{}, err
 	}
+	kind := history.KindDeploy
+	if r.rollback {
+		kind = history.KindRollback
+	}
+	rel := newRelease(m, a, r.stateBucket, r.environment, kind, clock, r.breakGlass, r.acceptNewPlan)
+	rel.rollback, rel.fullPlan = r.rollback, r.fullPlan
 	d := &deployment{
 		m: m, aws: a, stateBucket: r.stateBucket, lockTable: r.lockTable,
 		environment: r.environment, stacksPath: r.stacksPath, allowDestroy: r.options.allowDestroy,
 		lock: r.options.lock, lockWait: r.options.lockWait,
-		run:       &pipeline.Runner{Notifier: notifier, LogTail: logTail, Logf: progress},
-		freeze:    m.freezeStage(r.environment, clock, r.breakGlass),
-		rehearsal: r.awsEndpointUrl != "",
+		run:        &pipeline.Runner{Notifier: notifier, LogTail: logTail, Logf: progress},
+		freeze:     rel.freezeStage,
+		rel:        rel,
+		rollbackTo: r.rollbackTo,
+		rehearsal:  r.awsEndpointUrl != "",
 	}
-	revision, _ := m.Source.Digest(ctx)
-	revision = strings.TrimPrefix(revision, "sha256:")
-	if len(revision) > 12 {
-		revision = revision[:12]
+	revision := ""
+	info := notify.Deploy{Environment: r.environment, Region: r.region, AllowDestroy: r.options.allowDestroy}
+	if r.rollback {
+		info.Action = "rollback"
+	} else {
+		revision = m.sourceRevision(ctx)
+		info.Revision = revision
+		rel.set(func(rec *history.Record) { rec.Revision = revision })
 	}
-	info := notify.Deploy{Environment: r.environment, Region: r.region, Revision: revision, AllowDestroy: r.options.allowDestroy}
 	if err := notifier.Start(ctx, info); err != nil {
 		progress("! %v", err)
 	}
@@ -224,11 +263,23 @@ func (m *Eventmall) deploy(ctx context.Context, r deployRun) (deployOutcome, err
 	if r.offlineAwsProvider != "" {
 		report = "Terraform ran against the " + offlineLabel(r.offlineAwsProvider) + ", not AWS.\n" + report
 	}
+	if e := resolvedEngineLabel(); e != "" {
+		report = "Stacks run by " + e + ".\n" + report
+	}
+	// The record is written whatever the outcome; one that cannot be written
+	// fails a run that otherwise succeeded (rollback and the skip read it).
+	if herr := rel.finish(context.WithoutCancel(ctx), results, status, failed); herr != nil {
+		if err == nil {
+			return deployOutcome{report: report, stages: results}, fmt.Errorf("%s\n%w", report, herr)
+		}
+		progress("! %v", herr)
+	}
+	report += "history: " + rel.record.ID + "\n"
 	if err != nil {
 		if f := d.run.Failure(); f != nil {
 			err = f
 		}
-		return deployOutcome{report: report, stages: results}, fmt.Errorf("deploy failed at stage %s\n%s\n%w", failed, report, err)
+		return deployOutcome{report: report, stages: results}, fmt.Errorf("%s failed at stage %s\n%s\n%w", kind, failed, report, err)
 	}
 	return deployOutcome{report: report, stages: results, screenshots: d.screenshots}, nil
 }
@@ -236,19 +287,25 @@ func (m *Eventmall) deploy(ctx context.Context, r deployRun) (deployOutcome, err
 // deployment is one run of Deploy.
 type deployment struct {
 	// freeze is the first stage: no deploy inside a freeze window.
-	freeze      func(context.Context) (string, error)
-	m           *Eventmall
-	aws         *Aws
-	stateBucket string
-	lockTable   string
-	environment string
-	stacksPath  string
+	freeze func(context.Context) (string, error)
+	// rel keeps the history record, the reviewed plan and the skip decisions.
+	rel *release
+	// rollbackTo names the deploy a rollback restores (rel.rollback).
+	rollbackTo string
+	// rollbackTarget is the record a rollback restores.
+	rollbackTarget history.Record
+	m              *Eventmall
+	aws            *Aws
+	stateBucket    string
+	lockTable      string
+	environment    string
+	stacksPath     string
+	run            *pipeline.Runner
 	// allowDestroy: the --allow-destroy values, stack:address.
 	allowDestroy []string
 	// lock: this run in the deploy lock; lockWait: how long to wait for it.
 	lock     deploylock.Holder
 	lockWait time.Duration
-	run      *pipeline.Runner
 	// rehearsal: the AWS APIs are an emulator's, so nothing runs ECS, the
 	// data tier or CloudFront: stand-ins play them (standins.go,
 	// ecsstandin.go) and run the service as its task definition says.
@@ -258,9 +315,17 @@ type deployment struct {
 	standIn standInResult
 	// previousTaskDefinition is the one the service ran before this deploy.
 	previousTaskDefinition string
+	// serviceUnchangedSince names the deploy since which the service stack
+	// is unchanged, when this deploy skipped it ("" otherwise).
+	serviceUnchangedSince string
 	// screenshots of the rehearsal's drop page, taken through the edge
 	// stand-in's URL once the smoke test passed (rehearsal only).
 	screenshots *dagger.Directory
+	// fast is the changes stage's decision (changes.go): a catalogue-only
+	// deploy keeps kept's image and site and loads object instead.
+	fast   catalogue.Decision
+	object catalogue.Object
+	kept   history.Record
 }
 
 // standInTier starts the rehearsal's data tier once, on first use.
@@ -282,8 +347,24 @@ func (s *standInTier) stop(ctx context.Context) {
 }
 
 func (d *deployment) deploy(ctx context.Context) error {
+	if d.rel.rollback {
+		// A rollback restores a recorded deploy: no freeze (allowed inside
+		// one), no gate (nothing is built), the graph walked below with the
+		// recorded image and index.html.
+		return d.withDeployLock(ctx, func() error {
+			if err := d.chooseRollbackTarget(ctx); err != nil {
+				return err
+			}
+			return d.walk(ctx, nil, nil)
+		})
+	}
 	// 0. The freeze: from the repository alone, before any Terraform runs.
 	if err := d.run.Stage(ctx, "freeze", d.freeze); err != nil {
+		return err
+	}
+	// What changed since the last deploy: a catalogue-only change takes the
+	// fast path (no test, build, push or rollout; changes.go).
+	if err := d.run.Stage(ctx, "changes", d.changesStage); err != nil {
 		return err
 	}
 
@@ -303,30 +384,50 @@ func (d *deployment) deploy(ctx context.Context) error {
 		{"build-frontend", func(ctx context.Context) error { _, err := site.Sync(ctx); return err }},
 		{"backend-image", func(ctx context.Context) error { _, err := image.Sync(ctx); return err }},
 	} {
-		gate.Go(func() error { return d.run.Stage(gctx, s.name, noDetail(s.fn)) })
+		fn := noDetail(s.fn)
+		if why := d.fast.Skip(s.name); why != "" {
+			fn = func(context.Context) (string, error) { return why, nil }
+		}
+		gate.Go(func() error { return d.run.Stage(gctx, s.name, fn) })
 	}
 	if err := gate.Wait(); err != nil {
 		return err
 	}
+	return d.withDeployLock(ctx, func() error { return d.walk(ctx, site, image) })
+}
 
-	// One deploy of the environment at a time: the lock is taken before the
-	// first plan and released at the end, whatever happened.
+// withDeployLock runs fn holding the environment's deploy lock: one deploy
+// (or rollback) of an environment at a time. The lock is taken before the
+// first plan (a deploy-lock stage) and released at the end, whatever
+// happened.
+func (d *deployment) withDeployLock(ctx context.Context, fn func() error) error {
 	if err := d.run.Stage(ctx, "deploy-lock", func(ctx context.Context) (string, error) {
-		if err := d.aws.acquireDeployLock(ctx, d.lockTable, d.environment, d.lock, d.lockWait); err != nil {
+		if err := d.aws.acquireDeployLock(ctx, d.deployLock(), d.lock, d.lockWait); err != nil {
 			return "", err
 		}
-		return "run " + d.lock.RunID, nil
+		return "run " + d.lock.RunID + " (" + d.deployLock().where() + ")", nil
 	}); err != nil {
 		return err
 	}
 	defer func() {
-		if err := d.aws.releaseDeployLock(context.WithoutCancel(ctx), d.lockTable, d.environment, d.lock.RunID); err != nil {
+		if err := d.aws.releaseDeployLock(context.WithoutCancel(ctx), d.deployLock(), d.lock.RunID); err != nil {
 			progress("! releasing the deploy lock: %v", err)
 		} else {
-			progress("deploy lock %s released", deploylock.Key(d.environment))
+			progress("deploy lock %s released", d.deployLock().where())
 		}
 	}()
+	return fn()
+}
 
+// deployLock is where this environment's deploy lock lives: the lock
+// table's item when one is given, else an S3 object next to the state.
+func (d *deployment) deployLock() deployLock {
+	return deployLock{table: d.lockTable, bucket: d.stateBucket, environment: d.environment}
+}
+
+// walk runs the stack graph; site and image are the gate's builds (nil in a
+// rollback, which restores the recorded ones instead).
+func (d *deployment) walk(ctx context.Context, site *dagger.Directory, image *dagger.Container) error {
 	// 2. The stack graph (stackio/graph.json): every stack and step starts as
 	// soon as what it reads is done (edge and data concurrently, the site
 	// synced as soon as edge is applied, the image pushed as soon as data is);
@@ -345,21 +446,42 @@ func (d *deployment) deploy(ctx context.Context) error {
 	var imageRef string // publish-backend's result
 	steps := map[string]func(ctx context.Context, in map[string]string) (string, map[string]string, error){
 		"sync-frontend": func(ctx context.Context, in map[string]string) (string, map[string]string, error) {
-			detail, err := d.aws.SyncFrontend(ctx, in["bucket"], in["distribution_id"], site, "24h")
+			var detail string
+			var err error
+			if why := d.fast.Skip("sync-frontend"); why != "" {
+				return why, nil, nil // the record keeps the last deploy's site (changes stage)
+			}
+			if d.rel.rollback {
+				detail, err = d.aws.restoreIndex(ctx, in["bucket"], d.rollbackTarget.Site.IndexVersionID, in["distribution_id"])
+			} else {
+				detail, err = d.aws.SyncFrontend(ctx, in["bucket"], in["distribution_id"], site, "24h")
+			}
+			if err == nil {
+				err = d.rel.siteSynced(ctx, outputs("edge"))
+			}
 			return detail, nil, err
 		},
 		"publish-backend": func(ctx context.Context, in map[string]string) (string, map[string]string, error) {
-			ref, pushed, err := d.aws.publishBackend(ctx, in["repository_url"], image, "")
-			if err != nil {
-				return "", nil, err
+			var ref, detail string
+			if why := d.fast.Skip("publish-backend"); why != "" {
+				ref, detail = d.kept.Image, why+": "+d.kept.Image
+			} else if d.rel.rollback {
+				ref = d.rollbackTarget.Image
+				detail = ref + " (recorded by " + d.rollbackTarget.ID + ": nothing built or pushed)"
+			} else {
+				r, pushed, err := d.aws.publishBackend(ctx, in["repository_url"], image, "")
+				if err != nil {
+					return "", nil, err
+				}
+				ref, detail = r, r
+				if !pushed {
+					detail += " (tag already in the repository: not pushed)"
+				}
 			}
 			mu.Lock()
 			imageRef = ref
 			mu.Unlock()
-			detail := ref
-			if !pushed {
-				detail += " (tag already in the repository: not pushed)"
-			}
+			d.rel.set(func(rec *history.Record) { rec.Image = ref })
 			return detail, map[string]string{"image": ref}, nil
 		},
 		"wait-service-stable": func(ctx context.Context, in map[string]string) (string, map[string]string, error) {
@@ -387,9 +509,15 @@ func (d *deployment) deploy(ctx context.Context) error {
 	// verifies; Chromium photographs the shop the smoke test passed.
 	before := map[string]func(ctx context.Context) error{}
 	after := map[string]func(ctx context.Context) error{}
-	if d.rehearsal {
+	if d.rehearsal && !d.rel.rollback {
 		after["smoke-test"] = func(ctx context.Context) error {
 			return d.run.Stage(ctx, "screenshot", func(ctx context.Context) (string, error) {
+				if why := d.fast.Skip("screenshot"); why != "" {
+					return why, nil
+				}
+				if since, ok := d.shopUnchanged(ctx); ok {
+					return "skipped: the service and index.html are those of deploy " + since + " (its screenshots show this shop)", nil
+				}
 				shots, err := d.m.shopScreenshots(d.standIn.edgeURL, site).Sync(ctx)
 				if err != nil {
 					return "", err
@@ -399,6 +527,8 @@ func (d *deployment) deploy(ctx context.Context) error {
 				return "the drop page in Chromium through " + d.standIn.edgeURL + ": " + strings.Join(names, ", "), err
 			})
 		}
+	}
+	if d.rehearsal {
 		before["wait-service-stable"] = func(ctx context.Context) error {
 			return d.run.Stage(ctx, "ecs-stand-in", func(ctx context.Context) (string, error) {
 				svc, edge := outputs("service"), outputs("edge")
@@ -410,7 +540,7 @@ func (d *deployment) deploy(ctx context.Context) error {
 				if err != nil {
 					return "", err
 				}
-				r, err := d.aws.ecsStandIn(ctx, str(svc, "cluster_name"), str(svc, "service_name"), td, str(edge, "site_bucket_name"), tier)
+				r, err := d.aws.ecsStandIn(ctx, str(svc, "cluster_name"), str(svc, "service_name"), td, str(edge, "site_bucket_name"), tier, d.serviceUnchangedSince)
 				d.standIn = r
 				return r.detail, err
 			})
@@ -423,12 +553,22 @@ func (d *deployment) deploy(ctx context.Context) error {
 	released := false
 	release := func(ctx context.Context, svc stackio.Outputs) error {
 		released = true
+		if d.fast.Mode == catalogue.CatalogueOnly {
+			return d.catalogueRelease(ctx, svc, outputs("data"))
+		}
 		mu.Lock()
 		ref := imageRef
 		mu.Unlock()
+		data := outputs("data")
+		secrets := dbrelease.Secrets{
+			MasterSecretArn: str(data, "database_master_secret_arn"), AppSecretArn: str(data, "database_secret_arn"),
+			AppUsername: str(data, "database_app_username"), SessionKeysSecretArn: str(svc, "session_keys_secret_arn"),
+		}
 		return d.run.Stage(ctx, "db-release", func(ctx context.Context) (string, error) {
 			if !d.rehearsal {
-				return d.aws.RunDbRelease(ctx, str(svc, "cluster_name"), str(svc, "service_name"), ref, "15m")
+				return d.aws.RunDbRelease(ctx, str(svc, "cluster_name"), str(svc, "service_name"), ref,
+					secrets.MasterSecretArn, secrets.AppSecretArn, secrets.AppUsername, secrets.SessionKeysSecretArn,
+					str(svc, "migrator_role_arn"), "15m")
 			}
 			td, err := d.aws.stateTaskDefinition(ctx, d.stateBucket, stateKey(d.environment, "service"))
 			if err != nil {
@@ -442,14 +582,32 @@ func (d *deployment) deploy(ctx context.Context) error {
 			if err != nil {
 				return "", err
 			}
-			return d.aws.rehearsalDbRelease(ctx, c, tier)
+			if since := d.serviceUnchangedSince; since != "" {
+				// As on AWS, where an unchanged service runs no db-release:
+				// the database stand-in keeps what deploy since released.
+				got, err := tier.released(ctx)
+				if err != nil {
+					return "", err
+				}
+				if got == ref {
+					return "skipped: the service is unchanged since deploy " + since + ", whose db-release of this image the database holds", nil
+				}
+				progress("db-release: the database stand-in holds no release of %s (%q): released again", ref, got)
+			}
+			detail, err := d.aws.rehearsalDbRelease(ctx, c, secrets, tier)
+			if err != nil {
+				return "", err
+			}
+			return detail, tier.markReleased(ctx, ref)
 		})
 	}
 	hooks := map[string]stackHooks{
 		"service": {
 			beforeApply: func(ctx context.Context, prior stackio.Outputs) error {
-				if str(prior, "cluster_name") == "" {
-					return nil // a first deploy
+				if str(prior, "cluster_name") == "" || str(prior, "migrator_role_arn") == "" {
+					// A first deploy, or the first with a migrator role:
+					// the release runs right after the apply creates it.
+					return nil
 				}
 				d.previousTaskDefinition = str(prior, "task_definition_arn")
 				return release(ctx, prior)
@@ -463,6 +621,7 @@ func (d *deployment) deploy(ctx context.Context) error {
 		},
 	}
 	defer d.tier.stop(context.WithoutCancel(ctx))
+	defer func() { d.standIn.stop(context.WithoutCancel(ctx)) }()
 	done := map[string]chan struct{}{}
 	for _, n := range graph.Nodes() {
 		done[n] = make(chan struct{})
@@ -491,6 +650,9 @@ func (d *deployment) deploy(ctx context.Context) error {
 				if err != nil {
 					return err
 				}
+				if n == "service" {
+					d.rel.set(func(r *history.Record) { r.Cluster, r.Service = str(outs, "cluster_name"), str(outs, "service_name") })
+				}
 				mu.Lock()
 				values.Stacks[n] = outs
 				mu.Unlock()
@@ -506,8 +668,12 @@ func (d *deployment) deploy(ctx context.Context) error {
 						return err
 					}
 				}
+				stage := n
+				if d.rel.rollback && rollbackStage[n] != "" {
+					stage = rollbackStage[n]
+				}
 				var produced map[string]string
-				if err := d.run.Stage(gctx, n, func(ctx context.Context) (string, error) {
+				if err := d.run.Stage(gctx, stage, func(ctx context.Context) (string, error) {
 					detail, p, err := steps[n](ctx, in)
 					produced = p
 					return detail, err
@@ -533,6 +699,28 @@ func (d *deployment) deploy(ctx context.Context) error {
 	return g.Wait()
 }
 
+// shopUnchanged says whether the shop is the last deploy's: its service
+// stack skipped as unchanged and index.html the version that deploy left.
+func (d *deployment) shopUnchanged(ctx context.Context) (string, bool) {
+	if d.serviceUnchangedSince == "" {
+		return "", false
+	}
+	last, ok, err := d.rel.lastGood(ctx)
+	if err != nil || !ok {
+		return "", false
+	}
+	d.rel.mu.Lock()
+	index := d.rel.record.Site.IndexVersionID
+	d.rel.mu.Unlock()
+	if index == "" || index != last.Site.IndexVersionID {
+		return "", false
+	}
+	return last.ID, true
+}
+
+// rollbackStage names the steps a rollback does differently.
+var rollbackStage = map[string]string{"sync-frontend": "restore-site", "publish-backend": "recorded-image"}
+
 // stackHooks run around one stack's apply.
 type stackHooks struct {
 	// beforeApply gets the stack's outputs as they were before this deploy
@@ -553,6 +741,45 @@ func (d *deployment) stack(ctx context.Context, name string, inputs map[string]a
 	if err != nil {
 		return nil, err
 	}
+	if d.rel.rollback && name != "service" {
+		// A rollback re-applies the service stack only; the others are read.
+		var outs stackio.Outputs
+		err := d.run.Stage(ctx, "outputs "+name, func(ctx context.Context) (string, error) {
+			raw, found, err := d.aws.stateOutputs(ctx, d.stateBucket, stateKey(d.environment, name))
+			if err == nil && !found {
+				err = fmt.Errorf("stack %s has never been applied in %s: nothing to roll back to", name, d.environment)
+			}
+			if err != nil {
+				return "", err
+			}
+			outs, err = stackio.DecodeOutputs(name, []byte(raw))
+			return "read from its state (a rollback applies the service stack only)", err
+		})
+		return outs, err
+	}
+	if skip, detail, raw, err := d.rel.unchanged(ctx, s); err != nil {
+		return nil, err
+	} else if skip {
+		var outs stackio.Outputs
+		err := d.run.Stage(ctx, "plan "+name, func(ctx context.Context) (string, error) {
+			var err error
+			outs, err = stackio.DecodeOutputs(name, []byte(raw))
+			return detail, err
+		})
+		if err == nil && name == "service" {
+			d.rel.mu.Lock()
+			d.serviceUnchangedSince = d.rel.record.Plans[name].SkippedSince
+			d.rel.mu.Unlock()
+		}
+		// In a rehearsal the stand-ins start anew each run: the service's
+		// data tier is started (and db-release skipped when the database
+		// stand-in holds this image's release) even when its stack is skipped.
+		// A catalogue-only deploy loads its catalogue there too.
+		if err == nil && (d.rehearsal || d.fast.Mode == catalogue.CatalogueOnly) && hooks.afterApply != nil {
+			err = hooks.afterApply(ctx, outs)
+		}
+		return outs, err
+	}
 	var plan *TerraformPlan
 	if err := d.run.Stage(ctx, "plan "+name, func(ctx context.Context) (string, error) {
 		plan, err = s.Plan(ctx, false)
@@ -569,12 +796,22 @@ func (d *deployment) stack(ctx context.Context, name string, inputs map[string]a
 		if plan.Provider != "" {
 			detail += " (" + plan.Provider + ")"
 		}
+		detail += " by " + plan.Engine
 		if len(allowed) > 0 {
-			return fmt.Sprintf("%s, allowed to delete or replace %d protected", detail, len(allowed)), nil
+			return fmt.Sprintf("%s, allowed to delete or replace %d protected", detail, len(allowed)) + driftWarning(plan), nil
 		}
-		return detail, nil
+		return detail + driftWarning(plan), nil
 	}); err != nil {
 		return nil, err
+	}
+	d.rel.planned(name, plan, plan.HasChanges)
+	if plan.HasChanges {
+		// Plan parity: what is applied is what was reviewed.
+		if err := d.run.Stage(ctx, "parity "+name, func(ctx context.Context) (string, error) {
+			return d.rel.parityStage(ctx, plan)
+		}); err != nil {
+			return nil, err
+		}
 	}
 	if hooks.beforeApply != nil {
 		raw, err := s.rawOutputs(ctx, plan.Workspace)
@@ -601,6 +838,7 @@ func (d *deployment) stack(ctx context.Context, name string, inputs map[string]a
 			if plan.Provider != "" {
 				detail += " (" + plan.Provider + ")"
 			}
+			detail += " by " + plan.Engine
 			raw, err = plan.apply(ctx)
 		} else {
 			raw, err = s.rawOutputs(ctx, plan.Workspace)
@@ -609,6 +847,9 @@ func (d *deployment) stack(ctx context.Context, name string, inputs map[string]a
 			return "", err
 		}
 		outs, err = stackio.DecodeOutputs(name, []byte(raw))
+		if err == nil {
+			d.rel.applied(ctx, s)
+		}
 		return detail, err
 	})
 	if err == nil && hooks.afterApply != nil {

@@ -42,9 +42,23 @@ type standInResult struct {
 	// edgeURL serves the site and the API together, as CloudFront would
 	// (empty after a rollback: no new task runs).
 	edgeURL string
+	// running are the task and the edge, stopped when the deploy ends.
+	running []*dagger.Service
 }
 
-func (a *Aws) ecsStandIn(ctx context.Context, cluster, service string, td taskdef.TaskDefinition, siteBucket string, tier *dataStandIns) (standInResult, error) {
+// stop kills the task and the edge stand-in (they keep no data): left to
+// the end of the call, the engine waits out their grace period.
+func (r standInResult) stop(ctx context.Context) {
+	for _, s := range r.running {
+		_, _ = s.Stop(ctx, dagger.ServiceStopOpts{Kill: true})
+	}
+}
+
+// unchangedSince names the deploy since which the service stack is
+// unchanged (skipped): then, as ECS with nothing to roll out, no revision is
+// registered and nothing rolled out; the PRIMARY's task is started (the
+// stand-in's tasks live only as long as one deploy) for the smoke test.
+func (a *Aws) ecsStandIn(ctx context.Context, cluster, service string, td taskdef.TaskDefinition, siteBucket string, tier *dataStandIns, unchangedSince string) (standInResult, error) {
 	var r standInResult
 	c, err := containerOf(td, "")
 	if err != nil {
@@ -63,6 +77,20 @@ func (a *Aws) ecsStandIn(ctx context.Context, cluster, service string, td taskde
 		return r, fmt.Errorf("no ECS service %s/%s in the emulator", cluster, service)
 	}
 	r.previous = aws.ToString(cur.Services[0].TaskDefinition)
+	if unchangedSince != "" {
+		r.registered, r.previous = r.previous, ""
+		api, why := a.startTask(ctx, c, tier)
+		if why != "" {
+			return r, fmt.Errorf("ECS stand-in: the task of %s (unchanged since deploy %s) failed: %s", rollout.Short(r.registered), unchangedSince, why)
+		}
+		r.running = append(r.running, api)
+		if r.edgeURL, err = a.startEdge(ctx, api, c.Port, siteBucket, &r); err != nil {
+			return r, err
+		}
+		r.detail = fmt.Sprintf("ECS stand-in: nothing to roll out (service unchanged since deploy %s), %s PRIMARY; its task started behind the edge stand-in at %s",
+			unchangedSince, rollout.Short(r.registered), r.edgeURL)
+		return r, nil
+	}
 	// The SDK's types carry the API's field names (capitalised); encoding/json
 	// matches the state's jsonencode'd names case-insensitively.
 	var containers []ecstypes.ContainerDefinition
@@ -118,16 +146,24 @@ func (a *Aws) ecsStandIn(ctx context.Context, cluster, service string, td taskde
 		return r, fmt.Errorf("ecs:CreateService %s/%s: %w", cluster, service, err)
 	}
 
-	edge, err := a.edgeStandIn(api, c.Port, siteBucket).Start(ctx)
-	if err != nil {
-		return r, fmt.Errorf("starting the edge stand-in: %w", err)
-	}
-	if r.edgeURL, err = edge.Endpoint(ctx, dagger.ServiceEndpointOpts{Scheme: "http"}); err != nil {
+	r.running = append(r.running, api)
+	if r.edgeURL, err = a.startEdge(ctx, api, c.Port, siteBucket, &r); err != nil {
 		return r, err
 	}
 	r.detail = fmt.Sprintf("ECS stand-in: %s rolled out (was %s); its task serves behind the edge stand-in at %s",
 		rollout.Short(r.registered), rollout.Short(r.previous), r.edgeURL)
 	return r, nil
+}
+
+// startEdge starts the edge stand-in in front of the task (kept in r, to
+// be stopped); its URL.
+func (a *Aws) startEdge(ctx context.Context, api *dagger.Service, port int, siteBucket string, r *standInResult) (string, error) {
+	edge, err := a.edgeStandIn(api, port, siteBucket).Start(ctx)
+	if err != nil {
+		return "", fmt.Errorf("starting the edge stand-in: %w", err)
+	}
+	r.running = append(r.running, edge)
+	return edge.Endpoint(ctx, dagger.ServiceEndpointOpts{Scheme: "http"})
 }
 
 // startTask starts c as a service and probes its health check URL (the
@@ -148,9 +184,11 @@ func (a *Aws) startTask(ctx context.Context, c taskdef.Container, tier *dataStan
 	if err != nil {
 		return nil, err.Error()
 	}
+	// Probed every half second for up to 30 s (the task is usually healthy
+	// within a second or two of its start).
 	client := &http.Client{Timeout: 5 * time.Second}
 	var last string
-	for i := 0; i < 10; i++ {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); {
 		resp, err := client.Get(url + "/healthz")
 		if err == nil {
 			body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
@@ -162,7 +200,7 @@ func (a *Aws) startTask(ctx context.Context, c taskdef.Container, tier *dataStan
 		} else {
 			last = err.Error()
 		}
-		time.Sleep(3 * time.Second)
+		time.Sleep(500 * time.Millisecond)
 	}
 	return nil, "unhealthy: " + last
 }

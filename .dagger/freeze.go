@@ -62,24 +62,6 @@ func (m *Eventmall) freezeWindows(ctx context.Context, environment string) ([]fr
 	return freeze.Windows(s, drops)
 }
 
-// freezeStage is the deploy's first stage: it refuses a deploy inside a
-// freeze window unless a break-glass reason is given (the detail, posted
-// in the deploy's Slack thread, repeats it). It reads only the repository:
-// no Terraform runs before it.
-func (m *Eventmall) freezeStage(environment string, now time.Time, breakGlass string) func(context.Context) (string, error) {
-	return func(ctx context.Context) (string, error) {
-		ws, err := m.freezeWindows(ctx, environment)
-		if err != nil {
-			return "", err
-		}
-		d := freeze.Decide(ws, now, breakGlass)
-		if !d.Allowed {
-			return "", fmt.Errorf("%s", d.Detail)
-		}
-		return d.Detail, nil
-	}
-}
-
 // Freeze lists the environment's deploy freeze windows, computed from its
 // scaling schedule and time zone (terraform/environments) and the
 // catalogue's drop dates (backend/catalog), and says whether a deploy would

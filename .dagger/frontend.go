@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"dagger/eventmall/internal/dagger"
+	"dagger/eventmall/smokecheck"
 )
 
 // frontendDeps is the frontend with its dependencies installed.
@@ -72,14 +74,29 @@ func (m *Eventmall) shopScreenshots(url string, site *dagger.Directory) *dagger.
 
 // BrowserTests runs the shop's browser scenarios (frontend/e2e, Playwright driving
 // Chromium) against the shop service: the API image serving the built
-// site, with MariaDB and memcached, as `shop` serves it.
+// site, with MariaDB and memcached, as `shop` serves it; the waiting-room
+// scenarios against a second one with its waiting room on. Both shops run
+// on a clock started at noon of the catalogue's first drop (CLOCK_START),
+// never on the day the tests run.
 // +check
 func (m *Eventmall) BrowserTests(ctx context.Context) error {
+	cats, err := m.catalogues(ctx)
+	if err != nil {
+		return fmt.Errorf("browser tests: %w", err)
+	}
+	noon, err := smokecheck.FirstDropNoon(cats)
+	if err != nil {
+		return fmt.Errorf("browser tests: the shops' clock: %w", err)
+	}
+	start := noon.Format(time.RFC3339)
 	site := m.BuildFrontend()
+	image := m.BackendImage()
 	c := m.browserBase().
 		WithDirectory("/src/dist", site).
-		WithServiceBinding("shop", shopService(m.BackendImage(), site)).
+		WithServiceBinding("shop", testShopService(image, site, start, false)).
+		WithServiceBinding("queue", testShopService(image, site, start, true)).
 		WithEnvVariable("E2E_BASE_URL", fmt.Sprintf("http://shop:%d", shopPort)).
+		WithEnvVariable("E2E_QUEUE_BASE_URL", fmt.Sprintf("http://queue:%d", shopPort)).
 		WithExec([]string{"npm", "run", "e2e"})
 	return sync(ctx, "e2e (Playwright in Chromium against the shop service)", c)
 }

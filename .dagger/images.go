@@ -10,7 +10,10 @@ import (
 // listed once in images.json. In air-gapped mode (ci/airgap) a local mirror
 // serves images built from Debian, npm and PyPI packages under exactly these
 // names; a parity test in ci/airgap reads the same file and keeps the
-// mirror's recipes and this list identical.
+// mirror's recipes and this list identical. One entry is no upstream image:
+// "engine", the pinned infrastructure-as-code engine built here
+// (eventmall-airgap/opentofu:…, tfengine's Image), which only such a mirror
+// serves. Every Terraform stage runs it (engine.go).
 //
 //go:embed images.json
 var imagesJSON []byte
@@ -37,7 +40,6 @@ var (
 	nodeImage      = image("node")
 	mariadbImage   = image("mariadb")
 	memcachedImage = image("memcached")
-	terraformImage = image("terraform")
 	golangImage    = image("golang")
 	motoImage      = image("moto")
 	pythonImage    = image("python")

@@ -13,6 +13,7 @@ import (
 
 	"dagger/eventmall/internal/dagger"
 	"dagger/eventmall/notify"
+	"dagger/eventmall/sourceset"
 )
 
 // Eventmall is the delivery pipeline of the eventmall shop.
@@ -24,12 +25,15 @@ type Eventmall struct {
 
 func New(
 	// The eventmall repository. Defaults to the repository holding dagger.json.
+	// What it holds of sourceset.Ignore (dependencies, build output, state,
+	// logs) is left out, whichever directory is given.
 	// +optional
 	// +defaultPath="/"
 	// +ignore=[".git", ".test-logs", "**/node_modules", "**/dist", "**/.terraform", "**/*.tfstate", "**/*.tfstate.*", "**/*.tfplan", "**/test-results", "**/playwright-report", "**/coverage", "docs/screenshots", ".dagger/internal", ".dagger/dagger.gen.go", ".dagger/tests/internal", ".dagger/tests/dagger.gen.go"]
 	source *dagger.Directory,
 ) *Eventmall {
-	return &Eventmall{Source: source}
+	// The pragma filters only the default path; a --source is uploaded whole.
+	return &Eventmall{Source: source.Filter(dagger.DirectoryFilterOpts{Exclude: sourceset.Ignore})}
 }
 
 func (m *Eventmall) frontendDir() *dagger.Directory { return m.Source.Directory("frontend") }
@@ -54,7 +58,7 @@ func nodeDeps(node *dagger.Container, dir *dagger.Directory) *dagger.Container {
 		WithFile("/src/package.json", dir.File("package.json")).
 		WithFile("/src/package-lock.json", dir.File("package-lock.json")).
 		WithExec([]string{"npm", "ci", "--no-audit", "--no-fund"}).
-		WithDirectory("/src", dir, dagger.ContainerWithDirectoryOpts{Exclude: []string{"node_modules"}})
+		WithDirectory("/src", dir) // from m.Source: no node_modules (sourceset.Ignore)
 }
 
 // cacheBuster returns a value that differs on every call; an env variable

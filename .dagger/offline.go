@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"path"
+	"strings"
 
 	"dagger/eventmall/internal/dagger"
 )
@@ -28,7 +29,7 @@ func offlineLabel(version string) string {
 // the offline AWS provider instead of the registry's: for rehearsals against
 // an emulator only. Nothing reaches AWS through it.
 func (a *Aws) WithOfflineProvider(
-	// Schema version of hashicorp/aws it serves: 5.81.0 or 6.47.0.
+	// Schema version of hashicorp/aws it serves: 5.82.0 or 6.47.0.
 	version string,
 	// JSON file of values that must agree with the emulator (account id, ids of resources it holds); see terraform/offline-provider/values.go.
 	// +optional
@@ -62,9 +63,27 @@ func offlineProviderMirror(src *dagger.Directory, version string) *dagger.Direct
 		WithExec([]string{"/out/provider", "-describe"}).
 		File("/out/provider")
 	perm := dagger.DirectoryWithFileOpts{Permissions: 0o755}
-	return dag.Directory().
-		WithFile(path.Join("registry.terraform.io/hashicorp/aws", version, "linux_amd64", "terraform-provider-aws_v"+version), bin, perm).
-		WithFile(path.Join("registry.terraform.io/hashicorp/random", offlineRandomVersion, "linux_amd64", "terraform-provider-random_v"+offlineRandomVersion), bin, perm)
+	dir := dag.Directory()
+	for _, host := range offlineRegistries {
+		dir = dir.
+			WithFile(path.Join(host, "hashicorp/aws", version, "linux_amd64", "terraform-provider-aws_v"+version), bin, perm).
+			WithFile(path.Join(host, "hashicorp/random", offlineRandomVersion, "linux_amd64", "terraform-provider-random_v"+offlineRandomVersion), bin, perm)
+	}
+	return dir
+}
+
+// offlineRegistries: "hashicorp/aws" means registry.terraform.io/hashicorp/aws
+// to Terraform and registry.opentofu.org/hashicorp/aws to OpenTofu, the
+// pinned engine; the mirror serves both addresses (as install.sh does).
+var offlineRegistries = []string{"registry.terraform.io", "registry.opentofu.org"}
+
+// offlineProviders are the mirror's source addresses, quoted for HCL.
+func offlineProviders() string {
+	var addrs []string
+	for _, host := range offlineRegistries {
+		addrs = append(addrs, fmt.Sprintf("%q, %q", host+"/hashicorp/aws", host+"/hashicorp/random"))
+	}
+	return strings.Join(addrs, ", ")
 }
 
 // withOfflineProvider installs the offline provider of this target, if it
@@ -84,13 +103,13 @@ func withOfflineProvider(c *dagger.Container, src *dagger.Directory, version str
 provider_installation {
   filesystem_mirror {
     path    = "%s/mirror"
-    include = ["registry.terraform.io/hashicorp/aws", "registry.terraform.io/hashicorp/random"]
+    include = [%s]
   }
   direct {
-    exclude = ["registry.terraform.io/hashicorp/aws", "registry.terraform.io/hashicorp/random"]
+    exclude = [%s]
   }
 }
-`, offlineLabel(version), offlineMirror)
+`, offlineLabel(version), offlineMirror, offlineProviders(), offlineProviders())
 	c = c.
 		WithDirectory(offlineMirror+"/mirror", offlineProviderMirror(src, version)).
 		WithNewFile(offlineMirror+"/terraformrc", rc).

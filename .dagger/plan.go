@@ -9,6 +9,7 @@ import (
 
 	"dagger/eventmall/freeze"
 	"dagger/eventmall/internal/dagger"
+	"dagger/eventmall/parity"
 	"dagger/eventmall/stackio"
 )
 
@@ -16,8 +17,10 @@ import (
 // upstream stacks' current outputs, and returns a Markdown summary for a
 // pull request. Nothing is applied. A stack whose upstream has never been
 // applied is reported as waiting for it. The summary warns when merging
-// now would deploy into a freeze window. Read-only credentials (the base
-// stack's plan role) suffice: the plans take no state lock.
+// now would deploy into a freeze window. The plans take no state lock. Each
+// stack's change set is stored (as a fingerprint, next to the state, the
+// one write this needs; without it the summary says so) for deploy's plan
+// parity check.
 // +cache="never"
 func (m *Eventmall) Plan(
 	ctx context.Context,
@@ -34,7 +37,8 @@ func (m *Eventmall) Plan(
 	region string,
 	// S3 bucket holding Terraform state.
 	stateBucket string,
-	// DynamoDB table locking Terraform state.
+	// DynamoDB table also locking Terraform state (older setups); empty: the S3 lock objects only.
+	// +optional
 	lockTable string,
 	// Environment: the state key prefix.
 	// +optional
@@ -50,7 +54,7 @@ func (m *Eventmall) Plan(
 	// The time the freeze warning is judged at, RFC 3339; only for rehearsals (default: now).
 	// +optional
 	now string,
-	// Schema version of the offline AWS provider (5.81.0 or 6.47.0) to plan against instead of the registry's; only for a rehearsal against an emulator.
+	// Schema version of the offline AWS provider (5.82.0 or 6.47.0) to plan against instead of the registry's; only for a rehearsal against an emulator.
 	// +optional
 	offlineAwsProvider string,
 	// JSON file of values the offline provider must agree on with the emulator.
@@ -82,9 +86,16 @@ func (m *Eventmall) Plan(
 			return map[string]string{"image": in["repository_url"] + "@sha256:" + strings.Repeat("0", 64)}
 		},
 	}
+	reviewed := parity.Reviewed{Environment: environment, Revision: m.sourceRevision(ctx),
+		PlannedAt: time.Now().UTC(), Stacks: map[string]parity.Fingerprint{}}
 	values := stackio.NewValues()
 	var md strings.Builder
 	fmt.Fprintf(&md, "## Terraform plan: %s (%s)\n\n", environment, region)
+	_, engine, err := engineContainer(ctx)
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprintf(&md, "_Planned by %s._\n\n", engine)
 	if w := freeze.MergeWarning(windows, clock, mergeToLive); w != "" {
 		md.WriteString(w + "\n\n")
 	}
@@ -109,6 +120,7 @@ func (m *Eventmall) Plan(
 		}
 		if len(missing) > 0 {
 			fmt.Fprintf(&md, "### `%s`: waits for %s to be applied\n\n", name, strings.Join(missing, ", "))
+			reviewed.Waiting = append(reviewed.Waiting, name)
 			continue
 		}
 		inputs, err := graph.StackInputs(name, values)
@@ -127,12 +139,29 @@ func (m *Eventmall) Plan(
 			return "", err
 		}
 		md.WriteString(p.Markdown + "\n")
+		var fp parity.Fingerprint
+		if err := json.Unmarshal([]byte(p.ChangeSet), &fp); err != nil {
+			return "", err
+		}
+		reviewed.Stacks[name] = fp
 		// The stack's current outputs (if it was ever applied) feed the next plans.
-		if raw, err := s.rawOutputs(ctx, s.initialised(cacheBuster())); err == nil {
+		ws, err := s.initialised(ctx, cacheBuster())
+		if err != nil {
+			return "", err
+		}
+		if raw, err := s.rawOutputs(ctx, ws); err == nil {
 			if outs, err := stackio.DecodeOutputs(name, []byte(raw)); err == nil && len(outs) > 0 {
 				values.Stacks[name] = outs
 			}
 		}
+	}
+	// Not fatal: the summary is the plan's purpose. Without the stored
+	// fingerprints deploy's parity stage says no reviewed plan was stored.
+	if err := a.storeReviewed(ctx, stateBucket, reviewed); err != nil {
+		progress("! %v", err)
+		fmt.Fprintf(&md, "**Plan fingerprints NOT stored** (deploy's parity check will have nothing to compare with): %v\n", err)
+	} else {
+		fmt.Fprintf(&md, "Plan fingerprints stored for `deploy`'s parity check (revision `%s`).\n", reviewed.Revision)
 	}
 	return md.String(), nil
 }

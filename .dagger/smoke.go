@@ -14,8 +14,9 @@ import (
 
 // SmokeTest checks the deployed shop through its public URL, read-only
 // (it never buys): the site's HTML page; GET /api/drops/current serving the
-// catalogue's event and today's drop with exactly its products; a product
-// page (the site's route and GET /api/products/ID); and /healthz naming the
+// catalogue's event and today's drop with exactly its products, each at the
+// catalogue's price (there and in GET /api/products/ID of every one); a
+// product page (the site's route); and /healthz naming the
 // image just published, so that a rolled-back or stale service fails.
 // Retries for a while, since a fresh CloudFront distribution takes time.
 // +cache="never"
@@ -53,10 +54,11 @@ func (m *Eventmall) SmokeTest(
 	}
 	report = append(report, "site: HTML")
 	var product string
+	var live []string
 	if _, err := getUntil(ctx, base+"/api/drops/current", func(b []byte) error {
 		sum, p, err := smokecheck.CheckCurrent(cats, b, time.Now())
 		if err == nil {
-			report, product = append(report, "drops/current: "+sum), p
+			report, product, live = append(report, "drops/current: "+sum), p, smokecheck.LiveProducts(b)
 		}
 		return err
 	}); err != nil {
@@ -71,12 +73,15 @@ func (m *Eventmall) SmokeTest(
 		}); err != nil {
 			return "", err
 		}
-		if _, err := getUntil(ctx, base+"/api/products/"+product, func(b []byte) error {
-			return smokecheck.CheckProduct(product, b)
-		}); err != nil {
-			return "", err
+		// Every product of the live drop, at the catalogue's price.
+		for _, id := range live {
+			if _, err := getUntil(ctx, base+"/api/products/"+id, func(b []byte) error {
+				return smokecheck.CheckProductPrice(cats, id, b)
+			}); err != nil {
+				return "", err
+			}
 		}
-		report = append(report, "product "+product+": page and API")
+		report = append(report, fmt.Sprintf("product %s: page and API; the API of all %d live products at the catalogue's prices", product, len(live)))
 	}
 	if image != "" {
 		if _, err := getUntil(ctx, base+"/healthz", func(b []byte) error { return smokecheck.CheckImage(image, b) }); err != nil {

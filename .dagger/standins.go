@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -17,6 +19,7 @@ import (
 
 	"dagger/eventmall/internal/dagger"
 	"dagger/eventmall/stackio"
+	"dagger/eventmall/standintls"
 	"dagger/eventmall/taskdef"
 )
 
@@ -24,20 +27,40 @@ import (
 //
 //   - The data tier: MariaDB stands in for Aurora MySQL and memcached for
 //     ElastiCache, reachable from the tasks at exactly the endpoints the data
-//     stack outputs, with the credentials of the database secret that the
-//     emulator's Secrets Manager holds (as RDS keeps it).
+//     stack outputs. MariaDB's administrator is the master user of the
+//     RDS-managed secret the emulator's Secrets Manager holds (as RDS keeps
+//     it), with the master's rights (every privilege, GRANT OPTION); it
+//     speaks TLS only (require_secure_transport, as the data stack sets on
+//     Aurora), with a certificate for the data stack's endpoints signed by a
+//     CA made for this deploy (standintls). The tasks trust that CA instead
+//     of the RDS CA bundle: DB_TLS_CA is set to it (the one variable the
+//     stand-in overrides), so certificate and host name are really checked.
+//     Memcached stays plaintext, as on AWS (a reviewed exception).
 //   - The tasks: the service's task definition (as the emulator holds it)
 //     run as containers: its image by digest, environment, secrets read from
-//     the emulator, port, command. Not emulated: awsvpc networking, IAM
-//     roles, the read-only root file system, log shipping, CPU/memory limits.
+//     the emulator (JSON keys, or the whole secret), port, command. What the
+//     application itself calls on AWS (Secrets Manager: its DB_SECRET_ID,
+//     the release's writes) goes to the emulator, with throwaway credentials
+//     standing in for the task role's. Not emulated: awsvpc networking, IAM
+//     roles and their policies, the read-only root file system, log
+//     shipping, CPU/memory limits.
 //   - The edge: CloudFront's routing, default to the site bucket (read from
 //     the emulator's S3) and the API paths to the tasks, at one URL.
 
-// dataStandIns is the rehearsal's data tier, started once per deploy.
+// dataStandIns is the rehearsal's data tier, started once per deploy. The
+// database keeps its files between deploys of the same emulated
+// environment (a cache volume named after the database secret, which each
+// emulator creates anew), as Aurora keeps its data: an unchanged deploy
+// finds what the last one released.
 type dataStandIns struct {
 	db, cache *dagger.Service
+	// data is the database's files (/var/lib/mysql).
+	data *dagger.CacheVolume
 	// hosts the tasks resolve to each stand-in, from the data stack outputs.
 	dbHosts, cacheHosts []string
+	// dbCA is the PEM of the CA that signed the database stand-in's
+	// certificate: what the tasks trust for the database.
+	dbCA string
 }
 
 // hostOf is the host of "host" or "host:port".
@@ -48,19 +71,29 @@ func hostOf(endpoint string) string {
 	return endpoint
 }
 
-// secretJSON reads a secret holding a JSON object (the database secret:
-// {"username","password"}) from the emulator's Secrets Manager.
-func (a *Aws) secretJSON(ctx context.Context, arn string) (map[string]string, error) {
+// secretString reads a secret's current value from the emulator's Secrets
+// Manager.
+func (a *Aws) secretString(ctx context.Context, arn string) (string, error) {
 	cfg, err := a.config(ctx)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	out, err := secretsmanager.NewFromConfig(cfg).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: &arn})
 	if err != nil {
-		return nil, fmt.Errorf("secretsmanager:GetSecretValue %s: %w", arn, err)
+		return "", fmt.Errorf("secretsmanager:GetSecretValue %s: %w", arn, err)
+	}
+	return aws.ToString(out.SecretString), nil
+}
+
+// secretJSON reads a secret holding a JSON object (a database secret:
+// {"username","password"}) from the emulator's Secrets Manager.
+func (a *Aws) secretJSON(ctx context.Context, arn string) (map[string]string, error) {
+	raw, err := a.secretString(ctx, arn)
+	if err != nil {
+		return nil, err
 	}
 	var v map[string]string
-	if err := json.Unmarshal([]byte(aws.ToString(out.SecretString)), &v); err != nil {
+	if err := json.Unmarshal([]byte(raw), &v); err != nil {
 		return nil, fmt.Errorf("secret %s is not a JSON object of strings", arn)
 	}
 	return v, nil
@@ -68,17 +101,20 @@ func (a *Aws) secretJSON(ctx context.Context, arn string) (map[string]string, er
 
 // dataTier is what the stand-ins need of the data stack's outputs.
 type dataTier struct {
-	DatabaseEndpoint       string `json:"database_endpoint"`
-	DatabaseReaderEndpoint string `json:"database_reader_endpoint"`
-	DatabasePort           int    `json:"database_port"`
-	DatabaseName           string `json:"database_name"`
-	DatabaseSecretArn      string `json:"database_secret_arn"`
-	CacheEndpoint          string `json:"cache_endpoint"`
-	CacheServers           string `json:"cache_servers"`
+	DatabaseEndpoint        string `json:"database_endpoint"`
+	DatabaseReaderEndpoint  string `json:"database_reader_endpoint"`
+	DatabasePort            int    `json:"database_port"`
+	DatabaseName            string `json:"database_name"`
+	DatabaseSecretArn       string `json:"database_secret_arn"`
+	DatabaseMasterSecretArn string `json:"database_master_secret_arn"`
+	DatabaseAppUsername     string `json:"database_app_username"`
+	CacheEndpoint           string `json:"cache_endpoint"`
+	CacheServers            string `json:"cache_servers"`
 }
 
 // startDataStandIns starts MariaDB and memcached for the data stack's
-// endpoints, the database user being the one of the database secret.
+// endpoints, MariaDB's administrator being the master user of the
+// RDS-managed secret, TLS only.
 func (a *Aws) startDataStandIns(ctx context.Context, outputs stackio.Outputs) (*dataStandIns, error) {
 	raw, err := json.Marshal(outputs)
 	if err != nil {
@@ -88,30 +124,53 @@ func (a *Aws) startDataStandIns(ctx context.Context, outputs stackio.Outputs) (*
 	if err := json.Unmarshal(raw, &data); err != nil {
 		return nil, fmt.Errorf("data stack outputs: %w", err)
 	}
-	if data.DatabaseEndpoint == "" || data.DatabaseSecretArn == "" || data.CacheEndpoint == "" {
-		return nil, fmt.Errorf("data stack outputs lack database_endpoint, database_secret_arn or cache_endpoint: %s", raw)
+	if data.DatabaseEndpoint == "" || data.DatabaseMasterSecretArn == "" || data.CacheEndpoint == "" {
+		return nil, fmt.Errorf("data stack outputs lack database_endpoint, database_master_secret_arn or cache_endpoint: %s", raw)
 	}
-	creds, err := a.secretJSON(ctx, data.DatabaseSecretArn)
+	creds, err := a.secretJSON(ctx, data.DatabaseMasterSecretArn)
 	if err != nil {
 		return nil, err
 	}
 	if creds["username"] == "" || creds["password"] == "" {
-		return nil, fmt.Errorf("database secret %s lacks username or password", data.DatabaseSecretArn)
+		return nil, fmt.Errorf("database master secret %s lacks username or password", data.DatabaseMasterSecretArn)
 	}
+	t := &dataStandIns{}
+	for _, h := range []string{data.DatabaseEndpoint, data.DatabaseReaderEndpoint} {
+		t.dbHosts = appendHost(t.dbHosts, hostOf(h))
+	}
+	for _, h := range append([]string{data.CacheEndpoint}, strings.Split(data.CacheServers, ",")...) {
+		t.cacheHosts = appendHost(t.cacheHosts, hostOf(strings.TrimSpace(h)))
+	}
+	certs, err := standintls.New(t.dbHosts, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	t.dbCA = certs.CA
 	root := make([]byte, 16)
 	_, _ = rand.Read(root)
 	port := data.DatabasePort
 	if port == 0 {
 		port = 3306
 	}
+	// The master's rights, as RDS gives them (the image's MARIADB_USER gets
+	// only its database): it creates the application user and grants it.
+	masterGrant := fmt.Sprintf("GRANT ALL PRIVILEGES ON *.* TO '%s'@'%%' WITH GRANT OPTION;\nFLUSH PRIVILEGES;\n", sqlQuote(creds["username"]))
+	files := dbVolume(data)
 	db := dag.Container().From(mariadbImage).
+		WithMountedCache("/var/lib/mysql", files).
 		WithSecretVariable("MARIADB_ROOT_PASSWORD", dag.SetSecret("rehearsal-db-root", hex.EncodeToString(root))).
 		WithEnvVariable("MARIADB_DATABASE", data.DatabaseName).
 		WithEnvVariable("MARIADB_USER", creds["username"]).
 		WithSecretVariable("MARIADB_PASSWORD", dag.SetSecret("rehearsal-db-password", creds["password"])).
+		WithNewFile("/docker-entrypoint-initdb.d/10-master-rights.sql", masterGrant).
+		WithNewFile("/etc/mysql/standin-tls/ca.pem", certs.CA).
+		WithNewFile("/etc/mysql/standin-tls/server.pem", certs.Cert).
+		WithMountedSecret("/etc/mysql/standin-tls/server-key.pem", dag.SetSecret("rehearsal-db-tls-key", certs.Key), dagger.ContainerWithMountedSecretOpts{Mode: 0o444}).
 		WithEnvVariable("CACHE_BUSTER", cacheBuster()).
 		WithExposedPort(port).
-		AsService(dagger.ContainerAsServiceOpts{Args: []string{"mariadbd", "--port=" + strconv.Itoa(port)}, UseEntrypoint: true})
+		AsService(dagger.ContainerAsServiceOpts{Args: []string{"mariadbd", "--port=" + strconv.Itoa(port),
+			"--ssl-ca=/etc/mysql/standin-tls/ca.pem", "--ssl-cert=/etc/mysql/standin-tls/server.pem",
+			"--ssl-key=/etc/mysql/standin-tls/server-key.pem", "--require-secure-transport=ON"}, UseEntrypoint: true})
 	cachePort := 11211
 	if _, p, err := net.SplitHostPort(data.CacheEndpoint); err == nil {
 		if n, err := strconv.Atoi(p); err == nil {
@@ -128,14 +187,48 @@ func (a *Aws) startDataStandIns(ctx context.Context, outputs stackio.Outputs) (*
 	if cache, err = cache.Start(ctx); err != nil {
 		return nil, fmt.Errorf("starting the memcached stand-in for %s: %w", data.CacheEndpoint, err)
 	}
-	t := &dataStandIns{db: db, cache: cache}
-	for _, h := range []string{data.DatabaseEndpoint, data.DatabaseReaderEndpoint} {
-		t.dbHosts = appendHost(t.dbHosts, hostOf(h))
-	}
-	for _, h := range append([]string{data.CacheEndpoint}, strings.Split(data.CacheServers, ",")...) {
-		t.cacheHosts = appendHost(t.cacheHosts, hostOf(strings.TrimSpace(h)))
-	}
+	t.db, t.cache, t.data = db, cache, files
 	return t, nil
+}
+
+// sqlQuote escapes s for a single-quoted SQL string.
+func sqlQuote(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s)
+}
+
+// dbVolume is the database stand-in's files for one emulated environment:
+// named after its database (endpoint, name, master secret; the secret's ARN
+// ends in a suffix each emulator draws anew), so a new emulator starts empty.
+func dbVolume(d dataTier) *dagger.CacheVolume {
+	sum := sha256.Sum256([]byte(d.DatabaseEndpoint + "\n" + d.DatabaseName + "\n" + d.DatabaseMasterSecretArn))
+	return dag.CacheVolume("eventmall-rehearsal-db-" + hex.EncodeToString(sum[:8]))
+}
+
+// releasedMarker is the file in the database stand-in's files naming the
+// image whose db-release last succeeded against it.
+const releasedMarker = "/var/lib/mysql/.eventmall-released"
+
+// released is the image whose db-release last succeeded against the
+// database stand-in ("" when none: a new emulator, or its files were
+// pruned from the engine's cache).
+func (t *dataStandIns) released(ctx context.Context) (string, error) {
+	out, err := dag.Container().From(debianImage).
+		WithMountedCache("/var/lib/mysql", t.data).
+		WithEnvVariable("CACHE_BUSTER", cacheBuster()).
+		WithExec([]string{"sh", "-c", "cat " + releasedMarker + " 2>/dev/null || true"}).
+		Stdout(ctx)
+	return strings.TrimSpace(out), err
+}
+
+// markReleased records that image's db-release succeeded.
+func (t *dataStandIns) markReleased(ctx context.Context, image string) error {
+	_, err := dag.Container().From(debianImage).
+		WithMountedCache("/var/lib/mysql", t.data).
+		WithEnvVariable("CACHE_BUSTER", cacheBuster()).
+		WithEnvVariable("IMAGE", image).
+		WithExec([]string{"sh", "-c", `printf '%s\n' "$IMAGE" >` + releasedMarker}).
+		Sync(ctx)
+	return err
 }
 
 func appendHost(hosts []string, h string) []string {
@@ -223,28 +316,51 @@ func containerOf(td taskdef.TaskDefinition, image string) (taskdef.Container, er
 // renders it.
 const imageRefVar = "IMAGE_REF"
 
+// standInCAPath is where a task finds the database stand-in's CA.
+const standInCAPath = "/etc/eventmall/rehearsal-db-ca.pem"
+
 // taskContainer is a container run the way ECS runs c: its image, its
 // environment, its secrets read from the emulator's Secrets Manager, its
-// port, with the data tier's endpoints resolving to the stand-ins.
+// port, with the data tier's endpoints resolving to the stand-ins, the
+// stand-in's CA trusted for the database (DB_TLS_CA) and the emulator's
+// Secrets Manager as the application's (with throwaway credentials in
+// place of the task role's).
 func (a *Aws) taskContainer(ctx context.Context, c taskdef.Container, tier *dataStandIns) (*dagger.Container, error) {
 	ctr := dag.Container().From(c.Image)
 	for _, name := range c.EnvNames() {
 		ctr = ctr.WithEnvVariable(name, c.Environment[name])
 	}
-	secrets := map[string]map[string]string{}
+	if strings.EqualFold(c.Environment["DB_TLS"], "verify") {
+		ctr = ctr.WithNewFile(standInCAPath, tier.dbCA).WithEnvVariable("DB_TLS_CA", standInCAPath)
+	}
+	if a.EndpointURL != "" {
+		id, key := make([]byte, 8), make([]byte, 20)
+		_, _ = rand.Read(id)
+		_, _ = rand.Read(key)
+		ctr = ctr.WithEnvVariable("AWS_ENDPOINT_URL_SECRETS_MANAGER", a.EndpointURL).
+			WithSecretVariable("AWS_ACCESS_KEY_ID", dag.SetSecret("rehearsal-task-role-id", "ASIA"+strings.ToUpper(hex.EncodeToString(id)))).
+			WithSecretVariable("AWS_SECRET_ACCESS_KEY", dag.SetSecret("rehearsal-task-role-key", hex.EncodeToString(key)))
+	}
+	raws := map[string]string{}
 	for _, name := range c.SecretNames() {
 		ref := c.Secrets[name]
-		v, ok := secrets[ref.SecretArn]
+		raw, ok := raws[ref.SecretArn]
 		if !ok {
 			var err error
-			if v, err = a.secretJSON(ctx, ref.SecretArn); err != nil {
+			if raw, err = a.secretString(ctx, ref.SecretArn); err != nil {
 				return nil, fmt.Errorf("container %s, secret %s: %w", c.Name, name, err)
 			}
-			secrets[ref.SecretArn] = v
+			raws[ref.SecretArn] = raw
 		}
-		value, ok := v[ref.JSONKey]
-		if !ok {
-			return nil, fmt.Errorf("container %s, secret %s: %s has no key %q", c.Name, name, ref.SecretArn, ref.JSONKey)
+		value := raw
+		if ref.JSONKey != "" {
+			var v map[string]string
+			if err := json.Unmarshal([]byte(raw), &v); err != nil {
+				return nil, fmt.Errorf("container %s, secret %s: %s is not a JSON object of strings", c.Name, name, ref.SecretArn)
+			}
+			if value, ok = v[ref.JSONKey]; !ok {
+				return nil, fmt.Errorf("container %s, secret %s: %s has no key %q", c.Name, name, ref.SecretArn, ref.JSONKey)
+			}
 		}
 		ctr = ctr.WithSecretVariable(name, dag.SetSecret("rehearsal-task-"+name, value))
 	}

@@ -9,7 +9,9 @@ import (
 	"sort"
 	"strings"
 
+	"dagger/eventmall/drift"
 	"dagger/eventmall/internal/dagger"
+	"dagger/eventmall/parity"
 	"dagger/eventmall/tfplan"
 )
 
@@ -18,7 +20,9 @@ import (
 const srcRoot = "/src"
 
 // Stack is one deployable Terraform root (base, network, edge, data,
-// service), its state in S3 with DynamoDB locking.
+// service), run by the pinned engine (OpenTofu), its state in S3, locked by
+// an S3 object next to it (use_lockfile) and, when a DynamoDB table is
+// given, by the table too.
 type Stack struct {
 	// Stack name: the folder under the stacks path.
 	Name string
@@ -43,7 +47,9 @@ func (a *Aws) Stack(
 	name string,
 	// S3 bucket holding Terraform state.
 	stateBucket string,
-	// DynamoDB table locking Terraform state.
+	// DynamoDB table also locking Terraform state (older setups); empty: the
+	// S3 lock objects (use_lockfile) only.
+	// +optional
 	lockTable string,
 	// Environment, the prefix of the state key.
 	// +optional
@@ -84,41 +90,57 @@ func (s *Stack) workdir() string { return path.Join(srcRoot, s.StacksPath, s.Nam
 // stateKey is where a stack's state lives in the state bucket.
 func stateKey(environment, stack string) string { return environment + "/" + stack + ".tfstate" }
 
-// backendConfig is passed to `terraform init`. Credentials are not: they
-// travel as secret environment variables, so they never land in the saved
-// plan, which records the backend configuration.
+// backendConfig is passed to `init`. Credentials are not: they travel as
+// secret environment variables, so they never land in the saved plan, which
+// records the backend configuration. The stacks' backend block sets
+// use_lockfile = true (terraform/policy holds them to it): state locks are
+// S3 objects; dynamodb_table adds the table's lock only when one is given.
 func (s *Stack) backendConfig() []string {
 	args := []string{
 		"-backend-config=bucket=" + s.StateBucket,
 		"-backend-config=key=" + stateKey(s.Environment, s.Name),
 		"-backend-config=region=" + s.Aws.Region,
-		"-backend-config=dynamodb_table=" + s.LockTable,
 		"-backend-config=encrypt=true",
 	}
+	if s.LockTable != "" {
+		args = append(args, "-backend-config=dynamodb_table="+s.LockTable)
+	}
 	if e := s.Aws.EndpointURL; e != "" {
+		endpoints := fmt.Sprintf("s3=%q,sts=%q,iam=%q", e, e, e)
+		if s.LockTable != "" {
+			endpoints += fmt.Sprintf(",dynamodb=%q", e)
+		}
 		args = append(args,
-			"-backend-config=endpoint="+e,
-			"-backend-config=dynamodb_endpoint="+e,
-			"-backend-config=sts_endpoint="+e,
-			"-backend-config=iam_endpoint="+e,
-			"-backend-config=force_path_style=true",
+			"-backend-config=endpoints={"+endpoints+"}",
+			"-backend-config=use_path_style=true",
 			"-backend-config=skip_credentials_validation=true",
 			"-backend-config=skip_metadata_api_check=true",
 			"-backend-config=skip_region_validation=true",
+			"-backend-config=skip_requesting_account_id=true",
 		)
 	}
 	return args
 }
 
-// Container returns terraform with the stack initialised (backend and
-// providers), ready for `terraform` commands, e.g. `container terminal`.
-func (s *Stack) Container() *dagger.Container {
-	return s.initialised(cacheBuster())
+// Container returns the pinned engine (OpenTofu: `tofu`) with the stack
+// initialised (backend and providers), e.g. `container terminal`.
+func (s *Stack) Container(ctx context.Context) (*dagger.Container, error) {
+	return s.initialised(ctx, cacheBuster())
 }
 
-func (s *Stack) initialised(runID string) *dagger.Container {
+// Engine names the engine the stack's stages run and where it came from,
+// e.g. "OpenTofu v1.12.6 (image eventmall-airgap/opentofu:1.12.6)".
+func (s *Stack) Engine(ctx context.Context) (string, error) {
+	_, label, err := engineContainer(ctx)
+	return label, err
+}
+
+func (s *Stack) initialised(ctx context.Context, runID string) (*dagger.Container, error) {
 	repo := s.Aws.Source
-	c := dag.Container().From(terraformImage)
+	c, _, err := engineContainer(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if s.Aws.OfflineProvider == "" {
 		c = c.WithMountedCache("/root/.terraform.d/plugin-cache", dag.CacheVolume("eventmall-terraform-plugins")).
 			WithEnvVariable("TF_PLUGIN_CACHE_DIR", "/root/.terraform.d/plugin-cache")
@@ -137,8 +159,8 @@ func (s *Stack) initialised(runID string) *dagger.Container {
 	c = s.Aws.withCredentials(c).
 		// State is live: init must see it as it is now.
 		WithEnvVariable("EVENTMALL_RUN", runID).
-		WithExec(append([]string{"terraform", "init", "-input=false", "-reconfigure"}, s.backendConfig()...))
-	return c
+		WithExec(append([]string{tf, "init", "-input=false", "-reconfigure"}, s.backendConfig()...))
+	return c, nil
 }
 
 var variableBlock = regexp.MustCompile(`(?m)^variable\s+"([^"]+)"`)
@@ -195,6 +217,24 @@ func (s *Stack) environmentSettings(ctx context.Context) (map[string]any, error)
 	return settings, nil
 }
 
+// capacityRecord is the benchmark's per-process capacity record, written by
+// `npm run bench -- --record-capacity` (the benchmark owns the file).
+const capacityRecord = "backend/bench/capacity.json"
+
+// measuredCapacity reads the capacity record for the stack variable
+// measured_capacity.
+func (s *Stack) measuredCapacity(ctx context.Context) (map[string]any, error) {
+	text, err := s.Aws.Source.File(capacityRecord).Contents(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("stack %s: %s, the measured capacity its rush sizing reads, is missing (npm run bench -- --record-capacity writes it): %w", s.Name, capacityRecord, err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(text), &m); err != nil {
+		return nil, fmt.Errorf("stack %s: %s: %w", s.Name, capacityRecord, err)
+	}
+	return m, nil
+}
+
 // effectiveInputs is what the plan receives: the environment's settings,
 // region, environment, state bucket and lock table, as far as this stack
 // declares them, then the inputs given to the stack. An input
@@ -211,6 +251,15 @@ func (s *Stack) effectiveInputs(ctx context.Context) (string, error) {
 	var given map[string]any
 	if err := json.Unmarshal([]byte(s.Inputs), &given); err != nil {
 		return "", fmt.Errorf("stack %s: inputs are not a JSON object: %w", s.Name, err)
+	}
+	// The benchmark's capacity record, as it is: the rush sizing (service
+	// stack, modules/rush) reads it; nothing copies its numbers.
+	if declared["measured_capacity"] {
+		capacity, err := s.measuredCapacity(ctx)
+		if err != nil {
+			return "", err
+		}
+		settings["measured_capacity"] = capacity
 	}
 	// What the stack itself knows: where it runs and where state lives.
 	settings["region"] = s.Aws.Region
@@ -262,43 +311,60 @@ func (s *Stack) plan(ctx context.Context, destroy, lock bool) (*TerraformPlan, e
 	if !lock {
 		locking = "-lock=false"
 	}
-	args := []string{"terraform", "plan", "-input=false", locking, "-detailed-exitcode",
+	args := []string{tf, "plan", "-input=false", locking, "-detailed-exitcode",
 		"-out=/eventmall/tfplan", "-var-file=/eventmall/inputs.tfvars.json"}
 	if destroy {
 		args = append(args, "-destroy")
 	}
-	planned := s.initialised(cacheBuster()).
+	ws, err := s.initialised(ctx, cacheBuster())
+	if err != nil {
+		return nil, err
+	}
+	planned := ws.
 		WithNewFile("/eventmall/inputs.tfvars.json", inputs).
 		WithExec(args, dagger.ContainerWithExecOpts{Expect: dagger.ReturnTypeAny})
 	code, err := planned.ExitCode(ctx)
 	if err != nil {
-		return nil, execErr("terraform init of stack "+s.Name, err)
+		return nil, execErr(tf+" init of stack "+s.Name, err)
 	}
 	if code == 1 {
 		stderr, _ := planned.Stderr(ctx)
 		stdout, _ := planned.Stdout(ctx)
-		return nil, &execFailure{what: "terraform plan of stack " + s.Name, code: code, tail: tailOf(stdout, stderr)}
+		return nil, &execFailure{what: tf + " plan of stack " + s.Name, code: code, tail: tailOf(stdout, stderr)}
 	}
 	// To a file, not stdout: the plan's JSON holds every variable's value
 	// (sensitive ones too) and must not land in the progress log.
 	shown, err := planned.
-		WithExec([]string{"terraform", "show", "-json", "/eventmall/tfplan"},
+		WithExec([]string{tf, "show", "-json", "/eventmall/tfplan"},
 			dagger.ContainerWithExecOpts{RedirectStdout: "/eventmall/tfplan.json"}).
 		File("/eventmall/tfplan.json").
 		Contents(ctx)
 	if err != nil {
-		return nil, execErr("terraform show of stack "+s.Name, err)
+		return nil, execErr(tf+" show of stack "+s.Name, err)
 	}
 	summary, err := tfplan.Parse([]byte(shown))
 	if err != nil {
 		return nil, fmt.Errorf("stack %s: %w", s.Name, err)
 	}
+	changeSet, err := s.changeSet([]byte(shown))
+	if err != nil {
+		return nil, err
+	}
+	drifted, err := drift.FromPlan(s.Name, []byte(shown))
+	if err != nil {
+		return nil, err
+	}
+	driftJSON, _ := json.Marshal(drifted)
+	_, engine, _ := engineContainer(ctx)
 	provider, md := "", summary.Markdown(s.Name, 30)
 	if v := s.Aws.OfflineProvider; v != "" {
 		provider = offlineLabel(v)
 		md = "_Planned against the " + provider + ", not AWS._\n\n" + md
 	}
 	return &TerraformPlan{
+		Engine:     engine,
+		ChangeSet:  changeSet,
+		Drift:      string(driftJSON),
 		Provider:   provider,
 		Stack:      s,
 		Workspace:  planned,
@@ -314,12 +380,12 @@ func (s *Stack) plan(ctx context.Context, destroy, lock bool) (*TerraformPlan, e
 // values are included, so the result stays inside the module.
 func (s *Stack) rawOutputs(ctx context.Context, c *dagger.Container) (string, error) {
 	out, err := c.
-		WithExec([]string{"terraform", "output", "-json"},
+		WithExec([]string{tf, "output", "-json"},
 			dagger.ContainerWithExecOpts{RedirectStdout: "/eventmall/outputs.json"}).
 		File("/eventmall/outputs.json").
 		Contents(ctx)
 	if err != nil {
-		return "", execErr("terraform output of stack "+s.Name, err)
+		return "", execErr(tf+" output of stack "+s.Name, err)
 	}
 	return out, nil
 }
@@ -328,7 +394,11 @@ func (s *Stack) rawOutputs(ctx context.Context, c *dagger.Container) (string, er
 // redacted.
 // +cache="never"
 func (s *Stack) Outputs(ctx context.Context) (string, error) {
-	raw, err := s.rawOutputs(ctx, s.initialised(cacheBuster()))
+	ws, err := s.initialised(ctx, cacheBuster())
+	if err != nil {
+		return "", err
+	}
+	raw, err := s.rawOutputs(ctx, ws)
 	if err != nil {
 		return "", err
 	}
@@ -350,10 +420,34 @@ type TerraformPlan struct {
 	Markdown string
 	// Whether applying would change anything.
 	HasChanges bool
+	// The engine that made the plan, e.g. "OpenTofu v1.12.6 (image eventmall-airgap/opentofu:1.12.6)".
+	Engine string
 	// The stand-in provider the plan was made against, e.g. "offline provider (schema of hashicorp/aws 6.47.0)"; empty for the registry's.
 	Provider string
 	// parsed is the plan's summary, for the deploy's guard (in-process only).
 	parsed tfplan.Summary
+	// The plan's fingerprint for plan parity (parity.Fingerprint as JSON:
+	// addresses, actions, digests of known values; no values).
+	// +private
+	ChangeSet string
+	// What the plan shows changed outside Terraform or differing from the
+	// deployed configuration ([]drift.Finding as JSON).
+	// +private
+	Drift string
+}
+
+// changeSet fingerprints a plan. The image input is known only at deploy
+// time (a placeholder when a pull request is planned): it is normalised.
+func (s *Stack) changeSet(planJSON []byte) (string, error) {
+	var given map[string]any
+	_ = json.Unmarshal([]byte(s.Inputs), &given)
+	image, _ := given["image"].(string)
+	fp, err := parity.FromPlan(s.Name, planJSON, image)
+	if err != nil {
+		return "", err
+	}
+	b, err := json.Marshal(fp)
+	return string(b), err
 }
 
 // Apply applies exactly this saved plan (Terraform refuses it if the state
@@ -370,11 +464,15 @@ func (p *TerraformPlan) Apply(ctx context.Context) (string, error) {
 
 func (p *TerraformPlan) apply(ctx context.Context) (string, error) {
 	s := p.Stack
-	applied := s.initialised(cacheBuster()).
+	ws, err := s.initialised(ctx, cacheBuster())
+	if err != nil {
+		return "", err
+	}
+	applied := ws.
 		WithFile("/eventmall/tfplan", p.File).
-		WithExec([]string{"terraform", "apply", "-input=false", "-lock-timeout=5m", "/eventmall/tfplan"})
+		WithExec([]string{tf, "apply", "-input=false", "-lock-timeout=5m", "/eventmall/tfplan"})
 	if _, err := applied.Sync(ctx); err != nil {
-		return "", execErr("terraform apply of stack "+s.Name, err)
+		return "", execErr(tf+" apply of stack "+s.Name, err)
 	}
 	return s.rawOutputs(ctx, applied)
 }

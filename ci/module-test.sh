@@ -2,9 +2,12 @@
 # Real `dagger call`s of the module in the engine: each stage alone, the
 # Terraform plan/apply plumbing, publish, sync + invalidation against moto,
 # a full deploy rehearsal, the deploy's guards (base left to an administrator,
-# the freeze, one deploy at a time: a held lock, two deploys started together;
-# the destroy guard), a rollout ECS rolls back, an injected failure (these three deploy modified
-# copies: MODULE_TEST_SOURCE_COPIES=1, i.e. ci/test.sh --full), `rehearse`,
+# the freeze, one deploy at a time: a held lock in the DynamoDB table and as an S3 object (no table),
+# two deploys started together, with the table and without;
+# the destroy guard), release safety (history, drift, preflight; plan parity, a second release and a
+# rollback), a rollout ECS rolls back, a release leaving the database empty, an injected failure (the
+# cases that deploy modified copies need MODULE_TEST_SOURCE_COPIES=1, i.e. ci/test.sh --full), a sibling
+# failing while an apply runs (offline provider faults), `rehearse`,
 # and a canary secret that must never show up. Needs the engine env: eval "$(go run ./ci/airgap env)".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +29,8 @@ dc() {
   shift
   t0=$(date +%s.%N)
   dagger --progress=plain call "$@" >"$LOGS/$name.out" 2>"$LOGS/$name.err" || rc=$?
-  printf '  %-28s %6s s%s\n' "$name" "$(elapsed "$t0")" "$([ $rc = 0 ] || echo " (exit $rc)")"
+  elapsed "$t0" >"$LOGS/$name.secs"
+  printf '  %-28s %6s s%s\n' "$name" "$(cat "$LOGS/$name.secs")" "$([ $rc = 0 ] || echo " (exit $rc)")"
   return $rc
 }
 show() { echo "----- $1"; tail -n "${2:-40}" "$LOGS/$1.out" "$LOGS/$1.err"; }
@@ -46,7 +50,7 @@ dagger develop >"$LOGS/develop.log" 2>&1 || { tail -20 "$LOGS/develop.log"; die 
 (cd .dagger && go vet ./...) || die "go vet of the module"
 ok "dagger develop + go vet"
 dagger functions >"$LOGS/functions.out" 2>"$LOGS/functions.err" || { show functions; die "dagger functions"; }
-for fn in deploy plan check test-backend test-frontend build-frontend backend-image aws shop validate-catalog; do
+for fn in deploy plan check test-backend test-frontend build-frontend backend-image aws shop validate-catalog rollback history drift preflight; do
   grep -qE "^$fn\b" "$LOGS/functions.out" || die "dagger functions lacks $fn"
 done
 grep -q "Deploy takes the shop from source to AWS" "$LOGS/functions.out" || grep -q "takes the shop from source" "$LOGS/functions.out" \
@@ -70,6 +74,12 @@ python3 ci/rehearsal/edit_catalog.py "$TMP/bad-catalog/backend/catalog" --set-pr
 if dc validate-catalog-bad --source="$TMP/bad-catalog" validate-catalog; then die "a negative price passed validation"; fi
 grep -q "priceCents" "$LOGS/validate-catalog-bad.err" "$LOGS/validate-catalog-bad.out" || { show validate-catalog-bad; die "the catalogue error does not name the field"; }
 ok "validate-catalog rejects a negative price, naming the field"
+# A --source is uploaded whole (New's +ignore pragma filters only the default path): New filters it.
+mkdir -p "$TMP/bad-catalog/backend/node_modules/eventmall-ignore-probe" "$TMP/bad-catalog/.test-logs"
+touch "$TMP/bad-catalog/backend/node_modules/eventmall-ignore-probe/index.js" "$TMP/bad-catalog/.test-logs/eventmall-ignore-probe.log"
+expect_ok source-filtered --source="$TMP/bad-catalog" source glob --pattern='**/eventmall-ignore-probe*'
+[ -z "$(tr -d '[:space:]' <"$LOGS/source-filtered.out")" ] || { show source-filtered; die "a --source directory kept node_modules/.test-logs (sourceset.Ignore not applied)"; }
+ok "a --source directory is filtered like the default path (no node_modules, no .test-logs)"
 expect_ok backend-image backend-image with-exec --args=id,-un stdout
 grep -qx "node" "$LOGS/backend-image.out" || die "backend image does not run as user node"
 expect_ok backend-image-export backend-image export --path="$TMP/backend-image.tar"
@@ -135,8 +145,21 @@ grep -q 'apply base as an administrator' "$LOGS/deploy-before-base.err" || { sho
 grep -qE '^apply base ' "$LOGS/deploy-before-base.out" && die "an apply of base ran"
 ok "deploy refused base's changes by name (apply base as an administrator); no apply of base ran"
 
-echo "== terraform, one stack alone: the administrator bootstraps the real base stack (saved plan, apply of that plan, state in S3 (moto) with DynamoDB locking)"
-echo "   (offline provider (schema of hashicorp/aws $OFFLINE_AWS))"
+# The engine every Terraform stage runs: the one pin (.dagger/tfengine/engine.json), here the
+# air-gapped mirror's image of it.
+ENGINE_LABEL=$(GOFLAGS=-buildvcs=false go run ./.dagger/tfengine/cmd/tfengine label)
+ENGINE_IMAGE=$(GOFLAGS=-buildvcs=false go run ./.dagger/tfengine/cmd/tfengine image)
+ENGINE_BIN=$(GOFLAGS=-buildvcs=false go run ./.dagger/tfengine/cmd/tfengine binary)
+ENGINE_LINE="$ENGINE_LABEL (image $ENGINE_IMAGE)"
+echo "== the engine: $ENGINE_LINE"
+expect_ok engine engine
+grep -qxF "$ENGINE_LINE" "$LOGS/engine.out" || { show engine; die "the module does not run $ENGINE_LINE"; }
+expect_ok stage-version "${AWS[@]}" "${OFFLINE[@]}" "${STACK[@]}" --name=base container with-exec --args="$ENGINE_BIN,version" stdout
+[ "$(head -n 1 "$LOGS/stage-version.out")" = "$ENGINE_LABEL" ] || { show stage-version; die "a stack's stage does not run $ENGINE_LABEL"; }
+ok "engine: $(cat "$LOGS/engine.out"); a stack's stage prints $(head -n 1 "$LOGS/stage-version.out")"
+
+echo "== terraform, one stack alone: the administrator bootstraps the real base stack (saved plan, apply of that plan, state in S3 (moto), locked by S3 lock objects and the DynamoDB table)"
+echo "   (offline provider (schema of hashicorp/aws $OFFLINE_AWS), $ENGINE_LABEL)"
 expect_ok plan-base "${AWS[@]}" "${OFFLINE[@]}" "${STACK[@]}" --name=base plan summary
 grep -qE '^\+[1-9][0-9]* ~0 -0$' "$LOGS/plan-base.out" || { show plan-base; die "first plan of base should only add"; }
 expect_ok plan-base-file "${AWS[@]}" "${OFFLINE[@]}" "${STACK[@]}" --name=base plan file export --path="$TMP/base.tfplan"
@@ -220,6 +243,8 @@ echo "== deploy rehearsal: the whole chain against moto"
 expect_ok deploy "${DEPLOY[@]}" --now=$CALM
 cat "$LOGS/deploy.out"
 grep -q "Terraform ran against the offline provider (schema of hashicorp/aws $OFFLINE_AWS)" "$LOGS/deploy.out" || die "the deploy report does not name the offline provider"
+grep -qxF "Stacks run by $ENGINE_LINE." "$LOGS/deploy.out" || die "the deploy report does not name the engine ($ENGINE_LINE)"
+grep -E '^(plan|apply) (network|edge|data|service) ' "$LOGS/deploy.out" | grep -vF " by $ENGINE_LINE" && die "a plan or apply line does not name the engine"
 grep -qE "^plan base .*succeeded .*\+0 ~0 -0 \(offline provider" "$LOGS/deploy.out" || die "deploy report: base (applied by the administrator) should plan +0 ~0 -0"
 for s in network edge data service; do
   grep -qE "^plan $s .*succeeded .*\+[1-9][0-9]* ~0 -0 \(offline provider" "$LOGS/deploy.out" || die "deploy report: plan $s does not show its real resource counts"
@@ -230,11 +255,11 @@ import boto3, json, sys
 s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1")
 get = lambda k: json.loads(s3.get_object(Bucket="eventmall-rehearsal-state", Key=k)["Body"].read())
 net, edge = get("rehearsal/network.tfstate"), json.dumps(get("rehearsal/edge.tfstate"))
-for name in ("vpc_id", "public_subnet_ids"):
+for name in ("vpc_id", "private_subnet_ids"):
     v = net["outputs"][name]["value"]
     for x in v if isinstance(v, list) else [v]:
         assert json.dumps(x) in edge, (name, x)
-print("  edge state holds network's vpc_id and public_subnet_ids")
+print("  edge state holds network's vpc_id and private_subnet_ids")
 PY
 for stage in freeze test-backend test-frontend "apply service" publish-backend sync-frontend db-release ecs-stand-in wait-service-stable smoke-test; do
   grep -q "^$stage .*succeeded" "$LOGS/deploy.out" || die "deploy report lacks a successful $stage"
@@ -243,6 +268,33 @@ done
 # the one just published), db-release loaded schema and catalogue, and the shop answers through
 # the edge stand-in with today's drop, a product and the published image.
 grep -qE '^db-release .*succeeded' "$LOGS/deploy.out" || die "db-release did not run"
+grep -qE '^db-release .*as the migrator: db-release.js: .*grant-app-user.js: .*session-keys.js: ' "$LOGS/deploy.out" || die "the release did not run db-release, grant-app-user and session-keys as the migrator"
+"$REHEARSAL_PYTHON" - "$REHEARSAL_AWS_ENDPOINT" "$TMP/moto.json" <<'PY' || die "the release did not write the app user's secret and the session key"
+import base64, boto3, json, sys
+# The service runs as the least-privilege app user with its own session keys: both secrets are
+# created empty (as the stacks create them) and the release wrote them; the values are never printed.
+m = json.load(open(sys.argv[2]))
+sm = boto3.client("secretsmanager", endpoint_url=sys.argv[1], region_name="us-east-1")
+app = json.loads(sm.get_secret_value(SecretId=m["database_secret_arn"])["SecretString"])
+master = json.loads(sm.get_secret_value(SecretId=m["database_master_secret_arn"])["SecretString"])
+assert app["username"] == "eventmall_app" and len(app["password"]) >= 32 and app["username"] != master["username"], app["username"]
+keys = sm.get_secret_value(SecretId=m["session_keys_secret_arn"])["SecretString"].split(",")
+assert len(keys) == 1 and len(base64.b64decode(keys[0])) == 32, len(keys)
+print("  app user %s's secret written by grant-app-user.js (not the master %s); one 32-byte session key" % (app["username"], master["username"]))
+PY
+"$REHEARSAL_PYTHON" - "$REHEARSAL_AWS_ENDPOINT" <<'PY' || die "the task definition does not carry the rush sizing's waiting-room switch"
+import boto3, json, sys
+# The rush sizing (terraform/modules/rush) ran on what the pipeline passed: the environment's
+# expected peak and backend/bench/capacity.json. The rehearsal's peak (1,000/s) is within what the
+# rush floor serves (terraform/policy's sizing test holds that), so the waiting room is off, and
+# the task definition terraform applied says so.
+s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1")
+state = json.loads(s3.get_object(Bucket="eventmall-rehearsal-state", Key="rehearsal/service.tfstate")["Body"].read())
+tds = [i["attributes"] for r in state["resources"] if r["type"] == "aws_ecs_task_definition" and r["name"] == "this" for i in r["instances"]]
+env = {e["name"]: e["value"] for c in json.loads(tds[0]["container_definitions"]) for e in c.get("environment", [])}
+assert env.get("WAITING_ROOM") == "off" and "WAITING_ROOM_INLET_PER_SEC" not in env, {k: v for k, v in env.items() if k.startswith("WAITING")}
+print("  task definition: WAITING_ROOM=off, from the rush sizing (expected peak within what the rush floor serves)")
+PY
 grep -qE '^wait-service-stable .*PRIMARY, rollout COMPLETED' "$LOGS/deploy.out" || die "the rollout was not verified"
 grep -qE '^smoke-test .*drops/current: event .*running the published image' "$LOGS/deploy.out" || die "the smoke test did not check the drop and the image"
 "$REHEARSAL_PYTHON" - "$REHEARSAL_SLACK_RECORD" success <<'PY' || die "Slack thread of the deploy is wrong"
@@ -287,10 +339,48 @@ grep -q 'released the deploy lock of rehearsal held by run rehearsal-other (anot
 lock_item absent || die "unlock left the lock"
 ok "deploy lock: released after the deploy; the second deploy refused naming run rehearsal-other; unlock released it"
 
-echo "== two deploys of the unchanged source start together: one takes the deploy lock, the other refuses naming its holder"
+echo "== deploy lock without a lock table: an S3 object next to the state (conditional writes), refused while held, unlock --state-bucket"
+# The same deploy without --lock-table: state locks are S3 objects only (use_lockfile), the
+# deploy lock is s3://eventmall-rehearsal-state/rehearsal/eventmall-deploy.lock.
+DEPLOY_S3=()
+for a in "${DEPLOY[@]}"; do [[ $a == --lock-table=* ]] || DEPLOY_S3+=("$a"); done
+LOCK_OBJECT=s3://eventmall-rehearsal-state/rehearsal/eventmall-deploy.lock
+lock_object() { # lock_object put|absent: the deploy lock object of the rehearsal environment in moto
+  "$REHEARSAL_PYTHON" - "$REHEARSAL_AWS_ENDPOINT" "$1" <<'PY'
+import boto3, botocore, json, sys, time
+s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1")
+where = dict(Bucket="eventmall-rehearsal-state", Key="rehearsal/eventmall-deploy.lock")
+if sys.argv[2] == "put":  # stands for a deploy running elsewhere that passes no table
+    now = int(time.time())
+    s3.put_object(**where, Body=json.dumps({"LockID": "eventmall-deploy/rehearsal", "RunID": "rehearsal-other-s3",
+        "Owner": "another-deploy@rehearsal", "StartedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
+        "ExpiresAt": str(now + 3600)}).encode())
+else:
+    try:
+        s3.head_object(**where)
+    except botocore.exceptions.ClientError as e:
+        assert e.response["Error"]["Code"] in ("404", "NoSuchKey"), e
+    else:
+        raise SystemExit("the deploy lock object is still there")
+PY
+}
+lock_object absent || die "a deploy with a lock table left an S3 deploy lock object"
+lock_object put
+if dc deploy-locked-s3 "${DEPLOY_S3[@]}" --now=$CALM; then die "a deploy without a lock table ran while the S3 deploy lock was held"; fi
+grep -q 'another deploy of rehearsal holds the deploy lock: run rehearsal-other-s3 by another-deploy@rehearsal' "$LOGS/deploy-locked-s3.err" \
+  && grep -q 'unlock --state-bucket=eventmall-rehearsal-state --environment=rehearsal --run-id=rehearsal-other-s3' "$LOGS/deploy-locked-s3.err" \
+  || { show deploy-locked-s3; die "the refused deploy (no table) does not name the S3 lock's holder and how to unlock it"; }
+grep -qE '^(plan|apply) ' "$LOGS/deploy-locked-s3.out" && die "a terraform stage ran without the deploy lock (no table)"
+expect_ok unlock-s3 "${AWS[@]}" unlock --state-bucket=eventmall-rehearsal-state --environment=rehearsal --run-id=rehearsal-other-s3
+grep -qF "released the deploy lock of rehearsal held by run rehearsal-other-s3 (another-deploy@rehearsal)" "$LOGS/unlock-s3.out" && grep -qF "($LOCK_OBJECT)" "$LOGS/unlock-s3.out" \
+  || { show unlock-s3; die "unlock --state-bucket did not say whose S3 lock it released"; }
+lock_object absent || die "unlock --state-bucket left the lock object"
+ok "deploy lock without a table ($LOCK_OBJECT): the deploy refused naming run rehearsal-other-s3; unlock --state-bucket released it"
+
+echo "== two deploys of the unchanged source start together (--full-plan): one takes the deploy lock, the other refuses naming its holder"
 : >"$REHEARSAL_SLACK_RECORD"
-dc deploy-together-a "${DEPLOY[@]}" --now=$CALM --run-id=rehearsal-together-a & PID_A=$!
-dc deploy-together-b "${DEPLOY[@]}" --now=$CALM --run-id=rehearsal-together-b & PID_B=$!
+dc deploy-together-a "${DEPLOY[@]}" --now=$CALM --full-plan --run-id=rehearsal-together-a & PID_A=$!
+dc deploy-together-b "${DEPLOY[@]}" --now=$CALM --full-plan --run-id=rehearsal-together-b & PID_B=$!
 rc_a=0; wait "$PID_A" || rc_a=$?
 rc_b=0; wait "$PID_B" || rc_b=$?
 if [ "$rc_a" = 0 ] && [ "$rc_b" != 0 ]; then won=a lost=b
@@ -314,6 +404,194 @@ grep -q '^smoke-test .*succeeded' "$W" || die "the unchanged deploy's smoke test
 ok "unchanged deploy: +0 ~0 -0 for base, network, edge, data and service; nothing applied; nothing pushed; smoke test passed"
 ok "two deploys together: rehearsal-together-$won took the lock and passed; rehearsal-together-$lost refused at deploy-lock naming it, ran no terraform"
 
+echo "== two deploys without a lock table start together: one takes the S3 deploy lock, the other refuses naming its holder"
+# base was bootstrapped with the table (lock_table_name): a deploy without one plans base's
+# DynamoDB grants away, and that base change stops it at plan base (an environment's deploys all
+# pass the table or none do; switching is the administrator's apply of base). Nothing is applied.
+: >"$REHEARSAL_SLACK_RECORD"
+dc deploy-s3-a "${DEPLOY_S3[@]}" --now=$CALM --full-plan --run-id=rehearsal-s3-a & PID_A=$!
+dc deploy-s3-b "${DEPLOY_S3[@]}" --now=$CALM --full-plan --run-id=rehearsal-s3-b & PID_B=$!
+rc_a=0; wait "$PID_A" || rc_a=$?
+rc_b=0; wait "$PID_B" || rc_b=$?
+if grep -q 'deploy failed at stage deploy-lock' "$LOGS/deploy-s3-b.err" && ! grep -q 'deploy failed at stage deploy-lock' "$LOGS/deploy-s3-a.err"; then won=a lost=b
+elif grep -q 'deploy failed at stage deploy-lock' "$LOGS/deploy-s3-a.err" && ! grep -q 'deploy failed at stage deploy-lock' "$LOGS/deploy-s3-b.err"; then won=b lost=a
+else show deploy-s3-a; show deploy-s3-b; die "two deploys without a table started together: want exactly one refused at deploy-lock (exits $rc_a, $rc_b)"; fi
+grep -q "another deploy of rehearsal holds the deploy lock: run rehearsal-s3-$won by " "$LOGS/deploy-s3-$lost.err" \
+  && grep -q "unlock --state-bucket=eventmall-rehearsal-state --environment=rehearsal --run-id=rehearsal-s3-$won" "$LOGS/deploy-s3-$lost.err" \
+  || { show "deploy-s3-$lost"; die "the second deploy (no table) does not refuse naming the holder (run rehearsal-s3-$won)"; }
+grep -qE '^(plan|apply) [a-z]+ ' "$LOGS/deploy-s3-$lost.err" && die "the refused deploy (no table) ran a terraform stage"
+grep -qE "^deploy-lock .*succeeded .*run rehearsal-s3-$won \($LOCK_OBJECT\)" "$LOGS/deploy-s3-$won.err" "$LOGS/deploy-s3-$won.out" \
+  || { show "deploy-s3-$won"; die "the deploy without a table did not take $LOCK_OBJECT"; }
+grep -q 'deploy failed at stage plan base' "$LOGS/deploy-s3-$won.err" && grep -q 'apply base as an administrator' "$LOGS/deploy-s3-$won.err" \
+  || { show "deploy-s3-$won"; die "the deploy without a table did not stop at base's lock_table_name change"; }
+grep -qE '^apply [a-z]+ ' "$LOGS/deploy-s3-$won.err" && die "a deploy without a table applied a stack"
+lock_object absent || die "the S3 deploy lock was not released after the two deploys"
+lock_item absent || die "a deploy without a table wrote the table's deploy lock"
+ok "two deploys without a table: rehearsal-s3-$won took $LOCK_OBJECT (then stopped at plan base: base holds the table's grants), rehearsal-s3-$lost refused at deploy-lock naming it; the object released"
+
+echo "== and again without --full-plan: every stack skipped, the reason named"
+expect_ok deploy-unchanged "${DEPLOY[@]}" --now=$CALM
+for st in base network edge data service; do
+  grep -qE "^plan $st .*skipped: code, inputs and state unchanged since deploy [0-9TZ-]+" "$LOGS/deploy-unchanged.out" \
+    || { show deploy-unchanged; die "an unchanged deploy re-planned $st instead of naming why it skipped it"; }
+done
+grep -qE '^(apply|parity) ' "$LOGS/deploy-unchanged.out" && die "an unchanged deploy applied a stack"
+unchanged_checks() { # what an unchanged deploy leaves out, each naming why (the report in $1)
+  grep -qE '^db-release .*skipped: the service is unchanged since deploy [0-9A-Za-z-]+, whose db-release of this image the database holds' "$1" \
+    || { echo "an unchanged deploy ran db-release again"; return 1; }
+  grep -qE '^ecs-stand-in .*nothing to roll out \(service unchanged since deploy [0-9A-Za-z-]+\)' "$1" || { echo "an unchanged deploy rolled the service out again"; return 1; }
+  grep -qE '^screenshot .*skipped: the service and index.html are those of deploy [0-9A-Za-z-]+' "$1" || { echo "an unchanged deploy took the screenshots again"; return 1; }
+}
+why=$(unchanged_checks "$LOGS/deploy-unchanged.out") || { show deploy-unchanged; die "$why"; }
+grep -q '^smoke-test .*succeeded' "$LOGS/deploy-unchanged.out" || die "the unchanged deploy's smoke test did not pass"
+ok "unchanged deploy: $(grep -E '^plan base ' "$LOGS/deploy-unchanged.out" | grep -oE 'skipped: .* since deploy [^;]+')"
+
+site_index() { "$REHEARSAL_PYTHON" -c 'import boto3,sys; sys.stdout.buffer.write(boto3.client("s3",endpoint_url=sys.argv[1],region_name="us-east-1").get_object(Bucket="eventmall-rehearsal-site",Key="index.html")["Body"].read())' "$REHEARSAL_AWS_ENDPOINT"; }
+# The image digests the service stack's state holds (exactly one).
+service_image() { "$REHEARSAL_PYTHON" -c 'import boto3,re,sys; s=boto3.client("s3",endpoint_url=sys.argv[1],region_name="us-east-1").get_object(Bucket="eventmall-rehearsal-state",Key="rehearsal/service.tfstate")["Body"].read().decode(); i=sorted(set(re.findall(r"[^\s\"\\]+/eventmall-backend@sha256:[0-9a-f]{64}", s))); assert len(i)==1, i; print(i[0])' "$REHEARSAL_AWS_ENDPOINT"; }
+echo "== the catalogue's fast path: a catalogue-only change goes live with no image built or pushed and no rollout"
+# A merchandiser's commit: one price, nothing else (a copy of the tree; its code digest is the source's).
+copy_source "$TMP/catalogue-only"
+"$REHEARSAL_PYTHON" ci/rehearsal/edit_catalog.py "$TMP/catalogue-only/backend/catalog" --add-cents=100 >/dev/null
+catalogue_objects() { "$REHEARSAL_PYTHON" -c 'import boto3,sys; s3=boto3.client("s3",endpoint_url=sys.argv[1],region_name="us-east-1"); print(sorted(o["Key"] for o in s3.list_objects_v2(Bucket="eventmall-rehearsal-state",Prefix="rehearsal/catalogue/").get("Contents",[])))' "$REHEARSAL_AWS_ENDPOINT"; }
+ecs_task_definition() { "$REHEARSAL_PYTHON" -c 'import boto3,sys; print(boto3.client("ecs",endpoint_url=sys.argv[1],region_name="us-east-1").describe_services(cluster="eventmall-rehearsal",services=["eventmall-rehearsal"])["services"][0]["taskDefinition"])' "$REHEARSAL_AWS_ENDPOINT"; }
+registry_tags() { curl -fsS "http://$EVENTMALL_REGISTRY/v2/rehearsal/eventmall-backend/tags/list"; }
+image_before=$(service_image); td_before=$(ecs_task_definition); tags_before=$(registry_tags); objects_before=$(catalogue_objects)
+expect_ok deploy-catalogue --source="$TMP/catalogue-only" "${DEPLOY[@]}" --now=$CALM
+cat "$LOGS/deploy-catalogue.out"
+C="$LOGS/deploy-catalogue.out"
+grep -qE '^changes .*catalogue only: the code is that of deploy [0-9A-Za-z-]+, the catalogue changed' "$C" || { show deploy-catalogue; die "the changes stage did not choose the catalogue's fast path"; }
+for st in test-backend test-frontend terraform-policy build-frontend backend-image sync-frontend publish-backend db-release; do
+  grep -qE "^$st .*skipped: catalogue-only change; " "$C" || { show deploy-catalogue; die "a catalogue-only deploy ran $st instead of naming why it skipped it"; }
+done
+for st in base network edge data service; do
+  grep -qE "^plan $st .*skipped: code, inputs and state unchanged since deploy" "$C" || die "a catalogue-only deploy planned $st"
+done
+grep -qE '^(apply|parity) ' "$C" && die "a catalogue-only deploy applied a stack"
+grep -qE '^validate-catalog +succeeded' "$C" || die "validate-catalog did not run"
+grep -qE '^publish-catalogue +succeeded .*s3://eventmall-rehearsal-state/rehearsal/catalogue/[0-9a-f]{64}\.json' "$C" || die "the catalogue was not published"
+grep -qE "^load-catalogue +succeeded .*in the running image .*/eventmall-backend@sha256:[0-9a-f]{64}, as the migrator: object sha256 [0-9a-f]{12} loaded \(1 events, 4 drops; products [1-9][0-9]* updated" "$C" \
+  || { show deploy-catalogue; die "load-catalogue did not load the object in the running image"; }
+grep -qE '^ecs-stand-in .*nothing to roll out' "$C" || die "a catalogue-only deploy rolled the service out"
+grep -qE "^smoke-test +succeeded .*through the edge stand-in: .*at the catalogue's prices.*all [0-9]+ live products at the catalogue's prices" "$C" || die "the smoke test did not check the new prices through the edge stand-in"
+[ "$(service_image)" = "$image_before" ] && [ "$(ecs_task_definition)" = "$td_before" ] || die "the service's image or task definition changed"
+[ "$(registry_tags)" = "$tags_before" ] || die "an image was pushed by a catalogue-only deploy"
+"$REHEARSAL_PYTHON" - "$REHEARSAL_AWS_ENDPOINT" "$TMP/catalogue-only/backend/catalog" <<'PY' || die "the published object is not the new catalogue named by its sha256"
+import boto3, hashlib, json, os, sys
+s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1")
+keys = [o["Key"] for o in s3.list_objects_v2(Bucket="eventmall-rehearsal-state", Prefix="rehearsal/catalogue/")["Contents"]]
+files = {n: open(os.path.join(sys.argv[2], n)).read() for n in os.listdir(sys.argv[2]) if n.endswith(".json")}
+for k in keys:
+    b = s3.get_object(Bucket="eventmall-rehearsal-state", Key=k)["Body"].read()
+    assert k == "rehearsal/catalogue/%s.json" % hashlib.sha256(b).hexdigest(), k
+    doc = json.loads(b)
+    if doc["files"] == files:
+        print("  s3://eventmall-rehearsal-state/%s: %d bytes, named by their sha256, the edited catalogue's files byte for byte" % (k, len(b)))
+        break
+else:
+    raise SystemExit("no published object holds the edited catalogue: %s" % keys)
+PY
+expect_ok history-catalogue history --aws-access-key-id=env://AWS_ACCESS_KEY_ID --aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY \
+  --aws-session-token=env://AWS_SESSION_TOKEN --region=us-east-1 --aws-endpoint-url="$REHEARSAL_AWS_ENDPOINT" \
+  --state-bucket=eventmall-rehearsal-state --environment=rehearsal --as-json
+"$REHEARSAL_PYTHON" -c 'import json,sys; r=json.load(open(sys.argv[1]))[0]; assert r["mode"]=="catalogue-only" and r["outcome"]=="succeeded" and r["catalogueObject"].startswith("s3://eventmall-rehearsal-state/rehearsal/catalogue/") and r["image"]==sys.argv[2] and r["site"]["indexVersionId"], r' \
+  "$LOGS/history-catalogue.out" "$image_before" || { show history-catalogue; die "the history record of the catalogue-only deploy lacks its mode, object, image or site"; }
+ok "catalogue-only: validate-catalog, publish-catalogue, load-catalogue in the running image; no test, build, push, sync, db-release or rollout, each naming why; new prices live through the edge stand-in"
+
+# An invalid catalogue: stopped at validate-catalog naming the field; nothing published, locked or planned.
+copy_source "$TMP/catalogue-bad"
+"$REHEARSAL_PYTHON" ci/rehearsal/edit_catalog.py "$TMP/catalogue-bad/backend/catalog" --set-price-cents=-5 >/dev/null
+objects_before=$(catalogue_objects)
+if dc deploy-catalogue-bad --source="$TMP/catalogue-bad" "${DEPLOY[@]}" --now=$CALM; then die "a catalogue-only deploy of an invalid catalogue passed"; fi
+grep -q 'deploy failed at stage validate-catalog' "$LOGS/deploy-catalogue-bad.err" && grep -q 'priceCents' "$LOGS/deploy-catalogue-bad.err" \
+  || { show deploy-catalogue-bad; die "the invalid catalogue did not stop the deploy at validate-catalog naming priceCents"; }
+grep -qE '^(deploy-lock|plan [a-z]+|publish-catalogue|load-catalogue) +succeeded' "$LOGS/deploy-catalogue-bad.err" && die "a stage after validate-catalog ran"
+[ "$(catalogue_objects)" = "$objects_before" ] || die "an invalid catalogue was published"
+lock_item absent || die "the invalid catalogue's deploy left a deploy lock"
+ok "an invalid catalogue stops at validate-catalog naming priceCents: nothing published, locked or planned"
+
+# And back to the source's own catalogue, the same way (the rest of this test deploys the source).
+expect_ok deploy-catalogue-back "${DEPLOY[@]}" --now=$CALM
+grep -qE '^changes .*catalogue only: ' "$LOGS/deploy-catalogue-back.out" && grep -qE '^load-catalogue +succeeded' "$LOGS/deploy-catalogue-back.out" \
+  || { show deploy-catalogue-back; die "the source's catalogue did not go back the fast way"; }
+ok "the source's catalogue back, catalogue-only again"
+wall() { cat "$LOGS/$1.secs"; }
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", 100 * a / b }'; }
+echo "  WALL TIMES (one run, one emulator; cold = the environment's first deploy, engine cache not purged):"
+echo "    cold $(wall deploy) s; unchanged $(wall deploy-unchanged) s ($(pct "$(wall deploy-unchanged)" "$(wall deploy)") % of cold);" \
+     "catalogue-only $(wall deploy-catalogue) s ($(pct "$(wall deploy-catalogue)" "$(wall deploy)") % of cold), and back $(wall deploy-catalogue-back) s"
+
+echo "== release safety: history, drift, preflight (plan parity and rollback: with the source copies below)"
+CREDS=(--aws-access-key-id=env://AWS_ACCESS_KEY_ID --aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY
+       --aws-session-token=env://AWS_SESSION_TOKEN --region=us-east-1 --aws-endpoint-url="$REHEARSAL_AWS_ENDPOINT")
+WHERE=(--state-bucket=eventmall-rehearsal-state --environment=rehearsal)
+TFARGS=(--lock-table=eventmall-rehearsal-locks --offline-aws-provider="$OFFLINE_AWS" --offline-aws-values="$TMP/offline-values.json")
+SLACK=(--slack-token=env://SLACK_TOKEN --slack-channel=#drops --slack-api-url="$REHEARSAL_SLACK_API")
+expect_ok history-1 history "${CREDS[@]}" "${WHERE[@]}" --as-json
+FIRST_ID=$("$REHEARSAL_PYTHON" -c 'import json,sys; r=json.load(open(sys.argv[1]))[0]; assert r["kind"]=="deploy" and r["outcome"]=="succeeded", r; assert r["image"] and r["site"]["indexVersionId"] and r["revision"], r; assert any(s["name"]=="freeze" for s in r["stages"]) and all(st in r["plans"] for st in ("base","network","edge","data","service")), r; print(r["id"])' "$LOGS/history-1.out") \
+  || { show history-1; die "the deploy left no complete history record"; }
+FIRST_IMAGE=$(service_image); site_index >"$TMP/index-1.html"
+grep -qF "\"image\": \"$FIRST_IMAGE\"" "$LOGS/history-1.out" || die "the history record's image is not the one the service stack holds ($FIRST_IMAGE)"
+ok "history: deploy $FIRST_ID recorded next to the state (image, index.html version, stages, a plan per graph stack)"
+
+DRIFT=(drift "${CREDS[@]}" "${WHERE[@]}" "${TFARGS[@]}" "${SLACK[@]}")
+: >"$REHEARSAL_SLACK_RECORD"
+expect_ok drift-clean "${DRIFT[@]}"
+grep -q '^no drift in rehearsal' "$LOGS/drift-clean.out" || { show drift-clean; die "a clean environment reports drift"; }
+grep -q 'no drift in rehearsal' "$REHEARSAL_SLACK_RECORD" || die "drift posted nothing to Slack"
+EDITED=$("$REHEARSAL_PYTHON" - "$REHEARSAL_AWS_ENDPOINT" <<'PY'
+import boto3, sys
+s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1")
+key = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="eventmall-rehearsal-site")["Contents"] if o["Key"].startswith("assets/") and o["Key"].endswith(".js"))[0]
+body = s3.get_object(Bucket="eventmall-rehearsal-site", Key=key)["Body"].read()
+s3.put_object(Bucket="eventmall-rehearsal-site", Key=key, Body=body + b"\n// edited in the console", ContentType="text/javascript")
+# and the scale-out before midnight deleted, as by hand in the console
+boto3.client("application-autoscaling", endpoint_url=sys.argv[1], region_name="us-east-1").delete_scheduled_action(
+    ServiceNamespace="ecs", ScheduledActionName="eventmall-rehearsal-before-midnight",
+    ResourceId="service/eventmall-rehearsal/eventmall-rehearsal", ScalableDimension="ecs:service:DesiredCount")
+print(key)
+PY
+)
+: >"$REHEARSAL_SLACK_RECORD"
+if dc drift-dirty "${DRIFT[@]}"; then die "drift missed an object edited behind the pipeline's back"; fi
+grep -qF "site: $EDITED differs from the build" "$LOGS/drift-dirty.err" && grep -qF 'scaling: no scheduled action at cron(40 23 * * ? *): the scale-out before midnight is missing' "$LOGS/drift-dirty.err" \
+  || { show drift-dirty; die "drift does not name the edited object and the deleted scheduled action"; }
+grep -q 'drift in rehearsal: 2 finding' "$REHEARSAL_SLACK_RECORD" || die "drift's findings were not posted to Slack"
+ok "drift: a clean run reports nothing; $EDITED edited behind the pipeline's back and the deleted scale-out are named (Slack too)"
+
+# preflight: on top of that drift, the alarm topic's subscriber gone and the deploy lock held.
+PREFLIGHT=(preflight "${CREDS[@]}" "${WHERE[@]}" "${TFARGS[@]}" "${SLACK[@]}" --drop=2026-12-04)
+"$REHEARSAL_PYTHON" - "$REHEARSAL_AWS_ENDPOINT" <<'PY'
+import boto3, sys
+sns = boto3.client("sns", endpoint_url=sys.argv[1], region_name="us-east-1")
+for t in sns.list_topics()["Topics"]:
+    for sub in sns.list_subscriptions_by_topic(TopicArn=t["TopicArn"])["Subscriptions"]:
+        sns.unsubscribe(SubscriptionArn=sub["SubscriptionArn"])
+PY
+lock_item put
+# and a state lock held as an S3 object (use_lockfile), as a run elsewhere planning network leaves it
+state_lock_object() { "$REHEARSAL_PYTHON" -c 'import boto3,sys; s3=boto3.client("s3",endpoint_url=sys.argv[1],region_name="us-east-1"); k=dict(Bucket="eventmall-rehearsal-state",Key="rehearsal/network.tfstate.tflock"); s3.put_object(**k,Body=b"{\"ID\":\"other\",\"Who\":\"another-deploy@rehearsal\"}") if sys.argv[2]=="put" else s3.delete_object(**k)' "$REHEARSAL_AWS_ENDPOINT" "$1"; }
+state_lock_object put
+: >"$REHEARSAL_SLACK_RECORD"
+if dc preflight-nogo "${PREFLIGHT[@]}"; then die "preflight said go with drift, no alarm subscriber and a deploy lock held"; fi
+for line in "NO-GO +scheduled scaling +scaling: no scheduled action at cron\(40 23" "NO-GO +alarm subscriber +no subscriber on arn:aws:sns:us-east-1:[0-9]+:eventmall-rehearsal-alarms" \
+            "NO-GO +no drift +site: $EDITED differs" "NO-GO +no deploy lock +held: eventmall-deploy/rehearsal \(run rehearsal-other by another-deploy@rehearsal[^)]*\), s3://eventmall-rehearsal-state/rehearsal/network.tfstate.tflock" \
+            "go +drop in catalogue +drop nn-d1" "go +freeze in place " "go +running = last deploy " \
+            "preflight rehearsal, drop 2026-12-04: NO-GO \(visible publicly, scheduled scaling, alarm subscriber, no drift, no deploy lock\)"; do
+  grep -qE "$line" "$LOGS/preflight-nogo.err" || { show preflight-nogo; die "preflight's table lacks: $line"; }
+done
+grep -q 'NO-GO (visible publicly, scheduled scaling' "$REHEARSAL_SLACK_RECORD" || die "the preflight table was not posted to Slack"
+# The repairs: the site synced again, the action and the subscriber back, the lock released.
+expect_ok sync-restore "${AWS[@]}" sync-frontend --bucket=eventmall-rehearsal-site --distribution-id="$DIST"
+"$REHEARSAL_PYTHON" ci/rehearsal/moto_setup.py "$REHEARSAL_AWS_ENDPOINT" "$REHEARSAL_REGISTRY" "$ROOT" >/dev/null
+expect_ok unlock-preflight "${AWS[@]}" unlock --lock-table=eventmall-rehearsal-locks --environment=rehearsal --run-id=rehearsal-other
+state_lock_object delete
+expect_ok preflight-go "${PREFLIGHT[@]}"
+cat "$LOGS/preflight-go.out"
+grep -q '^preflight rehearsal, drop 2026-12-04: GO$' "$LOGS/preflight-go.out" && grep -qE '^go +visible publicly +drop nn-d1 live at .* with its [0-9]+ products \(the edge stand-in\)' "$LOGS/preflight-go.out" \
+  || { show preflight-go; die "preflight is not go after the repairs"; }
+ok "preflight: each no-go names its line (scaling, alarm subscriber, drift, deploy lock and an S3 state lock object; visible not checked while locked); GO after the repairs, the drop visible through the edge stand-in"
+
 echo "== freeze: a deploy inside a drop's freeze window stops before any terraform init"
 : >"$REHEARSAL_SLACK_RECORD"
 if dc deploy-frozen "${DEPLOY[@]}" --now=2026-12-03T23:30:00+01:00; then die "a deploy inside a freeze window passed"; fi
@@ -324,11 +602,62 @@ grep -qE '^(test-backend|plan base) ' "$LOGS/deploy-frozen.err" && die "a stage 
 grep -q 'freeze failed' "$REHEARSAL_SLACK_RECORD" || die "Slack was not told of the freeze"
 ok "freeze: refused at stage freeze, window named, nothing else ran, Slack told"
 
-# Cases that deploy a modified copy of the tree (a crashing image, a renamed module, a failing
-# test): ci/test.sh --full (MODULE_TEST_SOURCE_COPIES=1). In the default run the engine twice served
-# such a copy with an older tree's content (a stale package.json, an older healthy image), so the
+# Cases that deploy a modified copy of the tree (plan parity's changed environment value, a second
+# release and the rollback to the first, a crashing image, an empty database, a renamed module, a failing
+# test): ci/test.sh --full (MODULE_TEST_SOURCE_COPIES=1). In default runs the engine served, three times,
+# such a copy with an older tree's content (a package.json without a newer dependency twice, an older healthy image once), so the
 # deploy ran what the copy does not hold; see docs/rehearsal.md.
 if [ "${MODULE_TEST_SOURCE_COPIES:-0}" = 1 ]; then
+echo "== plan parity (a copy with a changed environment value), a second release (a copy), rollback to the first"
+expect_ok plan-reviewed plan "${CREDS[@]}" "${WHERE[@]}" "${TFARGS[@]}" --now=$CALM
+grep -q 'Plan fingerprints stored' "$LOGS/plan-reviewed.out" || { show plan-reviewed; die "plan stored no fingerprints"; }
+copy_source "$TMP/changed-env"
+"$REHEARSAL_PYTHON" - "$TMP/changed-env/terraform/environments/rehearsal.json" <<'PY'
+import json, sys
+p = sys.argv[1]; d = json.load(open(p)); d.setdefault("extra_environment", {})["PARITY_PROBE"] = "changed after review"; json.dump(d, open(p, "w"), indent=2)
+PY
+if dc deploy-parity --source="$TMP/changed-env" "${DEPLOY[@]}" --now=$CALM; then die "a deploy whose plan differs from the reviewed one applied"; fi
+grep -q 'deploy failed at stage parity service' "$LOGS/deploy-parity.err" && grep -qE 'aws_ecs_task_definition\.[a-z_]+: [a-z,]+ with other values than reviewed' "$LOGS/deploy-parity.err" \
+  || { show deploy-parity; die "plan parity did not stop the deploy naming the address"; }
+grep -qE '^apply service ' "$LOGS/deploy-parity.err" && die "the service was applied despite the parity failure"
+[ "$(service_image)" = "$FIRST_IMAGE" ] || die "the service stack changed despite the parity failure"
+ok "plan parity: $(grep -oE 'aws_ecs_task_definition\.[a-z_]+: [a-z,]+ with other values than reviewed' "$LOGS/deploy-parity.err" | head -1) (stopped at parity service)"
+
+copy_source "$TMP/release-2"
+"$REHEARSAL_PYTHON" ci/rehearsal/edit_catalog.py "$TMP/release-2/backend/catalog" --add-cents=100 >/dev/null
+sed -i 's#</head>#<meta name="eventmall-release" content="2"></head>#' "$TMP/release-2/frontend/index.html"
+expect_ok deploy-release-2 --source="$TMP/release-2" "${DEPLOY[@]}" --now=2026-12-03T23:30:00+01:00 --break-glass="rehearsal: price fix during the rush"
+grep -qE '^parity service .*succeeded .*matches the reviewed plan' "$LOGS/deploy-release-2.out" || { show deploy-release-2; die "release 2's service plan does not match the reviewed one (only the image differs)"; }
+SECOND_IMAGE=$(service_image); site_index >"$TMP/index-2.html"
+[ "$SECOND_IMAGE" != "$FIRST_IMAGE" ] && ! cmp -s "$TMP/index-1.html" "$TMP/index-2.html" || die "release 2 did not change the image and index.html"
+ok "release 2 ($SECOND_IMAGE, break glass inside a freeze): plan parity matched, only the image differs"
+
+# A rollback takes the deploy lock too: refused while another deploy holds it, before it reads the history.
+lock_item put
+if dc rollback-locked rollback "${CREDS[@]}" "${WHERE[@]}" "${TFARGS[@]}" "${SLACK[@]}"; then die "a rollback ran while another deploy held the deploy lock"; fi
+grep -q 'rollback failed at stage deploy-lock' "$LOGS/rollback-locked.err" \
+  && grep -q 'another deploy of rehearsal holds the deploy lock: run rehearsal-other by another-deploy@rehearsal' "$LOGS/rollback-locked.err" \
+  || { show rollback-locked; die "the rollback was not refused at deploy-lock naming the holder"; }
+grep -qE '^(rollback-target|outputs|plan|apply) ' "$LOGS/rollback-locked.err" && die "the refused rollback ran a stage after the lock"
+[ "$(service_image)" = "$SECOND_IMAGE" ] || die "the refused rollback changed the service stack"
+expect_ok unlock-rollback "${AWS[@]}" unlock --lock-table=eventmall-rehearsal-locks --environment=rehearsal --run-id=rehearsal-other
+ok "rollback refused at deploy-lock while run rehearsal-other held it; nothing read or applied"
+
+: >"$REHEARSAL_SLACK_RECORD"
+expect_ok rollback rollback "${CREDS[@]}" "${WHERE[@]}" "${TFARGS[@]}" "${SLACK[@]}"
+cat "$LOGS/rollback.out"
+grep -q "restoring $FIRST_ID" "$LOGS/rollback.out" || { show rollback; die "rollback did not pick the deploy before the running one"; }
+[ "$(service_image)" = "$FIRST_IMAGE" ] || die "rollback did not re-apply $FIRST_IMAGE to the service stack"
+grep -qE "^smoke-test .*succeeded .*running the published image" "$LOGS/rollback.out" || die "the rolled-back shop did not pass the smoke test"
+site_index >"$TMP/index-rolled.html"; cmp -s "$TMP/index-1.html" "$TMP/index-rolled.html" || die "rollback did not restore the previous index.html bytes"
+tail -1 "$REHEARSAL_SLACK_RECORD" | grep -q 'eventmall rollback to rehearsal' || die "no rollback thread in Slack"
+expect_ok history-2 history "${CREDS[@]}" "${WHERE[@]}"
+head -2 "$LOGS/history-2.out" | grep -qE "rollback +succeeded .*restored $FIRST_ID" || { show history-2; die "the rollback is not in the history"; }
+grep -q 'break glass: rehearsal: price fix during the rush' "$LOGS/history-2.out" && grep -q 'failed at parity service' "$LOGS/history-2.out" \
+  || { show history-2; die "the history lacks the stopped or break-glass deploys"; }
+cat "$LOGS/history-2.out"
+ok "rollback: $FIRST_IMAGE re-applied, index.html restored byte for byte ($(wc -c <"$TMP/index-1.html") bytes), smoke-tested; history lists every run"
+
 echo "== a rollout that ECS rolls back fails the deploy at wait-service-stable"
 copy_source "$TMP/crashing"
 # Starts only where the task definition says (EVENT_TIME_ZONE is set by the service stack alone),
@@ -340,6 +669,35 @@ grep -qE 'rolled back: the service runs [a-z-]+:[0-9]+, not the new [a-z-]+:[0-9
   || { show deploy-rollback; die "the failure does not name both task definitions"; }
 grep -q '^smoke-test .*succeeded' "$LOGS/deploy-rollback.out" "$LOGS/deploy-rollback.err" && die "the smoke test passed after a failed rollout"
 ok "$(grep -oE 'rolled back: the service runs [^ ]+, not the new [^ ;]+' "$LOGS/deploy-rollback.err" | head -1)"
+
+echo "== a release that leaves the database empty fails the deploy at smoke-test (issue 14, defect 1)"
+copy_source "$TMP/nodb"
+# Only in the task definition's configuration (EVENT_TIME_ZONE: the service stack's), so the gate's
+# tests still run db-release: the release drops every table instead of migrating, and the deployed API
+# runs on an empty database. (A release that merely does nothing would not do: the database stand-in
+# keeps the last deploy's schema and catalogue, as Aurora does.)
+python3 - "$TMP/nodb/backend/src/cli/db-release.js" <<'PY'
+import sys
+p = sys.argv[1]
+s = open(p).read()
+anchor = "  for (let attempt = 1; ; attempt++) {"
+assert anchor in s, "db-release.js has no retry loop to inject before"
+inject = """  if (process.env.EVENT_TIME_ZONE) {
+    const conn = await pool.getConnection();
+    const [tables] = await conn.query('SHOW TABLES');
+    await conn.query('SET FOREIGN_KEY_CHECKS = 0');
+    for (const t of tables) await conn.query('DROP TABLE ??', [Object.values(t)[0]]);
+    conn.release();
+    log.info({ dropped: tables.length }, 'injected: db-release leaves the database empty');
+    return;
+  }
+"""
+open(p, "w").write(s.replace(anchor, inject + anchor, 1))
+PY
+if dc deploy-nodb --source="$TMP/nodb" "${DEPLOY[@]}" --now=$CALM; then die "a deploy onto an empty database passed"; fi
+grep -q 'deploy failed at stage smoke-test' "$LOGS/deploy-nodb.err" || { show deploy-nodb; die "the empty database was not caught by the smoke test"; }
+grep -q 'drops/current' "$LOGS/deploy-nodb.err" || { show deploy-nodb; die "the smoke test's failure does not name GET /api/drops/current"; }
+ok "empty database: $(grep -a 'deploy failed at stage smoke-test' "$LOGS/deploy-nodb.err" | head -1 | cut -c1-240)"
 
 echo "== destroy guard: a plan deleting protected resources is refused, naming each --allow-destroy"
 # A copy whose data stack calls its registry module by another name: terraform must delete the
@@ -364,14 +722,16 @@ p = json.load(open(sys.argv[1]))
 p["scripts"]["test"] = "node -e \"console.error('injected failure: expected 10 units sold, got 11'); process.exit(1)\""
 json.dump(p, open(sys.argv[1], "w"), indent=2)
 PY
-state_before=$("$REHEARSAL_PYTHON" -c 'import boto3,sys; s3=boto3.client("s3",endpoint_url=sys.argv[1],region_name="us-east-1"); print(sorted((v["Key"],v["VersionId"]) for v in s3.list_object_versions(Bucket="eventmall-rehearsal-state").get("Versions",[])))' "$REHEARSAL_AWS_ENDPOINT")
+# Terraform state only: the failed deploy's history record lands in the same bucket.
+state_versions() { "$REHEARSAL_PYTHON" -c 'import boto3,sys; s3=boto3.client("s3",endpoint_url=sys.argv[1],region_name="us-east-1"); print(sorted((v["Key"],v["VersionId"]) for v in s3.list_object_versions(Bucket="eventmall-rehearsal-state").get("Versions",[]) if v["Key"].endswith(".tfstate")))' "$REHEARSAL_AWS_ENDPOINT"; }
+state_before=$(state_versions)
 tags_before=$(curl -fsS "http://$EVENTMALL_REGISTRY/v2/rehearsal/eventmall-backend/tags/list")
 : >"$REHEARSAL_SLACK_RECORD"
 if dc deploy-failing --source="$TMP/failing" "${DEPLOY[@]}" --now=$CALM; then die "deploy succeeded with a failing backend test"; fi
 grep -q 'deploy failed at stage test-backend' "$LOGS/deploy-failing.err" || { show deploy-failing; die "the error does not name test-backend"; }
 grep -q 'injected failure: expected 10 units sold, got 11' "$LOGS/deploy-failing.err" || die "the error does not show the failing test's output"
 grep -qE '^(plan|apply) ' "$LOGS/deploy-failing.out" && die "a terraform stage ran after the failed test"
-state_after=$("$REHEARSAL_PYTHON" -c 'import boto3,sys; s3=boto3.client("s3",endpoint_url=sys.argv[1],region_name="us-east-1"); print(sorted((v["Key"],v["VersionId"]) for v in s3.list_object_versions(Bucket="eventmall-rehearsal-state").get("Versions",[])))' "$REHEARSAL_AWS_ENDPOINT")
+state_after=$(state_versions)
 [ "$state_before" = "$state_after" ] || die "Terraform state changed after a failed test"
 [ "$tags_before" = "$(curl -fsS "http://$EVENTMALL_REGISTRY/v2/rehearsal/eventmall-backend/tags/list")" ] || die "an image was published after a failed test"
 "$REHEARSAL_PYTHON" - "$REHEARSAL_SLACK_RECORD" <<'PY' || die "Slack did not get the failure naming the stage"
@@ -388,6 +748,54 @@ PY
 ok "failed test-backend stopped deploy: no state change, no image pushed, Slack told with the log tail"
 
 fi
+echo "== a sibling fails while an apply runs: the apply finishes and keeps its state, the locks are released, the next deploy passes"
+# edge and data apply side by side. One leaf resource is taken out of each stack's state (as
+# `terraform state rm` would; the S3 backend's digest in the lock table follows), so both plan +1,
+# and the offline provider's values file (faults) makes edge's apply slow and data's fail.
+"$REHEARSAL_PYTHON" - "$REHEARSAL_AWS_ENDPOINT" <<'PY' || die "could not take the leaf resources out of the edge and data states"
+import boto3, hashlib, json, sys
+s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1")
+ddb = boto3.client("dynamodb", endpoint_url=sys.argv[1], region_name="us-east-1")
+bucket = "eventmall-rehearsal-state"
+for stack, typ in (("edge", "aws_s3_bucket_lifecycle_configuration"), ("data", "aws_ecr_lifecycle_policy")):
+    key = f"rehearsal/{stack}.tfstate"
+    st = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    kept = [r for r in st["resources"] if not (r["mode"] == "managed" and r["type"] == typ)]
+    assert len(kept) == len(st["resources"]) - 1, (stack, typ)
+    st["resources"], st["serial"] = kept, st["serial"] + 1
+    body = json.dumps(st, indent=2).encode()
+    s3.put_object(Bucket=bucket, Key=key, Body=body)
+    ddb.put_item(TableName="eventmall-rehearsal-locks", Item={"LockID": {"S": f"{bucket}/{key}-md5"}, "Digest": {"S": hashlib.md5(body).hexdigest()}})
+PY
+"$REHEARSAL_PYTHON" - "$TMP/offline-values.json" "$TMP/offline-values-faults.json" <<'PY'
+import json, sys
+v = json.load(open(sys.argv[1]))
+v["faults"] = [{"type": "aws_s3_bucket_lifecycle_configuration", "delay_seconds": 90},
+               {"type": "aws_ecr_lifecycle_policy", "delay_seconds": 45, "error": "injected by the module test: the API refused the lifecycle policy"}]
+json.dump(v, open(sys.argv[2], "w"))
+PY
+FAULTY=()
+for a in "${DEPLOY[@]}"; do FAULTY+=("${a/offline-values.json/offline-values-faults.json}"); done
+if dc deploy-sibling "${FAULTY[@]}" --now=$CALM; then die "a deploy whose data apply failed passed"; fi
+grep -q 'deploy failed at stage apply data' "$LOGS/deploy-sibling.err" && grep -q 'injected by the module test' "$LOGS/deploy-sibling.err" \
+  || { show deploy-sibling; die "the deploy did not fail at apply data naming the refused call"; }
+grep -qE '^apply edge +succeeded .*\+1 ~0 -0 applied' "$LOGS/deploy-sibling.out" "$LOGS/deploy-sibling.err" \
+  || { show deploy-sibling; die "edge's running apply did not finish when its sibling failed"; }
+grep -qE '^apply service +succeeded' "$LOGS/deploy-sibling.out" "$LOGS/deploy-sibling.err" && die "a stage after the failure ran"
+"$REHEARSAL_PYTHON" - "$REHEARSAL_AWS_ENDPOINT" <<'PY' || die "edge's state or the locks are not as a finished apply leaves them"
+import boto3, json, sys
+s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1")
+ddb = boto3.client("dynamodb", endpoint_url=sys.argv[1], region_name="us-east-1")
+st = json.loads(s3.get_object(Bucket="eventmall-rehearsal-state", Key="rehearsal/edge.tfstate")["Body"].read())
+assert any(r["type"] == "aws_s3_bucket_lifecycle_configuration" for r in st["resources"]), "edge's state lacks what its apply created"
+held = [i["LockID"]["S"] for i in ddb.scan(TableName="eventmall-rehearsal-locks")["Items"] if not i["LockID"]["S"].endswith("-md5")]
+assert not held, f"locks still held: {held}"
+PY
+expect_ok deploy-after-sibling "${DEPLOY[@]}" --now=$CALM
+grep -qE '^apply data +succeeded .*\+1 ~0 -0 applied' "$LOGS/deploy-after-sibling.out" || { show deploy-after-sibling; die "the next deploy did not apply data's remaining change"; }
+grep -qE '^plan edge .*(\+0 ~0 -0|skipped)' "$LOGS/deploy-after-sibling.out" || { show deploy-after-sibling; die "the next deploy found edge's finished apply undone"; }
+ok "sibling failure: apply data failed (injected), apply edge finished (+1) and kept its state, no lock held; the next deploy applied data's +1 and passed"
+
 echo "== the README's first command: rehearse, in one call, nothing prepared on the host"
 # Kept with the logs: the committed copies in docs/screenshots/rehearsal/ come from such a run.
 SHOTS="$LOGS/screenshots"

@@ -83,13 +83,24 @@ eval "$(go run ./ci/airgap env)"
 # them), run concurrently in the engine, each to its end. The exit code is
 # dagger's; the lines printed are each check's end (DONE or ERROR, its time)
 # and, for a failed one, its error, from the log.
+# A gate takes 7-13 min here; GATE_TIMEOUT_SECONDS bounds it, so a check that hangs fails the run
+# by name instead of using up the CI's time (it happened once, in schemathesis, for 80 minutes).
 gate() {
-  local rc=0
-  dagger --progress=plain checks >"$LOGS/checks.log" 2>&1 || rc=$?
+  local rc=0 limit=${GATE_TIMEOUT_SECONDS:-2700}
+  timeout --signal=INT --kill-after=60 "$limit" dagger --progress=plain checks >"$LOGS/checks.log" 2>&1 || rc=$?
   sed 's/\x1b\[[0-9;]*m//g' "$LOGS/checks.log" |
     awk '/^[0-9]+ +: [a-zA-Z]+ (DONE|ERROR) / && $3 != "connect" { print; err = ($4 == "ERROR") ? $1 : ""; next }
          /^[0-9]+ +: / { if ($1 != err || $3 != "!") err = "" } err != "" { print "    " $0 }'
+  if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+    echo "the gate did not end in $limit s; checks that never ended: $(unended_checks)"
+  fi
   return $rc
+}
+# unended_checks: the checks the log shows starting ("N : name") with no DONE/ERROR line.
+unended_checks() {
+  sed 's/\x1b\[[0-9;]*m//g' "$LOGS/checks.log" |
+    awk '/^[0-9]+ +: [a-zA-Z]+$/ { started[$3] = 1 } /^[0-9]+ +: [a-zA-Z]+ (DONE|ERROR) / { ended[$3] = 1 }
+         END { for (c in started) if (!(c in ended) && c != "connect") printf "%s ", c }'
 }
 suite "gate: dagger checks (every check of the module, in the engine; log: $LOGS/checks.log)" gate
 # --full also deploys modified copies of the tree (ci/module-test.sh says why they are not default).

@@ -1,12 +1,17 @@
 // Package deploylock decides about the deploy-wide lock: one deploy of an
-// environment at a time, across every CI vendor and laptop. The lock is an
-// item of the Terraform lock table ("eventmall-deploy/<environment>"),
-// written with a condition (absent, or expired) so two deploys cannot both
-// take it; this package holds the item's shape and the decisions, the
-// module's lock.go the DynamoDB calls.
+// environment at a time, across every CI vendor and laptop. With a
+// DynamoDB lock table the lock is an item of it
+// ("eventmall-deploy/<environment>"), written with a condition (absent, or
+// expired); without one (state locks as S3 objects, use_lockfile) it is an
+// S3 object next to the environment's state ("<environment>/eventmall-
+// deploy.lock"), created with a conditional write (If-None-Match: *) and
+// taken over when expired only if unchanged since read (If-Match: its
+// ETag). Either way two deploys cannot both take it. This package holds
+// the lock's shapes and the decisions, the module's lock.go the AWS calls.
 package deploylock
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -15,6 +20,11 @@ import (
 // Key is the lock item's LockID for an environment (the deployer role may
 // write exactly this key of the table, besides the state locks).
 func Key(environment string) string { return "eventmall-deploy/" + environment }
+
+// ObjectKey is the lock's S3 object in the state bucket when there is no
+// lock table: next to the environment's states and their .tflock objects
+// (the deployer role may write exactly this key besides those).
+func ObjectKey(environment string) string { return environment + "/eventmall-deploy.lock" }
 
 // Holder is who holds the lock.
 type Holder struct {
@@ -58,12 +68,31 @@ func FromItem(item map[string]string) (Holder, bool) {
 	return Holder{RunID: item["RunID"], Owner: item["Owner"], Started: started, TTL: time.Unix(exp, 0).Sub(started)}, true
 }
 
+// Object is the lock's S3 object: the item's attributes as JSON.
+func (h Holder) Object(environment string) []byte {
+	b, _ := json.MarshalIndent(h.Item(environment), "", "  ")
+	return append(b, '\n')
+}
+
+// FromObject reads a lock object back; ok is false when it is not one.
+func FromObject(b []byte) (Holder, bool) {
+	var item map[string]string
+	if err := json.Unmarshal(b, &item); err != nil {
+		return Holder{}, false
+	}
+	return FromItem(item)
+}
+
 // HeldError says who holds the lock, for whoever waits or gives up.
 type HeldError struct {
 	Environment string
 	Holder      Holder
 	Now         time.Time
 	Waited      time.Duration
+	// Store is the unlock argument naming where the lock lives, e.g.
+	// "--lock-table=acme-tflocks" or "--state-bucket=acme-tfstate"
+	// (empty: "--lock-table=<table>").
+	Store string
 }
 
 func (e *HeldError) Error() string {
@@ -74,5 +103,9 @@ func (e *HeldError) Error() string {
 	if e.Waited > 0 {
 		msg += fmt.Sprintf("; waited %s", e.Waited.Round(time.Second))
 	}
-	return msg + fmt.Sprintf(". If that run is dead: dagger call aws <AWS arguments> unlock --lock-table=<table> --environment=%s --run-id=%s", e.Environment, h.RunID)
+	store := e.Store
+	if store == "" {
+		store = "--lock-table=<table>"
+	}
+	return msg + fmt.Sprintf(". If that run is dead: dagger call aws <AWS arguments> unlock %s --environment=%s --run-id=%s", store, e.Environment, h.RunID)
 }

@@ -38,3 +38,26 @@ func TestHeldErrorNamesTheHolder(t *testing.T) {
 		}
 	}
 }
+
+// Without a lock table the lock is an S3 object next to the state: the
+// same fields, as JSON, read back the same; anything else is no lock.
+func TestLockObjectRoundTrips(t *testing.T) {
+	start := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	h := Holder{RunID: "gh-4711", Owner: "github:acme/eventmall@main", Started: start, TTL: 2 * time.Hour}
+	if got := ObjectKey("prod"); got != "prod/eventmall-deploy.lock" {
+		t.Fatalf("ObjectKey = %q", got)
+	}
+	back, ok := FromObject(h.Object("prod"))
+	if !ok || back != h {
+		t.Fatalf("FromObject = %+v, %v; want %+v", back, ok, h)
+	}
+	for _, junk := range []string{"", "{}", "[1]", `{"RunID":"x","StartedAt":"yesterday","ExpiresAt":"1"}`} {
+		if _, ok := FromObject([]byte(junk)); ok {
+			t.Errorf("FromObject(%q) read a lock", junk)
+		}
+	}
+	e := &HeldError{Environment: "prod", Holder: h, Now: start.Add(time.Minute), Store: "--state-bucket=acme-tfstate"}
+	if !strings.Contains(e.Error(), "unlock --state-bucket=acme-tfstate --environment=prod --run-id=gh-4711") {
+		t.Errorf("the S3 lock's holder message does not say how to unlock it: %s", e.Error())
+	}
+}

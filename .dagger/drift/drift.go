@@ -9,6 +9,7 @@ package drift
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -45,6 +46,10 @@ func FromPlan(stack string, planJSON []byte) ([]Finding, error) {
 		if rc == nil || rc.Change == nil || rc.Mode == tfjson.DataResourceMode || rc.Change.Actions.NoOp() || rc.Change.Actions.Read() {
 			continue
 		}
+		// A provider reading an unset block back as an empty one is no change.
+		if rc.Change.Actions.Update() && reflect.DeepEqual(unsetAsNil(rc.Change.Before), unsetAsNil(rc.Change.After)) {
+			continue
+		}
 		seen[rc.Address] = true
 		out = append(out, Finding{area, fmt.Sprintf("%s changed outside Terraform (%s)", rc.Address, actions(rc.Change.Actions)), true})
 	}
@@ -59,6 +64,38 @@ func FromPlan(stack string, planJSON []byte) ([]Finding, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].What < out[j].What })
 	return out, nil
+}
+
+// unsetAsNil normalises a value so that null, an empty list, an empty map
+// and an empty string compare equal, at any depth.
+func unsetAsNil(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, e := range x {
+			if n := unsetAsNil(e); n != nil {
+				out[k] = n
+			}
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		return out
+	case []any:
+		if len(x) == 0 {
+			return nil
+		}
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = unsetAsNil(e)
+		}
+		return out
+	case string:
+		if x == "" {
+			return nil
+		}
+	}
+	return v
 }
 
 func actions(a tfjson.Actions) string {

@@ -82,3 +82,30 @@ func TestScalingAndTaskDefinition(t *testing.T) {
 		t.Fatalf("%q", r)
 	}
 }
+
+// A refresh that reads an unset nested block back as an empty one (null
+// before, [] after) is no change: the rehearsal's first drift run on the
+// real stacks reported 44 such "changed outside Terraform" findings on a
+// clean environment whose plans were all +0 ~0 -0.
+func TestFromPlanIgnoresNullReadBackAsEmpty(t *testing.T) {
+	plan := []byte(`{
+  "format_version": "1.2",
+  "resource_drift": [
+    {"address": "module.cache.aws_elasticache_cluster.this", "mode": "managed",
+     "change": {"actions": ["update"], "before": {"log_delivery_configuration": null, "tags": {}, "n": 1},
+                "after": {"log_delivery_configuration": [], "n": 1}}},
+    {"address": "module.service.aws_appautoscaling_policy.cpu", "mode": "managed",
+     "change": {"actions": ["update"], "before": {"c": [{"customized": null, "target": 55}]},
+                "after": {"c": [{"customized": [], "target": 55}]}}},
+    {"address": "module.edge.aws_s3_bucket.site", "mode": "managed",
+     "change": {"actions": ["update"], "before": {"tags": {"a": "1"}}, "after": {"tags": {"a": "2"}}}}
+  ]
+}`)
+	got, err := FromPlan("data", plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].String() != "stack data: module.edge.aws_s3_bucket.site changed outside Terraform (update)" {
+		t.Fatalf("got %v", got)
+	}
+}

@@ -110,6 +110,16 @@ type Record struct {
 	RollbackTo string `json:"rollbackTo,omitempty"`
 	// Skipped names what the deploy did not do, and why.
 	Skipped []string `json:"skipped,omitempty"`
+	// CodeDigest is a digest of the source without backend/catalog,
+	// CatalogueDigest the sha256 of the catalogue object (package
+	// catalogue): the next deploy compares them to take the catalogue's
+	// fast path. Mode is "full" or "catalogue-only".
+	CodeDigest      string `json:"codeDigest,omitempty"`
+	CatalogueDigest string `json:"catalogueDigest,omitempty"`
+	Mode            string `json:"mode,omitempty"`
+	// CatalogueObject is the published catalogue, s3://bucket/key, when
+	// this deploy loaded one (catalogue-only).
+	CatalogueObject string `json:"catalogueObject,omitempty"`
 }
 
 // Prefix is the folder of an environment's records in the state bucket.

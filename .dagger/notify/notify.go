@@ -37,6 +37,8 @@ type Deploy struct {
 	// AllowDestroy are the protected resources this deploy may delete or
 	// replace (--allow-destroy): shown first in the deploy message.
 	AllowDestroy []string
+	// Action names the run in messages; empty means "deploy" (e.g. "rollback").
+	Action string
 }
 
 // StageResult is what a stage reports when it ends.
@@ -141,7 +143,7 @@ func (s *Slack) Finish(ctx context.Context, status Status, failedStage string, t
 
 // StartText is the plain-text fallback of the parent message.
 func StartText(d Deploy) string {
-	t := fmt.Sprintf("eventmall deploy to %s started%s", target(d), revision(d))
+	t := fmt.Sprintf("eventmall %s to %s started%s", action(d), target(d), revision(d))
 	if w := AllowDestroyText(d); w != "" {
 		t = "WARNING " + w + ". " + t
 	}
@@ -151,9 +153,9 @@ func StartText(d Deploy) string {
 // FinishText is the plain-text fallback of the finished parent message.
 func FinishText(d Deploy, status Status, failedStage string, total time.Duration) string {
 	if status == Failed {
-		return fmt.Sprintf("eventmall deploy to %s FAILED at stage %s after %s%s", target(d), failedStage, round(total), revision(d))
+		return fmt.Sprintf("eventmall %s to %s FAILED at stage %s after %s%s", action(d), target(d), failedStage, round(total), revision(d))
 	}
-	return fmt.Sprintf("eventmall deploy to %s %s in %s%s", target(d), status, round(total), revision(d))
+	return fmt.Sprintf("eventmall %s to %s %s in %s%s", action(d), target(d), status, round(total), revision(d))
 }
 
 // StageText is the plain-text fallback of a stage reply.
@@ -203,6 +205,13 @@ func AllowDestroyText(d Deploy) string {
 	return "allowed to delete or replace protected resources: " + strings.Join(d.AllowDestroy, ", ")
 }
 
+func action(d Deploy) string {
+	if d.Action == "" {
+		return "deploy"
+	}
+	return d.Action
+}
+
 func target(d Deploy) string {
 	t := d.Environment
 	if d.Region != "" {
@@ -244,4 +253,15 @@ func LastLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// Message posts one stand-alone message (a drift or preflight report).
+func (s *Slack) Message(ctx context.Context, text string) error {
+	_, _, err := s.client.PostMessageContext(ctx, s.channel,
+		slack.MsgOptionText(text, false),
+		slack.MsgOptionBlocks(slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, "```"+tailForSlack(text)+"```", false, false), nil, nil)))
+	if err != nil {
+		return fmt.Errorf("slack: posting the report: %w", err)
+	}
+	return nil
 }

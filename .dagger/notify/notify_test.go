@@ -148,3 +148,33 @@ func TestAllowedDestroyIsShownFirst(t *testing.T) {
 		t.Errorf("without allowed destroys the text is unchanged: %q", StartText(Deploy{Environment: "prod"}))
 	}
 }
+
+func TestRollbackThreadAndStandAloneReport(t *testing.T) {
+	rec := &recorder{}
+	srv := httptest.NewServer(rec)
+	defer srv.Close()
+	n := NewSlack("xoxb-test-token", "#drops", srv.URL+"/")
+	ctx := context.Background()
+	if err := n.Start(ctx, Deploy{Environment: "prod", Action: "rollback"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Finish(ctx, Succeeded, "", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Message(ctx, "drift in prod: 1 finding(s)\n- site: index.html differs"); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.calls) != 3 {
+		t.Fatalf("%d calls", len(rec.calls))
+	}
+	if got := rec.calls[0].form.Get("text"); got != "eventmall rollback to prod started" {
+		t.Errorf("start: %q", got)
+	}
+	if got := rec.calls[1].form.Get("text"); !strings.HasPrefix(got, "eventmall rollback to prod succeeded in") {
+		t.Errorf("finish: %q", got)
+	}
+	m := rec.calls[2]
+	if m.method != "chat.postMessage" || m.form.Get("thread_ts") != "" || !strings.Contains(m.form.Get("blocks"), "site: index.html differs") {
+		t.Errorf("report: %+v", m.form)
+	}
+}

@@ -254,3 +254,15 @@ func Locks(held []string) Line {
 	sort.Strings(held)
 	return Line{"no deploy lock", false, "held: " + strings.Join(held, ", ")}
 }
+
+// Tonight is the date of the drop that goes live at the next midnight in
+// the event's time zone (a scheduled preflight's --drop=tonight): the day
+// after today there.
+func Tonight(now time.Time, timeZone string) (string, error) {
+	loc, err := time.LoadLocation(timeZone)
+	if err != nil {
+		return "", fmt.Errorf("--drop=tonight: the environment's event_time_zone %q: %w", timeZone, err)
+	}
+	local := now.In(loc)
+	return time.Date(local.Year(), local.Month(), local.Day()+1, 0, 0, 0, 0, loc).Format("2006-01-02"), nil
+}

@@ -78,3 +78,21 @@ func TestTableAndLines(t *testing.T) {
 		t.Fatal("Go()")
 	}
 }
+
+func TestTonightIsTheNextMidnightsDrop(t *testing.T) {
+	for _, c := range []struct {
+		now  time.Time
+		want string
+	}{
+		{time.Date(2026, 12, 3, 21, 0, 0, 0, time.UTC), "2026-12-04"},  // 22:00 in Berlin
+		{time.Date(2026, 12, 3, 23, 30, 0, 0, time.UTC), "2026-12-05"}, // 00:30 on the 4th in Berlin: the next midnight is the 5th's
+		{time.Date(2026, 12, 31, 22, 59, 0, 0, time.UTC), "2027-01-01"},
+	} {
+		if got, err := Tonight(c.now, "Europe/Berlin"); err != nil || got != c.want {
+			t.Errorf("Tonight(%s) = %s %v, want %s", c.now, got, err, c.want)
+		}
+	}
+	if _, err := Tonight(time.Now(), "Mars/Olympus"); err == nil {
+		t.Error("an unknown zone passed")
+	}
+}

@@ -98,14 +98,91 @@ func CheckCurrent(cats []Catalogue, body []byte, now time.Time) (summary, produc
 		if len(got) == 0 {
 			return "", "", fmt.Errorf("drop %s has no products", d.ID)
 		}
-		return fmt.Sprintf("event %s, drop %s (%s) with its %d products", cur.Event.ID, d.ID, today, len(got)), got[0], nil
+		priced := 0
+		for _, p := range cur.Drop.Products {
+			if err := samePrice(d.Products, p, "/api/drops/current"); err != nil {
+				return "", "", fmt.Errorf("drop %s: %w", d.ID, err)
+			}
+			if catalogued(d.Products, p.ID).PriceCents != nil {
+				priced++
+			}
+		}
+		prices := ""
+		if priced > 0 {
+			prices = fmt.Sprintf(", %d at the catalogue's prices", priced)
+		}
+		return fmt.Sprintf("event %s, drop %s (%s) with its %d products%s", cur.Event.ID, d.ID, today, len(got), prices), got[0], nil
 	}
 	return "", "", fmt.Errorf("/api/drops/current serves drop %q, which event %s's catalogue lacks", cur.Drop.ID, cat.Event.ID)
 }
 
 // item is a product as both the catalogue and the API list it.
 type item struct {
-	ID string `json:"id"`
+	ID         string `json:"id"`
+	PriceCents *int64 `json:"priceCents"`
+	Currency   string `json:"currency"`
+}
+
+func catalogued(ps []item, id string) item {
+	for _, p := range ps {
+		if p.ID == id {
+			return p
+		}
+	}
+	return item{}
+}
+
+// samePrice holds what the API says a product costs to the catalogue (when
+// the catalogue gives a price): a catalogue edit that did not go live fails.
+func samePrice(want []item, got item, where string) error {
+	w := catalogued(want, got.ID)
+	if w.PriceCents == nil {
+		return nil
+	}
+	if got.PriceCents == nil || *got.PriceCents != *w.PriceCents || !strings.EqualFold(got.Currency, w.Currency) {
+		g := "no price"
+		if got.PriceCents != nil {
+			g = fmt.Sprintf("%d %s", *got.PriceCents, got.Currency)
+		}
+		return fmt.Errorf("product %s costs %s through %s, the catalogue says %d %s", got.ID, g, where, *w.PriceCents, w.Currency)
+	}
+	return nil
+}
+
+// LiveProducts lists the products of the drop /api/drops/current serves.
+func LiveProducts(body []byte) []string {
+	var cur Current
+	if json.Unmarshal(body, &cur) != nil || cur.Drop == nil {
+		return nil
+	}
+	return ids(cur.Drop.Products)
+}
+
+// CheckProductPrice holds GET /api/products/ID to the id asked for and to
+// the catalogue's price of that product.
+func CheckProductPrice(cats []Catalogue, id string, body []byte) error {
+	if err := CheckProduct(id, body); err != nil {
+		return err
+	}
+	var p struct {
+		Product *item `json:"product"`
+		item
+	}
+	if err := json.Unmarshal(body, &p); err != nil {
+		return err
+	}
+	got := p.item
+	if p.Product != nil {
+		got = *p.Product
+	}
+	for _, c := range cats {
+		for _, d := range c.Drops {
+			if catalogued(d.Products, id).ID == id {
+				return samePrice(d.Products, got, "/api/products/"+id)
+			}
+		}
+	}
+	return nil
 }
 
 func ids(ps []item) []string {
@@ -154,4 +231,31 @@ func CheckImage(want string, body []byte) error {
 		return fmt.Errorf("/healthz: the API serving runs %s, not the published %s", *h.Image, want)
 	}
 	return nil
+}
+
+// FirstDropNoon is noon, in its event's time zone, of the earliest drop of
+// the catalogues: the instant the browser tests' shops start their clock at
+// (CLOCK_START), so a run never depends on the day it runs on and never
+// crosses a drop's midnight (the next drop starts 12 hours later).
+func FirstDropNoon(cats []Catalogue) (time.Time, error) {
+	var first time.Time
+	for _, c := range cats {
+		loc, err := time.LoadLocation(c.Event.TimeZone)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("event %s: time zone %q: %w", c.Event.ID, c.Event.TimeZone, err)
+		}
+		for _, d := range c.Drops {
+			day, err := time.ParseInLocation("2006-01-02", d.Date, loc)
+			if err != nil {
+				return time.Time{}, fmt.Errorf("event %s: drop %s: date %q: %w", c.Event.ID, d.ID, d.Date, err)
+			}
+			if noon := day.Add(12 * time.Hour); first.IsZero() || noon.Before(first) {
+				first = noon
+			}
+		}
+	}
+	if first.IsZero() {
+		return time.Time{}, fmt.Errorf("no catalogue has a drop")
+	}
+	return first, nil
 }

@@ -1,6 +1,7 @@
 package smokecheck
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -84,5 +85,55 @@ func TestCheckProductAndImage(t *testing.T) {
 	old := strings.Replace(img, "ab", "cd", 1)
 	if err := CheckImage(img, []byte(`{"status":"ok","image":"`+old+`"}`)); err == nil || !strings.Contains(err.Error(), "not the published") {
 		t.Errorf("another image passed: %v", err)
+	}
+}
+
+func TestFirstDropNoon(t *testing.T) {
+	berlin, _ := ParseCatalogue("a.json", []byte(`{"event":{"id":"a","timeZone":"Europe/Berlin"},"drops":[{"id":"d2","date":"2026-12-05"},{"id":"d1","date":"2026-12-04"}]}`))
+	tokyo, _ := ParseCatalogue("b.json", []byte(`{"event":{"id":"b","timeZone":"Asia/Tokyo"},"drops":[{"id":"t1","date":"2026-12-04"}]}`))
+	got, err := FirstDropNoon([]Catalogue{berlin})
+	if err != nil || got.UTC().Format(time.RFC3339) != "2026-12-04T11:00:00Z" {
+		t.Fatalf("Berlin: got %v, %v; want 2026-12-04T11:00:00Z", got, err)
+	}
+	// Tokyo's noon of the same date comes first (03:00Z).
+	if got, _ := FirstDropNoon([]Catalogue{berlin, tokyo}); got.UTC().Format(time.RFC3339) != "2026-12-04T03:00:00Z" {
+		t.Fatalf("two events: got %v, want Tokyo's noon 2026-12-04T03:00:00Z", got)
+	}
+	bad, _ := ParseCatalogue("c.json", []byte(`{"event":{"id":"c","timeZone":"Europe/Berlin"},"drops":[{"id":"x","date":"04.12.2026"}]}`))
+	if _, err := FirstDropNoon([]Catalogue{bad}); err == nil || !strings.Contains(err.Error(), "drop x") {
+		t.Fatalf("a malformed date must name the drop, got %v", err)
+	}
+	if _, err := FirstDropNoon(nil); err == nil {
+		t.Fatal("no drop at all must be an error")
+	}
+}
+
+// A catalogue-only deploy goes live when the API sells at the new prices:
+// every product of the live drop, in /api/drops/current and /api/products/ID.
+func TestPricesAreTheCatalogues(t *testing.T) {
+	c, err := ParseCatalogue("neon.json", []byte(`{"event":{"id":"neon-nights-2026","timeZone":"Europe/Berlin"},
+ "drops":[{"id":"nn-d1","date":"2026-12-04","products":[{"id":"nn-a","priceCents":7000,"currency":"EUR"},{"id":"nn-b","priceCents":2900,"currency":"EUR"}]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cats := []Catalogue{c}
+	live := `{"event":{"id":"neon-nights-2026"},"drop":{"id":"nn-d1","date":"2026-12-04","products":[{"id":"nn-a","priceCents":%d,"currency":"EUR"},{"id":"nn-b","priceCents":2900,"currency":"EUR"}]}}`
+	sum, _, err := CheckCurrent(cats, []byte(fmt.Sprintf(live, 7000)), onDropDay)
+	if err != nil || !strings.Contains(sum, "with its 2 products, 2 at the catalogue's prices") {
+		t.Fatalf("%q %v", sum, err)
+	}
+	if _, _, err := CheckCurrent(cats, []byte(fmt.Sprintf(live, 6900)), onDropDay); err == nil ||
+		!strings.Contains(err.Error(), "drop nn-d1: product nn-a costs 6900 EUR through /api/drops/current, the catalogue says 7000 EUR") {
+		t.Fatalf("the old price passed: %v", err)
+	}
+	if got := LiveProducts([]byte(fmt.Sprintf(live, 7000))); strings.Join(got, ",") != "nn-a,nn-b" {
+		t.Fatalf("live products %v", got)
+	}
+	if err := CheckProductPrice(cats, "nn-a", []byte(`{"id":"nn-a","priceCents":7000,"currency":"EUR"}`)); err != nil {
+		t.Error(err)
+	}
+	if err := CheckProductPrice(cats, "nn-a", []byte(`{"id":"nn-a","priceCents":6900,"currency":"EUR"}`)); err == nil ||
+		!strings.Contains(err.Error(), "costs 6900 EUR through /api/products/nn-a, the catalogue says 7000 EUR") {
+		t.Errorf("the product API's old price passed: %v", err)
 	}
 }

@@ -54,7 +54,7 @@ func TestBadGraphsAreRefusedByName(t *testing.T) {
 
 const networkOut = `{
   "vpc_id": {"sensitive": false, "type": "string", "value": "vpc-1"},
-  "public_subnet_ids": {"sensitive": false, "type": ["list","string"], "value": ["s-a","s-b"]},
+  "private_subnet_ids": {"sensitive": false, "type": ["list","string"], "value": ["s-a","s-b"]},
   "vpc_cidr_block": {"sensitive": false, "type": "string", "value": "10.0.0.0/16"}
 }`
 
@@ -71,7 +71,7 @@ func TestInputsFlowAsTerraformValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _ := json.Marshal(in)
-	if string(b) != `{"public_subnet_ids":["s-a","s-b"],"vpc_cidr_block":"10.0.0.0/16","vpc_id":"vpc-1"}` {
+	if string(b) != `{"private_subnet_ids":["s-a","s-b"],"vpc_cidr_block":"10.0.0.0/16","vpc_id":"vpc-1"}` {
 		t.Errorf("edge inputs %s", b)
 	}
 	// A stack that stops producing an output the next one reads fails, naming both.

@@ -1,9 +1,10 @@
 // Package tfengine is the one pinned choice of the infrastructure-as-code
 // engine: which engine (OpenTofu or Terraform) and which version, written
 // once in engine.json. The host checks read it (terraform/scripts/
-// ensure-engine.sh through cmd/tfengine); the module's Terraform stages are
-// to read it too (they still run images.json's hashicorp/terraform:1.5.7
-// until that switch lands, see docs/pipeline.md).
+// ensure-engine.sh through cmd/tfengine) and so do the module's Terraform
+// stages (.dagger/engine.go): they run the image ci/airgap's mirror serves
+// (Image, images.json "engine"), built from the host checks' binary, or,
+// where it cannot be pulled, build the pin in the engine with BuildScript.
 //
 // The engine is built from its Go module at the pinned version through the
 // Go module proxy, the same way on a laptop, in any CI vendor and on an
@@ -115,6 +116,16 @@ func (e Engine) License() string { return kinds[e.Engine].license }
 
 // Label names the engine in reports: "OpenTofu v1.12.6".
 func (e Engine) Label() string { return e.Name() + " v" + e.Version }
+
+// Image is the name of the image built here from this engine's host build
+// (ci/airgap's mirror serves it): "eventmall-airgap/opentofu:1.12.6". The
+// namespace says who built it; it is no Docker ID (those are lowercase
+// letters and digits only), so no one else publishes under it there.
+func (e Engine) Image() string { return ImageNamespace + "/" + e.Engine + ":" + e.Version }
+
+// ImageNamespace is the namespace of the images built on this machine by
+// ci/airgap rather than mirrored from upstream (the engine image too).
+const ImageNamespace = "eventmall-airgap"
 
 // VersionLine is the first line `<binary> version` prints for this build.
 func (e Engine) VersionLine() string { return e.Label() }

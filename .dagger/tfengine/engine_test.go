@@ -1,6 +1,7 @@
 package tfengine
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -94,5 +95,50 @@ func TestBuildScriptVersionCheck(t *testing.T) {
 		if (err == nil) != c.ok {
 			t.Errorf("binary printing %q: err=%v (%s); want ok=%v", c.prints, err, out, c.ok)
 		}
+	}
+}
+
+// The module's image list (.dagger/images.json, which ci/airgap's mirror
+// builds exactly) names the engine's image as Image derives it from the pin:
+// a version bump in engine.json without the image fails here, naming both.
+func TestImagesJSONNamesThePinnedImage(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "images.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var images map[string]string
+	if err := json.Unmarshal(raw, &images); err != nil {
+		t.Fatalf("images.json: %v", err)
+	}
+	if got, want := images["engine"], Pinned().Image(); got != want {
+		t.Errorf(".dagger/images.json \"engine\" is %q; engine.json pins %s, whose image is %q", got, Pinned().Label(), want)
+	}
+	for name, ref := range images {
+		if name != "engine" && strings.HasPrefix(ref, ImageNamespace+"/") {
+			t.Errorf("images.json %q = %q: only the engine is built here under %s/", name, ref, ImageNamespace)
+		}
+	}
+}
+
+func TestImage(t *testing.T) {
+	e, err := Parse([]byte(`{"engine":"terraform","version":"1.13.3"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := e.Image(); got != "eventmall-airgap/terraform:1.13.3" {
+		t.Errorf("Image() = %q", got)
+	}
+}
+
+// docs/pipeline.md names the engine once, as the pin says: a version bump
+// in engine.json without the docs fails here.
+func TestPipelineDocNamesThePin(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "docs", "pipeline.md"))
+	if err != nil {
+		t.Skipf("docs/pipeline.md not in this tree: %v", err)
+	}
+	want := "[`.dagger/tfengine/engine.json`](../.dagger/tfengine/engine.json): **" + Pinned().Label() + "**"
+	if !strings.Contains(strings.Join(strings.Fields(string(raw)), " "), want) {
+		t.Errorf("docs/pipeline.md does not name the pinned engine as %q", want)
 	}
 }

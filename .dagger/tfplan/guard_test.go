@@ -113,3 +113,38 @@ func TestAllowValuesAreChecked(t *testing.T) {
 		t.Fatalf("UnknownAllows = %v", unknown)
 	}
 }
+
+// Every resource kind issue 16 names as protected (Aurora clusters and instances, the site and
+// trail buckets, ECR repositories, ElastiCache, the CloudFront distribution, KMS keys) is refused
+// on delete and on replace unless --allow-destroy names it; a kind left out of ProtectedTypes
+// would be deleted unattended.
+func TestGuardProtectsEveryListedKind(t *testing.T) {
+	for _, c := range []struct{ stack, address, typ string }{
+		{"data", "module.database.aws_rds_cluster.this", "aws_rds_cluster"},
+		{"data", "module.database.aws_rds_cluster_instance.this[1]", "aws_rds_cluster_instance"},
+		{"edge", "module.edge.aws_s3_bucket.site", "aws_s3_bucket"},
+		{"base", "module.base.aws_s3_bucket.trail", "aws_s3_bucket"},
+		{"data", "module.registry.aws_ecr_repository.this", "aws_ecr_repository"},
+		{"data", "module.cache.aws_elasticache_cluster.this", "aws_elasticache_cluster"},
+		{"data", "module.cache.aws_elasticache_replication_group.this", "aws_elasticache_replication_group"},
+		{"edge", "module.edge.aws_cloudfront_distribution.this", "aws_cloudfront_distribution"},
+		{"data", "module.database.aws_kms_key.this", "aws_kms_key"},
+	} {
+		for _, actions := range []string{`["delete"]`, `["delete", "create"]`, `["create", "delete"]`} {
+			s := mustParse(t, `{"format_version":"1.2","resource_changes":[{"address":"`+c.address+`","type":"`+c.typ+`","change":{"actions":`+actions+`}}]}`)
+			stack := c.stack
+			if stack == "base" { // base is refused for any change; the kind is checked as another stack's
+				stack = "edge"
+			}
+			_, err := Guard(stack, s, nil)
+			var refused *RefusedError
+			if !errors.As(err, &refused) || len(refused.Changes) != 1 || refused.Changes[0].Address != c.address {
+				t.Errorf("%s %s (%s): Guard = %v, want it refused", actions, c.address, c.typ, err)
+				continue
+			}
+			if _, err := Guard(stack, s, []string{AllowKey(stack, c.address)}); err != nil {
+				t.Errorf("%s %s with --allow-destroy=%s: %v", actions, c.address, AllowKey(stack, c.address), err)
+			}
+		}
+	}
+}

@@ -26,10 +26,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import { createAdminConnection } from '../src/lib/db.js';
 import { arrivalTimes, rush } from './rush.js';
 import { plotRush } from './plot.js';
+import { cpuMs, serverPid } from './proc-cpu.js';
+import { benchCatalog, releaseAndServe, startChild } from './common.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const BACKEND = path.resolve(HERE, '..');
@@ -92,40 +94,29 @@ try {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// CPU time of the servers (bench/proc-cpu.js): work per customer, next to the latencies
+let dbPid = null;
+let cachePid = null;
+/** CPU ms of backend, database and cache so far (null where unknown). */
+function cpuNow(backendPid) {
+  return { backend: cpuMs(backendPid), database: dbPid && cpuMs(dbPid), cache: cachePid && cpuMs(cachePid) };
+}
+/** CPU ms spent between two cpuNow() readings, and per unit of work (e.g. per customer). */
+function cpuSpent(a, b, units, unitName) {
+  const out = {};
+  for (const k of Object.keys(a)) {
+    if (a[k] === null || b[k] === null) continue;
+    out[`${k}Ms`] = Math.round(b[k] - a[k]);
+    out[`${k}MsPer${unitName}`] = Math.round(((b[k] - a[k]) / units) * 1000) / 1000;
+  }
+  return out;
+}
 const log = (...a) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...a);
 const load = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
 
 // ---------- catalogue: one event whose first day is today in UTC ----------
 const PRODUCT_IDS = Array.from({ length: LIMITED }, (_, i) => `bench-limited-${i + 1}`);
-function benchCatalog() {
-  const products = PRODUCT_IDS.map((id, i) => ({ id, name: `Limited item ${i + 1}`, description: 'Limited-stock bench item', priceCents: 4900, currency: 'EUR', imageUrl: `/images/bench-${i + 1}.jpg`, stock: STOCK, limitPerCustomer: 1 }));
-  products.push({ id: 'bench-plenty', name: 'Plenty', description: 'Large stock', priceCents: 900, currency: 'EUR', imageUrl: '/images/plenty.jpg', stock: 1_000_000, limitPerCustomer: 5 });
-  const today = new Date().toISOString().slice(0, 10);
-  const tomorrow = new Date(Date.now() + 86400e3).toISOString().slice(0, 10);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'em-bench-catalog-'));
-  fs.writeFileSync(path.join(dir, 'bench.json'), JSON.stringify({
-    event: { id: 'bench-event', name: 'Bench event', timeZone: 'UTC' },
-    drops: [
-      { id: 'bench-d1', date: today, products },
-      { id: 'bench-d2', date: tomorrow, products: [{ ...products[0], id: 'bench-next' }] },
-    ],
-  }));
-  return dir;
-}
-
-// ---------- child processes ----------
-const children = [];
-process.on('exit', () => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-});
-function startChild(args, env, cwd) {
-  const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  child.stdout.on('data', (d) => { out += d; });
-  child.stderr.on('data', (d) => { out += d; });
-  return { child, output: () => out };
-}
 
 async function startBare() {
   const bare = startChild(['bench/bare-server.js'], { PORT: '0' }, BACKEND);
@@ -137,11 +128,20 @@ async function startBare() {
   throw new Error(`bare server did not start: ${bare.output()}`);
 }
 
+/** SIGTERM, then SIGKILL after 30 s: returns whether the process exited by itself. */
 async function stop(proc) {
-  if (proc.child.exitCode !== null) return;
-  const exited = new Promise((r) => proc.child.on('exit', r));
+  if (proc.child.exitCode !== null) return true;
+  const exited = new Promise((r) => proc.child.on('exit', () => r(true)));
   proc.child.kill('SIGTERM');
-  await exited;
+  let timer;
+  const ok = await Promise.race([exited, new Promise((r) => { timer = setTimeout(() => r(false), 30_000); })]);
+  clearTimeout(timer);
+  if (!ok) {
+    log(`pid ${proc.child.pid} still running 30 s after SIGTERM: killed`);
+    proc.child.kill('SIGKILL');
+    await exited;
+  }
+  return ok;
 }
 
 async function startBackend(dir, dbName, catalogDir) {
@@ -156,24 +156,7 @@ async function startBackend(dir, dbName, catalogDir) {
     RATE_LIMIT_SESSIONS_PER_10S: '0', RATE_LIMIT_ORDERS_PER_10S: '0',
     ...(opt['waiting-room'] ? { WAITING_ROOM: 'on', WAITING_ROOM_INLET_PER_SEC: opt['waiting-room'] } : {}),
   };
-  // Schema and catalogue first, as a deploy does (the server never loads at start).
-  const release = startChild(['src/cli/db-release.js'], env, dir);
-  const released = await new Promise((r) => release.child.on('exit', r));
-  if (released !== 0) throw new Error(`db:release failed: ${release.output().slice(-2000)}`);
-  // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the backend.
-  const serverArgs = (process.env.BENCH_SERVER_NODE_ARGS || '').split(' ').filter(Boolean);
-  const proc = startChild([...serverArgs, 'src/server.js'], env, dir);
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try {
-      const r = await request(`${base}/readyz`);
-      await r.body.text();
-      if (r.statusCode === 200) break;
-    } catch { /* not yet */ }
-    if (proc.child.exitCode !== null || i > 600) throw new Error(`backend did not start: ${proc.output().slice(-2000)}`);
-    await sleep(100);
-  }
-  return { ...proc, base, dbName };
+  return { ...(await releaseAndServe('backend', dir, env, port)), dbName };
 }
 
 // ---------- closed loop with wrk ----------
@@ -202,9 +185,15 @@ function wrk(url, script, args = []) {
   });
 }
 
-async function closedLoop(base) {
+async function closedLoop(base, pid = null) {
+  const c0 = pid && cpuNow(pid);
   const mix = await wrk(base, 'wrk-mix.lua', [PRODUCT_IDS.join(',')]);
+  const c1 = pid && cpuNow(pid);
   const drops = await wrk(`${base}/api/drops/current`, 'wrk-get.lua');
+  if (pid) {
+    mix.cpu = cpuSpent(c0, c1, mix.requests / 1000, 'KRequests');
+    drops.cpu = cpuSpent(c1, cpuNow(pid), drops.requests / 1000, 'KRequests');
+  }
   return { customerMix: mix, dropsCurrent: drops };
 }
 
@@ -246,7 +235,7 @@ async function runRush(base, { kill = false } = {}) {
 // ---------- main ----------
 let bareBase = null;
 async function main() {
-  const catalogDir = benchCatalog();
+  const catalogDir = benchCatalog(PRODUCT_IDS, STOCK, 'em-bench-catalog-');
   const result = {
     when: new Date().toISOString(),
     label: opt.label || null,
@@ -257,6 +246,10 @@ async function main() {
     backends: [],
   };
 
+  dbPid = serverPid('mariadbd', dbBase.port) ?? serverPid('mysqld', dbBase.port);
+  const cacheServer = process.env.MEMCACHED_SERVERS.split(',')[0];
+  if (/^(127\.0\.0\.1|localhost):\d+$/.test(cacheServer)) cachePid = serverPid('memcached', cacheServer.split(':')[1]);
+  result.machine.serverPids = { database: dbPid, cache: cachePid };
   const bare = await startBare();
   bareBase = bare.base;
   log(`bare node:http on ${bare.base}; load average ${load().join(' ')}`);
@@ -275,7 +268,21 @@ async function main() {
     log(`${t.name}: backend ready on ${backend.base} (pid ${backend.child.pid}); load average ${load().join(' ')}`);
     const entry = { name: t.name, dir: t.dir };
     if (!opt['skip-rush']) {
-      entry.rush = await runRush(backend.base, { kill: true });
+      const c0 = cpuNow(backend.child.pid);
+      // CPU ms per second of the rush too (backend / database / cache), to see where the spike's work goes
+      const perSecond = [];
+      let prev = c0;
+      const sampler = setInterval(() => {
+        const c = cpuNow(backend.child.pid);
+        perSecond.push(Object.fromEntries(Object.keys(c).map((k) => [k, c[k] === null ? null : Math.round(c[k] - prev[k])])));
+        prev = c;
+      }, 1000);
+      try {
+        entry.rush = await runRush(backend.base, { kill: true });
+      } finally {
+        clearInterval(sampler);
+      }
+      entry.rush.cpu = { ...cpuSpent(c0, cpuNow(backend.child.pid), CUSTOMERS, 'Customer'), perSecond };
       entry.rush.stock = await stockTruth(t.dbName, entry.rush.ordersConfirmed);
       if (KILL_AT !== null) {
         log('restarting memcached');
@@ -287,9 +294,9 @@ async function main() {
       entry.closedLoop = null; // the wrk mix has no queue tokens: its orders would all be 403
     } else {
       log(`${t.name}: closed loop (wrk)`);
-      entry.closedLoop = await closedLoop(backend.base);
+      entry.closedLoop = await closedLoop(backend.base, backend.child.pid);
     }
-    await stop(backend);
+    entry.exitedOnSigterm = await stop(backend);
     entry.backendWarnings = backend.output().split('\n').filter((l) => l.includes('"level":"warn"') || l.includes('"level":"error"')).slice(0, 8);
     result.backends.push(entry);
   }
@@ -360,6 +367,8 @@ function report(result, outFile, png) {
     lines.push(`  ${b.name}:`);
     if (b.rush) {
       lines.push(...rushLine(b.rush));
+      const cpu = b.rush.cpu;
+      if (cpu.backendMs !== undefined) lines.push(`    CPU           backend ${cpu.backendMsPerCustomer} ms/customer, database ${cpu.databaseMsPerCustomer ?? '?'}, cache ${cpu.cacheMsPerCustomer ?? '?'} (total ${cpu.backendMs} / ${cpu.databaseMs ?? '?'} / ${cpu.cacheMs ?? '?'} ms)`);
       const s = b.rush.stock;
       lines.push(`    orders        ${b.rush.ordersConfirmed} confirmed, ${b.rush.ordersSoldOut} sold out; units sold ${s.unitsSold}/${s.stockTotal}, in orders ${s.unitsInOrders}, oversold ${s.oversold}, consistent ${s.consistent}`);
       const w = b.rush.waitingRoom;
@@ -370,6 +379,9 @@ function report(result, outFile, png) {
     const c = b.closedLoop;
     if (c) lines.push(`    closed loop   customer mix ${c.customerMix.rps} req/s (${b.capacity.customerMixVsBarePercent} % of bare, p99 ${c.customerMix.latencyMs.p99} ms, unexpected ${c.customerMix.unexpectedStatuses})`,
       `                  GET /api/drops/current ${c.dropsCurrent.rps} req/s (${b.capacity.dropsCurrentVsBarePercent} % of bare)`);
+    if (c?.customerMix.cpu) {
+      lines.push(`    CPU closed    mix: backend ${c.customerMix.cpu.backendMsPerKRequests} ms per 1,000 requests, database ${c.customerMix.cpu.databaseMsPerKRequests ?? '?'}; GET: backend ${c.dropsCurrent.cpu.backendMsPerKRequests}`);
+    }
   }
   lines.push(`  bare node:http  customer mix ${result.bare.map((b) => b.customerMix.rps).join(' / ')} req/s, GET ${result.bare.map((b) => b.dropsCurrent.rps).join(' / ')} req/s (before / after)`,
     `  machine         ${result.machine.cpus} CPUs; load average at start ${result.machine.loadavgAtStart.join(' ')}, at end ${result.machine.loadavgAtEnd.join(' ')}`,

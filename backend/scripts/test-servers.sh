@@ -11,6 +11,9 @@
 # Settings (env): TEST_DB_ROOT_PASSWORD (default: eventmall-test), TEST_SERVERS_DIR
 # (default: /tmp/eventmall-test-servers), TEST_DB_PORT (3307), TEST_CACHE_PORT (11212).
 # Everything listens on 127.0.0.1 only. Nothing here is meant for production.
+# MariaDB also accepts TLS (as Aurora does): a throwaway CA and a server certificate for
+# 127.0.0.1/localhost are made with openssl under $TEST_SERVERS_DIR/tls; `env` prints the CA as
+# TEST_DB_TLS_CA (test/db-tls.test.js). Plain connections keep working.
 set -euo pipefail
 
 DIR="${TEST_SERVERS_DIR:-/tmp/eventmall-test-servers}"
@@ -36,6 +39,24 @@ need_install() {
   fi
 }
 
+TLS_DIR="$DIR/tls"
+
+# A CA and a server certificate (SAN 127.0.0.1, localhost) for MariaDB's TLS, once per data dir.
+make_tls() {
+  [ -f "$TLS_DIR/server.pem" ] && return 0
+  command -v openssl >/dev/null 2>&1 || { log "no openssl: mariadb starts without TLS"; return 1; }
+  mkdir -p "$TLS_DIR"
+  (
+    cd "$TLS_DIR" &&
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=eventmall test CA" \
+      -keyout ca-key.pem -out ca.pem &&
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout server-key.pem -out server.csr &&
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n' >server.ext &&
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 30 \
+      -extfile server.ext -out server.pem
+  ) >"$DIR/tls.log" 2>&1 || { log "openssl failed (see $DIR/tls.log): mariadb starts without TLS"; rm -f "$TLS_DIR/server.pem"; return 1; }
+}
+
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 start_db() {
@@ -48,8 +69,12 @@ start_db() {
     mariadb-install-db --no-defaults --datadir="$DATADIR" --user=root --auth-root-authentication-method=normal \
       --skip-test-db >"$DIR/install-db.log" 2>&1 || { cat "$DIR/install-db.log" >&2; exit 1; }
   fi
+  local tls=()
+  if make_tls; then
+    tls=(--ssl-ca="$TLS_DIR/ca.pem" --ssl-cert="$TLS_DIR/server.pem" --ssl-key="$TLS_DIR/server-key.pem")
+  fi
   # setsid + nohup: the server outlives this shell; output goes to files only.
-  setsid nohup /usr/sbin/mariadbd --no-defaults --user=root --datadir="$DATADIR" --socket="$SOCK" \
+  setsid nohup /usr/sbin/mariadbd --no-defaults "${tls[@]}" --user=root --datadir="$DATADIR" --socket="$SOCK" \
     --pid-file="$DB_PID" --port="$DB_PORT" --bind-address=127.0.0.1 --skip-name-resolve \
     --log-error="$DIR/mysqld.err" --max-connections=1000 --innodb-buffer-pool-size=256M \
     --innodb-log-file-size=256M --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
@@ -115,6 +140,7 @@ export DB_USER=root
 export DB_PASSWORD='$ROOT_PW'
 export MEMCACHED_SERVERS=127.0.0.1:$CACHE_PORT
 EOF
+  if [ -f "$TLS_DIR/server.pem" ]; then echo "export TEST_DB_TLS_CA='$TLS_DIR/ca.pem'"; fi
 }
 
 case "${1:-}" in

@@ -118,13 +118,14 @@ function schemaError(errors, context) {
 /**
  * @param {{shop: import('./shop.js').Shop, cache: any, logger: any|object, staticDir?: string|null, state?: {shuttingDown: boolean}, auth?: import('./lib/dbauth.js').DbAuth|null,
  *   rateLimiter?: import('./lib/rate-limit.js').RateLimiter|null, clientAddressHeader?: string,
- *   waitingRoom?: import('./waiting-room.js').WaitingRoom|null, imageRef?: string|null, openapi?: boolean}} deps
+ *   waitingRoom?: import('./waiting-room.js').WaitingRoom|null, imageRef?: string|null, openapi?: boolean, cookieSecure?: 'always'|'auto'}} deps
  *   imageRef: the image this task runs (IMAGE_REF), reported by /healthz
  *   waitingRoom: when given, orders need an admitted queue token (X-Queue-Token)
  *   clientAddressHeader: the header naming the viewer's address (CloudFront's), '' for the peer address only
  *   openapi: collect the routes' schemas into an OpenAPI document (app.swagger(); npm run openapi)
+ *   cookieSecure: 'always' (production: Secure on every session cookie) or 'auto' (only over HTTPS)
  */
-export async function buildApp({ shop, cache, logger, staticDir = null, state = { shuttingDown: false }, auth = null, rateLimiter = null, clientAddressHeader = 'cloudfront-viewer-address', waitingRoom = null, imageRef = null, openapi = false }) {
+export async function buildApp({ shop, cache, logger, staticDir = null, state = { shuttingDown: false }, auth = null, rateLimiter = null, clientAddressHeader = 'cloudfront-viewer-address', waitingRoom = null, imageRef = null, openapi = false, cookieSecure = 'auto' }) {
   const app = Fastify({
     ...(logger && typeof logger.child === 'function' ? { loggerInstance: logger } : { logger: logger ?? false }),
     bodyLimit: BODY_LIMIT,
@@ -247,7 +248,7 @@ export async function buildApp({ shop, cache, logger, staticDir = null, state = 
       await limit(req, 'session');
       const s = shop.createSession();
       const cookie = [`${SESSION_COOKIE}=${s.sessionId}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', `Max-Age=${Math.floor(SESSION_TTL_MS / 1000)}`];
-      if (isHttps(req)) cookie.push('Secure');
+      if (cookieSecure === 'always' || isHttps(req)) cookie.push('Secure');
       reply.header('Set-Cookie', cookie.join('; ')).header('Cache-Control', 'no-store').code(201);
       return s;
     });
@@ -277,9 +278,10 @@ export async function buildApp({ shop, cache, logger, staticDir = null, state = 
       const { productId, quantity } = req.body;
       if (waitingRoom) {
         const qt = req.headers['x-queue-token'];
-        if (typeof qt !== 'string' || !waitingRoom.parse(qt, session.id)) {
+        if (typeof qt !== 'string') {
           throw new ShopError('queue_required', 'This drop has a waiting room: join it (POST /api/queue) and order with its X-Queue-Token once admitted.', { field: 'X-Queue-Token' });
         }
+        waitingRoom.require(qt, session.id); // 403 queue_required naming why (retired key, forged, another's)
         if (!(await waitingRoom.isAdmitted(qt, session.id))) {
           throw new ShopError('not_admitted', 'Your turn in the waiting room has not come yet.', { field: 'X-Queue-Token' });
         }

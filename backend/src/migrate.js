@@ -114,3 +114,22 @@ export async function grantAppUser(conn, { database, user, password, host = '%' 
   await conn.query('ALTER USER ?@? IDENTIFIED BY ?', [user, host, password]);
   await conn.query(`GRANT ${APP_GRANTS.join(', ')} ON \`${database}\`.* TO ?@?`, [user, host]);
 }
+
+/**
+ * The application user with a password only the secret store knows: generated here (unless given),
+ * granted, then written to the store (the app user's Secrets Manager secret, created by Terraform
+ * with no value, so no password is ever in a Terraform state). Each run rotates the password:
+ * running tasks are refused on their next new connection and re-read the secret (DB_SECRET_ID).
+ * A failing store is an error: the user then has a password nobody holds, and the run must be
+ * repeated.
+ * @param {any} conn an admin connection (the migrator)
+ * @param {{database: string, user: string, host?: string, password?: string|null,
+ *   store?: ((v: {username: string, password: string}) => Promise<void>)|null}} o
+ * @returns {Promise<{user: string, generated: boolean, stored: boolean}>} never the password
+ */
+export async function provisionAppUser(conn, { database, user, host = '%', password = null, store = null }) {
+  const pw = password ?? crypto.randomBytes(32).toString('base64url');
+  await grantAppUser(conn, { database, user, password: pw, host });
+  if (store) await store({ username: user, password: pw });
+  return { user, generated: password === null, stored: Boolean(store) };
+}

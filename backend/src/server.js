@@ -5,7 +5,7 @@ import pino from 'pino';
 import { ConfigError, loadConfig, redactedConfig } from './config.js';
 import { createPool } from './lib/db.js';
 import { Cache } from './lib/cache.js';
-import { systemClock } from './lib/clock.js';
+import { clockFor } from './lib/clock.js';
 import { Shop } from './shop.js';
 import { RateLimiter } from './lib/rate-limit.js';
 import { WaitingRoom } from './waiting-room.js';
@@ -28,7 +28,8 @@ async function main() {
   const logger = pino(loggerOptions(config.logLevel));
   logger.info({ config: redactedConfig(config), node: process.version }, 'starting');
 
-  const clock = systemClock;
+  const clock = clockFor(config);
+  if (config.clockStartMs !== null) logger.warn({ clockStart: new Date(config.clockStartMs).toISOString() }, 'CLOCK_START set: the shop runs on a clock started at that instant, not the system clock');
   const auth = new DbAuth({
     db: config.db, logger,
     source: config.db.secretId ? secretsManagerSource(config.db.secretId, { region: config.aws.region, endpoint: config.aws.secretsEndpoint }) : null,
@@ -48,13 +49,13 @@ async function main() {
   let waitingRoom = null;
   if (config.waitingRoom.enabled) {
     waitingRoom = new WaitingRoom({
-      shop, cache, logger, key: shop.signer.keys[0].key,
+      shop, cache, logger, keys: shop.signer.keys.map((k) => k.key), // the queue's keys rotate with these
       inletPerSec: config.waitingRoom.inletPerSec, opensMinutesBefore: config.waitingRoom.opensMinutesBefore,
     });
     setInterval(() => waitingRoom.tick().catch((err) => logger.warn({ err: err.message }, 'waiting room tick failed')), 1000).unref();
     logger.info({ inletPerSec: config.waitingRoom.inletPerSec }, 'waiting room on');
   }
-  const app = await buildApp({ shop, cache, logger, staticDir: config.staticDir, state, auth, rateLimiter, clientAddressHeader: config.clientAddressHeader, waitingRoom, imageRef: config.imageRef });
+  const app = await buildApp({ shop, cache, logger, staticDir: config.staticDir, state, auth, rateLimiter, clientAddressHeader: config.clientAddressHeader, waitingRoom, imageRef: config.imageRef, cookieSecure: config.cookieSecure });
 
   // Purge expired sessions now and then (their orders stay); several tasks doing it is harmless.
   if (config.sessionPurgeIntervalSec > 0) {

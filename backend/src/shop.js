@@ -74,6 +74,15 @@ function orderOutcomeUnknown(err) {
     { cause: err });
 }
 
+/** The order statement refused: the product row holds another drop, price, currency or limit than
+ *  the values sent (a stale or poisoned cache entry). Nothing was written; row: the row's values. */
+class RowDiffers extends Error {
+  constructor(row) {
+    super('the product row differs from the cached product');
+    this.row = row;
+  }
+}
+
 const productNotFound = (id, field) => new ShopError('product_not_found', `No product with id "${id}".`, { field });
 
 export class Shop {
@@ -437,17 +446,31 @@ export class Shop {
       return refuse(new ShopError('limit_exceeded', `At most ${p.limitPerCustomer} of "${p.name}" per customer.`, { field: 'quantity' }));
     }
     // Fast path: stock only goes down during a drop, so a cached 0 is (almost always) still 0.
-    if (p.stockRemaining === 0) {
+    // soldOutSeen: the database refused this entry's product as sold out since the entry was
+    // read (the entry object lives only as long as the cache's in-process layer, 250 ms), so
+    // the refusals that arrive before the cached stock shows 0 cost no statement either.
+    if (p.stockRemaining === 0 || entry.soldOutSeen) {
       return refuse(new ShopError('sold_out', `"${p.name}" is sold out.`, { field: 'productId' }));
     }
 
     await this._beforeOrder(session, key);
+    // What the order will write, as the cache shows it; the order statement writes it only if the
+    // locked row holds exactly these values (else it refuses, and the row's values are used).
+    let expect = { dropId: p.dropId, priceCents: p.priceCents, currency: p.currency, limitPerCustomer: p.limitPerCustomer };
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this._orderTx({ sessionId, key, hash, productId, quantity, now });
+        return await this._orderTx({ sessionId, key, hash, productId, quantity, now, expect });
       } catch (err) {
+        // The cached price, currency, drop or limit differed from the row (a stale or poisoned
+        // entry): nothing was written; again with the row's own values.
+        if (err instanceof RowDiffers && attempt < 3) {
+          expect = err.row;
+          continue;
+        }
+        if (err instanceof RowDiffers) throw this.unavailable(null, 'The product changed while we placed your order; please retry.');
+        if (err instanceof ShopError && err.code === 'sold_out' && err.left === 0) entry.soldOutSeen = true;
         // A refusal by the database may be the retry of an order this key placed before the
-        // item sold out (the stock is checked before the key in the batch): answer with it.
+        // item sold out: answer with it.
         if (err instanceof ShopError) return REPLAYABLE_REFUSALS.has(err.code) ? refuse(err) : Promise.reject(err);
         // Lock waits are bounded server-side (innodb_lock_wait_timeout, far below the client
         // timeout), so these come back as errors with the batch rolled back: safe to retry.
@@ -464,22 +487,30 @@ export class Shop {
   }
 
   /**
-   * The whole transaction is ONE round trip; every refusal is an error raised by the database
-   * itself, which stops the batch before its COMMIT (READ COMMITTED, set per connection):
-   *  1. the product row: stock_remaining -= quantity and units_sold += quantity in one UPDATE.
-   *     The sale window and the active flags are checked here, from the rows (drop window
-   *     against the request's clock): outside them the subtraction is of 2^32-1. stock_remaining
-   *     is UNSIGNED: going below zero is an out-of-range error (1690) in MySQL and MariaDB alike
-   *     -> 409 sold_out / not_on_sale / 404 (told apart by a read after the ROLLBACK);
-   *  2. INSERT the order with price, currency and drop SELECTed from the product row this
-   *     transaction holds (not from the cache); the unique idempotency key turns a duplicate or
-   *     a concurrent twin into ER_DUP_ENTRY -> replay the stored order (or 422);
-   *  3. add the units to this customer's counter, the limit taken from the row; the CHECK
-   *     (quantity <= max_quantity) fails over the limit -> 429;
-   *  4. COMMIT, in the same batch: the hot row's lock is never held while waiting for Node;
-   *  5. read back the order as stored (no row: the product does not exist -> 404).
+   * The whole transaction is ONE round trip of plain statements (no SELECT, no join: each one
+   * costs MariaDB a parse and no optimizer pass); every refusal is an error raised by the
+   * database itself, which stops the batch before its COMMIT (READ COMMITTED, set per connection):
+   *  1. INSERT the order with the values `expect` names (the cached product's drop, price,
+   *     currency); the unique idempotency key turns a duplicate or a concurrent twin into
+   *     ER_DUP_ENTRY -> replay the stored order (or 422). No product lock is held yet;
+   *  2. the product row, locked by a single-table UPDATE: stock_remaining -= quantity and
+   *     units_sold += quantity, only if the row is on sale at the request's clock (its active
+   *     flag and its drop's window and flag, copied onto the row by every catalogue load,
+   *     migration 004) AND holds exactly the drop, price, currency and limit of step 1 and 3.
+   *     Otherwise the subtraction is of 2^32-1: stock_remaining is UNSIGNED, so that, and taking
+   *     more than is left, is an out-of-range error (1690) in MySQL and MariaDB alike -> a read
+   *     after the ROLLBACK tells 404 / not_on_sale / limit / sold_out from "the row differs"
+   *     (RowDiffers: placed again with the row's values). So the order holds the row's values,
+   *     verified under the row lock that the COMMIT releases: never the cache's;
+   *  3. add the units to this customer's counter with the row's limit (verified in 2); the CHECK
+   *     (quantity <= max_quantity) fails over the limit -> 429. Its quantity is -1, an
+   *     out-of-range error (1264), when step 2 changed no row: no such product -> 404;
+   *  4. COMMIT, in the same batch: the hot row's lock is held for steps 2-4 only, inside the
+   *     server, never while waiting for Node.
+   * The response is built from the values written, which are the row's (created_at is stored
+   * with millisecond precision, as sent).
    */
-  async _orderTx({ sessionId, key, hash, productId, quantity, now }) {
+  async _orderTx({ sessionId, key, hash, productId, quantity, now, expect }) {
     let conn;
     try {
       conn = await acquire(this.pool);
@@ -490,30 +521,32 @@ export class Shop {
     let discard = false;
     try {
       const id = crypto.randomUUID();
+      const createdAt = new Date(now);
+      const { dropId, priceCents, currency, limitPerCustomer } = expect;
+      const total = priceCents * quantity;
       inTx = true;
       try {
-        const [results] = await q(conn, `START TRANSACTION;
-          UPDATE products p JOIN drops d ON d.id = p.drop_id
-            SET p.stock_remaining = p.stock_remaining - IF(p.active = 1 AND d.active = 1 AND d.starts_at <= ? AND ? < d.ends_at, ?, 4294967295),
-                p.units_sold = p.units_sold + ?
-            WHERE p.id = ?;
+        await q(conn, `START TRANSACTION;
           INSERT INTO orders (id, session_id, idempotency_key, request_hash, product_id, drop_id, quantity,
               unit_price_cents, total_cents, currency, status, created_at)
-            SELECT ?, ?, ?, ?, p.id, p.drop_id, ?, p.price_cents, p.price_cents * ?, p.currency, 'confirmed', ?
-            FROM products p WHERE p.id = ?;
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'confirmed', ?);
+          UPDATE products SET stock_remaining = stock_remaining - IF(active = 1 AND drop_active = 1
+                AND drop_starts_at <= ? AND ? < drop_ends_at
+                AND drop_id = ? AND price_cents = ? AND currency = ? AND limit_per_customer = ?, ?, 4294967295),
+              units_sold = units_sold + ?
+            WHERE id = ?;
           INSERT INTO customer_purchases (session_id, product_id, quantity, max_quantity)
-            SELECT ?, p.id, ?, p.limit_per_customer FROM products p WHERE p.id = ?
-            ON DUPLICATE KEY UPDATE quantity = customer_purchases.quantity + ?, max_quantity = p.limit_per_customer;
-          COMMIT;
-          SELECT * FROM orders WHERE id = ?`,
-        [now, now, quantity, quantity, productId,
-          id, sessionId, key, hash, quantity, quantity, new Date(now), productId,
-          sessionId, quantity, productId, quantity,
-          id]);
+            VALUES (?, ?, IF(ROW_COUNT() = 1, ?, -1), ?)
+            ON DUPLICATE KEY UPDATE quantity = quantity + ?, max_quantity = ?;
+          COMMIT`,
+        [id, sessionId, key, hash, productId, dropId, quantity, priceCents, total, currency, createdAt,
+          now, now, dropId, priceCents, currency, limitPerCustomer, quantity, quantity, productId,
+          sessionId, productId, quantity, limitPerCustomer, quantity, limitPerCustomer]);
         inTx = false;
-        const stored = results[5];
-        if (!stored.length) throw productNotFound(productId, 'productId');
-        return { order: orderJson(stored[0]), replayed: false };
+        return {
+          order: { id, productId, quantity, totalCents: total, currency, status: 'confirmed', createdAt: createdAt.toISOString() },
+          replayed: false,
+        };
       } catch (err) {
         if (err instanceof ShopError) throw err;
         if (isTimeout(err) || err.fatal) {
@@ -534,19 +567,26 @@ export class Shop {
           const r = rows[0] ?? { name: productId, limit_per_customer: 0 };
           throw new ShopError('limit_exceeded', `At most ${Number(r.limit_per_customer)} of "${r.name}" per customer.`, { field: 'quantity' });
         }
-        if (err.errno === 1690 || err.errno === 1264) { // out of range: not enough stock, or not on sale
+        if (err.errno === 1690 || err.errno === 1264) { // out of range: no such row, not on sale, not enough stock, or the row differs
           inTx = false;
-          const [[, stockRows]] = await q(conn, `ROLLBACK; SELECT p.name, p.stock_remaining, p.active, d.active AS drop_active, d.starts_at, d.ends_at
-            FROM products p JOIN drops d ON d.id = p.drop_id WHERE p.id = ?`, [productId]);
+          const [[, stockRows]] = await q(conn, `ROLLBACK; SELECT name, stock_remaining, active, drop_active, drop_starts_at, drop_ends_at,
+              drop_id, price_cents, currency, limit_per_customer FROM products WHERE id = ?`, [productId]);
           const s = stockRows[0];
-          if (!s || now < Number(s.starts_at)) throw productNotFound(productId, 'productId');
-          if (Number(s.active) !== 1 || Number(s.drop_active) !== 1 || now >= Number(s.ends_at)) {
+          if (!s || now < Number(s.drop_starts_at)) throw productNotFound(productId, 'productId');
+          if (Number(s.active) !== 1 || Number(s.drop_active) !== 1 || now >= Number(s.drop_ends_at)) {
             throw new ShopError('not_on_sale', `"${s.name}" is no longer on sale.`, { field: 'productId' });
           }
+          const limit = Number(s.limit_per_customer);
+          if (quantity > limit) throw new ShopError('limit_exceeded', `At most ${limit} of "${s.name}" per customer.`, { field: 'quantity' });
           const left = Number(s.stock_remaining);
-          throw new ShopError('sold_out', left > 0
-            ? `Only ${left} of "${s.name}" left.`
-            : `"${s.name}" is sold out.`, { field: left > 0 ? 'quantity' : 'productId' });
+          if (left < quantity) {
+            const e = new ShopError('sold_out', left > 0
+              ? `Only ${left} of "${s.name}" left.`
+              : `"${s.name}" is sold out.`, { field: left > 0 ? 'quantity' : 'productId' });
+            e.left = left;
+            throw e;
+          }
+          throw new RowDiffers({ dropId: s.drop_id, priceCents: Number(s.price_cents), currency: s.currency, limitPerCustomer: limit });
         }
         throw err;
       }

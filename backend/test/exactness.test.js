@@ -197,4 +197,48 @@ describe('exactness under operator actions and faults', () => {
     const [[p]] = await pool.query('SELECT active FROM products WHERE id = ?', ['other-p']);
     assert.equal(Number(p.active), 0);
   });
+
+  test('a poisoned cache that invents a product (index and entry) places no order', async () => {
+    srv.cache.local.clear();
+    const [idxEntry] = [JSON.parse(await srv.cache.get('products:index:v1') ?? 'null')];
+    const ids = [...(idxEntry?.v ?? []), 'ghost-item'];
+    assert.equal(await srv.cache.set('products:index:v1', JSON.stringify({ v: ids, f: Date.now() + 3600e3 }), 3600), true);
+    const ghost = {
+      product: { id: 'ghost-item', dropId: 'x-d1', name: 'ghost', description: '', priceCents: 1, currency: 'EUR', imageUrl: '/x.jpg',
+        stockTotal: 10, stockRemaining: 10, soldOut: false, limitPerCustomer: 5 },
+      startsAt: 0, endsAt: 8.64e15,
+    };
+    assert.equal(await srv.cache.set('product:ghost-item', JSON.stringify({ v: ghost, f: Date.now() + 3600e3 }), 3600), true);
+    const s = await newSession(srv.url);
+    const r = await order(srv.url, s, 'ghost-order-1', 'ghost-item', 1);
+    assert.equal(r.status, 404, JSON.stringify(r.body));
+    assert.equal(Number((await pool.query('SELECT COUNT(*) AS n FROM orders WHERE product_id = ?', ['ghost-item']))[0][0].n), 0);
+    assert.equal(Number((await pool.query('SELECT COUNT(*) AS n FROM customer_purchases WHERE product_id = ?', ['ghost-item']))[0][0].n), 0);
+    await srv.cache.del('product:ghost-item');
+    await srv.cache.del('products:index:v1');
+  });
+
+  test('a load that moves a drop to another day is what the order statement sees, whatever the cache says', async () => {
+    const movable = (date) => ({
+      event: { id: 'move-ev', name: 'Move', timeZone: TZ },
+      drops: [{ id: 'mv-d1', date, products: [product('mv-p', { stock: 10, limitPerCustomer: 5 })] }],
+    });
+    await loadDocs(pool, { 'x.json': docWith(), 'm.json': movable(DAY1) }, clock.now(), { cache: srv.cache });
+    const s = await newSession(srv.url);
+    assert.equal((await order(srv.url, s, 'move-before-1', 'mv-p', 1)).status, 201);
+    // cache the entry as it is now (on sale today), then move the drop to tomorrow without telling the cache
+    srv.cache.local.clear();
+    const cached = await srv.cache.get('product:mv-p');
+    assert.ok(cached, 'the product entry is cached');
+    await loadDocs(pool, { 'x.json': docWith(), 'm.json': movable(DAY2) }, clock.now());
+    const [[row]] = await pool.query('SELECT drop_starts_at, drop_active FROM products WHERE id = ?', ['mv-p']);
+    assert.equal(Number(row.drop_starts_at), startOfLocalDay(DAY2, TZ), 'the load copied the new window onto the product row');
+    srv.cache.local.clear();
+    // the entry of before the move, kept fresh: only the order statement can tell
+    assert.equal(await srv.cache.set('product:mv-p', JSON.stringify({ ...JSON.parse(cached), f: Date.now() + 3600e3 }), 3600), true);
+    const r = await order(srv.url, s, 'move-after-1', 'mv-p', 1);
+    assert.equal(r.status, 404, `a drop that has not started is not revealed: ${r.status} ${JSON.stringify(r.body)}`);
+    assert.equal(await soldInOrders('mv-p'), 1);
+    await srv.cache.del('product:mv-p');
+  });
 });

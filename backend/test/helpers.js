@@ -89,14 +89,14 @@ export async function loadDocs(pool, docs, nowMs, { shiftToToday = false, cache 
  * Start the app on 127.0.0.1:<random port> against the given database / cache endpoints.
  * @returns {Promise<{url: string, app: any, shop: Shop, pool: any, cache: Cache, close: () => Promise<void>}>}
  */
-export async function startApp({ db, cacheServers, clock, staticDir = null, poolSize = 20, cacheBreakerMs = 500, rateLimits = null, sessionQueueMax, logger = testLogger(), waitingRoom = null, cacheTimeoutSec }) {
+export async function startApp({ db, cacheServers, clock, cookieSecure, staticDir = null, poolSize = 20, cacheBreakerMs = 500, rateLimits = null, sessionQueueMax, sessionKeys = null, logger = testLogger(), waitingRoom = null, cacheTimeoutSec }) {
   const pool = createPool(db, { connectionLimit: poolSize });
   const cache = new Cache({ servers: cacheServers, prefix: `${db.database}:`, logger, breakerMs: cacheBreakerMs, ...(cacheTimeoutSec ? { timeoutSec: cacheTimeoutSec } : {}) });
-  const shop = new Shop({ pool, cache, clock, logger, sessionQueueMax });
+  const shop = new Shop({ pool, cache, clock, logger, sessionQueueMax, sessionKeys });
   const state = { shuttingDown: false };
   const rateLimiter = rateLimits ? new RateLimiter({ cache, logger, limits: rateLimits, now: () => clock.now() }) : null;
-  const wr = waitingRoom ? new WaitingRoom({ shop, cache, logger, key: shop.signer.keys[0].key, degraded: () => false, ...waitingRoom }) : null;
-  const app = await buildApp({ shop, cache, logger, staticDir, state, rateLimiter, waitingRoom: wr });
+  const wr = waitingRoom ? new WaitingRoom({ shop, cache, logger, keys: shop.signer.keys.map((k) => k.key), degraded: () => false, ...waitingRoom }) : null;
+  const app = await buildApp({ shop, cache, logger, staticDir, state, rateLimiter, waitingRoom: wr, ...(cookieSecure ? { cookieSecure } : {}) });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address();
   return {

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPool } from '../src/lib/db.js';
 import { manualClock } from '../src/lib/clock.js';
-import { SessionSigner, customerIdOf, parseSessionKeys } from '../src/lib/session-token.js';
+import { SessionSigner, customerIdOf, parseSessionKeys, sessionKeyIds, sessionKeysToWrite } from '../src/lib/session-token.js';
 import { loadConfig } from '../src/config.js';
 import pino from 'pino';
 import { loggerOptions } from '../src/app.js';
@@ -235,6 +235,31 @@ describe('session tokens (pure)', () => {
     const d = loadConfig({ DB_HOST: 'h2', DB_USER: 'u', DB_PASSWORD: 'p', DB_NAME: 'n', MEMCACHED_SERVERS: 'h:1' });
     assert.deepEqual(c.sessionKeys, d.sessionKeys, 'every task derives the same fallback key');
     assert.throws(() => loadConfig({ DB_HOST: 'h', DB_USER: 'u', DB_PASSWORD: 'p', DB_NAME: 'n', MEMCACHED_SERVERS: 'h:1', SESSION_KEYS: 'c2hvcnQ=' }), /SESSION_KEYS key 1/);
+  });
+});
+
+describe('session key rotation (src/cli/session-keys.js)', () => {
+  test('first key, then staged rotations (stage, promote, retire) keep every listed key verifying; a bad current value is refused', () => {
+    const first = sessionKeysToWrite(null);
+    assert.equal(parseSessionKeys(first).length, 1);
+    const staged = sessionKeysToWrite(first);
+    const [k1, k2] = parseSessionKeys(staged);
+    assert.deepEqual(k1, parseSessionKeys(first)[0], 'the current key keeps signing, the new one is listed second');
+    const t = new SessionSigner([k1], 60_000).mint(0);
+    assert.ok(new SessionSigner([k2, k1], 60_000).verify(t.token, 1000), 'a token of the previous key still verifies after the promotion');
+    const promoted = sessionKeysToWrite(staged, { promote: sessionKeyIds(staged)[1] });
+    assert.deepEqual(parseSessionKeys(promoted), [k2, k1]);
+    const retired = parseSessionKeys(sessionKeysToWrite(promoted, { retire: sessionKeyIds(promoted)[1] }));
+    assert.deepEqual(retired, [k2], 'retiring drops the previous key');
+    assert.throws(() => sessionKeysToWrite('c2hvcnQ='), /SESSION_KEYS key 1/);
+  });
+
+  test('--if-empty (the deploy\'s release step): a first key for an empty secret, nothing over existing keys, a bad value refused', () => {
+    for (const empty of [null, undefined, '', '  ']) assert.equal(parseSessionKeys(sessionKeysToWrite(empty, { ifEmpty: true })).length, 1);
+    const keys = sessionKeysToWrite(null);
+    assert.equal(sessionKeysToWrite(keys, { ifEmpty: true }), null, 'existing keys are left as they are');
+    assert.equal(parseSessionKeys(sessionKeysToWrite(keys)).length, 2, 'without --if-empty a run stages a new key');
+    assert.throws(() => sessionKeysToWrite('c2hvcnQ=', { ifEmpty: true }), /SESSION_KEYS key 1/);
   });
 });
 

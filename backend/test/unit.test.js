@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import { ConfigError, loadConfig, redactedConfig } from '../src/config.js';
 import { addDays, isValidDate, localDate, startOfLocalDay } from '../src/lib/time.js';
 import { Shop } from '../src/shop.js';
+import { clockFor, startedClock, systemClock } from '../src/lib/clock.js';
 import { Cache } from '../src/lib/cache.js';
 import { sleep } from './helpers.js';
 
@@ -36,6 +37,22 @@ describe('config', () => {
       assert.ok(err instanceof ConfigError);
       const vars = err.problems.map((p) => p.split(' ')[0]);
       assert.deepEqual(vars.sort(), ['DB_HOST', 'DB_NAME', 'DB_PASSWORD', 'DB_USER', 'LOG_LEVEL', 'MEMCACHED_SERVERS', 'PORT'].sort());
+    }
+  });
+
+  test('CLOCK_START: an instant with its offset starts the business clock there; anything else is named', () => {
+    assert.equal(loadConfig(okEnv).clockStartMs, null);
+    assert.equal(clockFor(loadConfig(okEnv)), systemClock);
+    const c = loadConfig({ ...okEnv, CLOCK_START: '2026-12-04T12:00:00+01:00' });
+    assert.equal(c.clockStartMs, Date.parse('2026-12-04T11:00:00Z'));
+    let system = 1_000_000;
+    const clock = startedClock(c.clockStartMs, () => system);
+    assert.equal(clock.now(), Date.parse('2026-12-04T11:00:00Z'));
+    system += 90_000; // it runs at the system clock's speed
+    assert.equal(clock.now(), Date.parse('2026-12-04T11:01:30Z'));
+    for (const bad of ['2026-12-04T12:00:00', '2026-12-04', 'tomorrow', '2026-13-40T25:00:00Z']) {
+      assert.throws(() => loadConfig({ ...okEnv, CLOCK_START: bad }), (err) => err instanceof ConfigError
+        && err.problems.length === 1 && err.problems[0].startsWith('CLOCK_START must be an ISO 8601 instant with its offset'), bad);
     }
   });
 

@@ -141,3 +141,49 @@ describe('waiting room', () => {
     assert.equal(per.body.state, 'sold_out');
   });
 });
+
+describe('waiting room inlet', () => {
+  let tdb; let pool; let srv; let clock;
+  const LIVE = Date.parse('2032-04-04T12:00:00Z');
+  const d2 = {
+    event: { id: 'wr-idle', name: 'Idle inlet', timeZone: 'UTC' },
+    drops: [{ id: 'wr-idle-d1', date: '2032-04-04', products: [product('wr-idle-a1', { stock: 100, limitPerCustomer: 1 })] }],
+  };
+  before(async () => {
+    tdb = await createTestDatabase('wridle');
+    pool = createPool(tdb.db);
+    clock = manualClock(LIVE);
+    await loadDocs(pool, { 'i.json': d2 }, clock.now());
+    srv = await startApp({ db: tdb.db, cacheServers: [process.env.MEMCACHED_SERVERS.split(',')[0]], clock, waitingRoom: { inletPerSec: 10, opensMinutesBefore: 30 } });
+  });
+  after(async () => {
+    await srv?.close();
+    await pool?.end();
+    await tdb?.drop();
+  });
+
+  test('seconds nobody waited bank nothing: after a quiet minute a burst of 15 still meets the 10/s inlet', async () => {
+    for (let i = 0; i < 60; i++) {
+      clock.set(clock.now() + 1000);
+      await srv.waitingRoom.tick();
+    }
+    srv.waitingRoom.local.clear();
+    assert.equal((await http(`${srv.url}/api/queue/state`)).body.admitted, 0, 'a quiet minute banked no admissions');
+    const burst = [];
+    for (let i = 0; i < 15; i++) {
+      const s = await newSession(srv.url);
+      const j = await http(`${srv.url}/api/queue`, { method: 'POST', headers: { 'x-session-id': s } });
+      assert.equal(j.status, 201, JSON.stringify(j.body));
+      burst.push({ s, t: j.body.queueToken });
+    }
+    clock.set(clock.now() + 1000);
+    assert.equal(await srv.waitingRoom.tick(), true);
+    srv.waitingRoom.local.clear();
+    const states = [];
+    for (const b of burst) {
+      const r = await http(`${srv.url}/api/queue/status`, { headers: { 'x-session-id': b.s, 'x-queue-token': b.t } });
+      states.push(r.body.state === 'admitted' ? 0 : r.body.position);
+    }
+    assert.deepEqual(states, [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5], 'one second of a 10/s inlet: ten admitted, five in line');
+  });
+});

@@ -77,6 +77,7 @@ func TestMirrorPath(t *testing.T) {
 	cases := []struct{ ref, repo, tag string }{
 		{"node:22.23.3-bookworm-slim", "library/node", "22.23.3-bookworm-slim"},
 		{"hashicorp/terraform:1.5.7", "hashicorp/terraform", "1.5.7"},
+		{"eventmall-airgap/opentofu:1.12.6", "eventmall-airgap/opentofu", "1.12.6"},
 		{"motoserver/moto:5.2.5", "motoserver/moto", "5.2.5"},
 	}
 	for _, c := range cases {
@@ -247,5 +248,25 @@ MARIADB_DATABASE=main; env_or DATABASE none`
 	want := "'it\\'s a \\\\ test'\n`we``ird`\nalias\nmain"
 	if strings.TrimSpace(string(out)) != want {
 		t.Errorf("helpers printed\n%s\nwant\n%s", out, want)
+	}
+}
+
+// A second engine gets its own container and state volume; the shared one keeps its names.
+func TestEngineNames(t *testing.T) {
+	if c, v := engineNames(""); c != "eventmall-dagger-engine" || v != "eventmall-dagger-state" {
+		t.Errorf("default engine: %s %s", c, v)
+	}
+	if c, v := engineNames("bench1"); c != "eventmall-dagger-engine-bench1" || v != "eventmall-dagger-state-bench1" {
+		t.Errorf("named engine: %s %s", c, v)
+	}
+	for _, bad := range []string{"Bench", "a/b", "x y", strings.Repeat("a", 33)} {
+		if validEngineName(bad) {
+			t.Errorf("%q accepted as an engine name", bad)
+		}
+	}
+	for _, ok := range []string{"", "bench-42"} {
+		if !validEngineName(ok) {
+			t.Errorf("%q refused as an engine name", ok)
+		}
 	}
 }

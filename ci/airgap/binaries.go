@@ -114,10 +114,9 @@ func buildBinaries(cfg config) error {
 		return err
 	}
 	logFile := cfg.path("logs", "dagger-binaries.log")
-	ld := fmt.Sprintf("-X github.com/dagger/dagger/engine.Version=%s -X github.com/dagger/dagger/engine.Tag=%s", DaggerVersion, DaggerVersion)
 	tmp := cfg.path("bin.tmp")
 	os.RemoveAll(tmp)
-	args := []string{"build", "-trimpath", "-ldflags", ld, "-o", tmp + "/"}
+	args := []string{"build", "-trimpath", "-ldflags", daggerLdflags(), "-o", tmp + "/"}
 	for _, b := range daggerBinaries {
 		args = append(args, b.pkg)
 	}
@@ -146,6 +145,13 @@ func buildBinaries(cfg config) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(cfg.binDir(), ".stamp"), []byte(stamp+"\n"), 0o644)
+}
+
+// daggerLdflags stamp the release into the binaries: the version the CLI
+// and the engine report, and the engine image tag a CLI given no runner host
+// starts (the registry's engine image of that tag).
+func daggerLdflags() string {
+	return fmt.Sprintf("-X github.com/dagger/dagger/engine.Version=%s -X github.com/dagger/dagger/engine.Tag=%s", DaggerVersion, DaggerVersion)
 }
 
 // daggerBuildEnv is the go command's environment for building the Dagger

@@ -60,7 +60,10 @@ func cmdUp(cfg config) error {
 		return err
 	}
 	reg := fmt.Sprintf("%s:%d", gw, registryPort)
-	if err := step("local registry "+reg, func() error { return ensureRegistry(cfg, reg) }); err != nil {
+	// push: where the tool pushes the images it builds (the registry on
+	// loopback, behind the read-only front at reg).
+	var push string
+	if err := step("local registry "+reg, func() (err error) { push, err = ensureRegistry(cfg, reg); return err }); err != nil {
 		return err
 	}
 
@@ -74,7 +77,7 @@ func cmdUp(cfg config) error {
 	}()
 	go func() {
 		defer wg.Done()
-		imgErr = step("mirror images", func() error { return ensureImages(cfg, reg) })
+		imgErr = step("mirror images", func() error { return ensureImages(cfg, push) })
 	}()
 	wg.Wait()
 	if binErr != nil {
@@ -83,7 +86,7 @@ func cmdUp(cfg config) error {
 	if imgErr != nil {
 		return imgErr
 	}
-	if err := step("engine image "+engineImageTag(), func() error { return ensureEngineImage(cfg, reg) }); err != nil {
+	if err := step("engine image "+engineImageTag(), func() error { return ensureEngineImage(cfg, push) }); err != nil {
 		return err
 	}
 	if err := step("engine container "+engineContainer, func() error { return ensureEngine(cfg, reg) }); err != nil {
@@ -160,11 +163,16 @@ func cmdStatus(cfg config) error {
 	}
 	reg := fmt.Sprintf("%s:%d", gw, registryPort)
 	if registryAnswers(reg) {
-		if refuses, _ := registryRefusesDeletes(reg); refuses {
-			line("registry", "serving at "+reg+", deletes refused (data "+cfg.path("registry", "data")+")", true)
-		} else {
+		refusesDeletes, _ := registryRefusesDeletes(reg)
+		readOnly, _ := registryRefusesPushes(reg)
+		switch {
+		case !refusesDeletes:
 			// Still serves what the engine needs: a warning, not a readiness failure.
 			fmt.Printf("WARN %-10s serving at %s but it accepts deletes (started before they were turned off): the next 'go run ./ci/airgap up' restarts it with deletes off\n", "registry", reg)
+		case !readOnly:
+			fmt.Printf("WARN %-10s serving at %s, deletes refused, but it accepts pushes from anything on the host (started by an earlier version of this tool; kept while it runs): read-only to all but this tool once it is next started\n", "registry", reg)
+		default:
+			line("registry", "serving at "+reg+" read-only (pushes only from this tool, to "+cfg.store()+"; writable: "+strings.Join(writablePrefixes, ", ")+"), deletes refused (data "+cfg.path("registry", "data")+")", true)
 		}
 		missing, err := missingImages(cfg, reg)
 		if err == nil {

@@ -40,7 +40,7 @@ func fakeDigest(c byte) string { return "sha256:" + strings.Repeat(string(c), 64
 
 // The mirror's digests are recorded when the tool pushes, and checked on
 // every up (and by env, status, dagger): an image replaced in the mirror by
-// anything but the tool (a container pushing node:… or the terraform image)
+// anything but the tool (a container pushing node:… or the engine image)
 // is refused by name, with the digest built and the one now served.
 func TestMirrorDigestsRecordedAndVerified(t *testing.T) {
 	fake := &fakeMirror{tags: map[string]string{}}
@@ -59,7 +59,7 @@ func TestMirrorDigestsRecordedAndVerified(t *testing.T) {
 		t.Fatalf("an untouched mirror fails verification: %v", err)
 	}
 
-	const victim = "hashicorp/terraform:1.5.7"
+	const victim = "node:22.23.3-bookworm-slim"
 	fake.set(victim, fakeDigest('b'))
 	err := verifyMirrorDigests(cfg, reg, false)
 	if err == nil {

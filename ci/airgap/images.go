@@ -105,14 +105,15 @@ CMD ["memcached"]
 `,
 	},
 	{
-		Ref:     "hashicorp/terraform:1.5.7",
-		About:   "terraform v1.5.7 built from the Go module proxy (CGO_ENABLED=0, -s -w) with ca-certificates, git, openssh-client",
-		Prepare: prepareTerraform,
+		Ref:     engineRef,
+		About:   "the pinned engine (.dagger/tfengine/engine.json) as terraform/scripts/ensure-engine.sh builds it on the host from the Go module proxy, with ca-certificates, git, openssh-client; built here, not mirrored (OpenTofu publishes no image to run)",
+		Prepare: prepareEngine,
 		Dockerfile: `FROM {{BASE}}
 RUN ` + aptInstall("ca-certificates", "git", "openssh-client") + `
-COPY terraform /bin/terraform
-RUN CHECKPOINT_DISABLE=1 terraform version | grep -q '^Terraform v1\.5\.7$'
-ENTRYPOINT ["/bin/terraform"]
+COPY tofu /usr/local/bin/tofu
+RUN test "$(CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE=/dev/null tofu version | head -n 1)" = '` + engineVersionLine() + `'
+ENV CHECKPOINT_DISABLE=1
+ENTRYPOINT ["/usr/local/bin/tofu"]
 `,
 	},
 	{

@@ -10,6 +10,7 @@
 //	go run ./ci/airgap dagger ARGS   # run the built dagger CLI against the engine
 //	go run ./ci/airgap images        # the mirrored images and whether each is present
 //	go run ./ci/airgap down [--purge]
+//	go run ./ci/airgap cli --out DIR # build only the Dagger CLI (machines with internet: CI vendors)
 //
 // See docs/airgap.md.
 package main
@@ -28,8 +29,6 @@ const DaggerVersion = "v0.19.7"
 
 // Names of the Docker objects this tool owns.
 const (
-	engineContainer = "eventmall-dagger-engine"
-	engineVolume    = "eventmall-dagger-state"
 	engineImageRepo = "eventmall-airgap/dagger-engine"
 	versionLabel    = "eventmall.airgap.dagger-version"
 	recipeLabel     = "eventmall.airgap.recipe"
@@ -42,6 +41,37 @@ type config struct {
 	ExtraCA string   // EXTRA_CA_FILE or --extra-ca: a file or a directory of CA certificates
 	RepoDir string   // the work tree holding ci/airgap (for the build module)
 	Rebuild []string // up --rebuild REF: images to build and push again
+	Store   string   // the registry's own address; "" is storeAddr
+}
+
+// The engine's container and state volume. EVENTMALL_ENGINE_NAME=<name> gives a second engine
+// beside the shared one, with its own empty state (eventmall-dagger-engine-<name>,
+// eventmall-dagger-state-<name>): ci/rehearsal/bench.sh measures a cold cache in it without
+// purging the engine everyone else is using. Same image, registry and mirror.
+var engineContainer, engineVolume = engineNames(os.Getenv("EVENTMALL_ENGINE_NAME"))
+
+func engineNames(name string) (container, volume string) {
+	if name == "" {
+		return "eventmall-dagger-engine", "eventmall-dagger-state"
+	}
+	return "eventmall-dagger-engine-" + name, "eventmall-dagger-state-" + name
+}
+
+// validEngineName: empty (the shared engine), or a short name Docker accepts
+// in a container and a volume name.
+func validEngineName(name string) bool {
+	if name == "" {
+		return true
+	}
+	if len(name) > 32 {
+		return false
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 func (c config) path(elem ...string) string {
@@ -69,11 +99,17 @@ commands:
   dagger [args...]           run the built dagger CLI against the engine (runs up if needed)
   images                     list mirrored images and whether the mirror has each
   down [--purge]             stop the engine (--purge also removes its state volume)
+  cli --out DIR              build only the Dagger CLI from ci/airgap/daggerbuild into DIR
+                             (how CI vendors and laptops with internet install it; needs Go)
 
 environment:
   EVENTMALL_CACHE   cache directory (default /var/cache/eventmall)
   EXTRA_CA_FILE     extra CA certificate file or directory (e.g. a TLS-intercepting proxy's CA);
                     up remembers it for later runs, EXTRA_CA_FILE=none forgets it
+  EVENTMALL_ENGINE_NAME
+                    a second engine beside the shared one, with its own empty state
+                    (container eventmall-dagger-engine-NAME; a-z, 0-9, -); every command
+                    acts on it, down --purge removes it
 `)
 }
 
@@ -100,6 +136,9 @@ func main() {
 
 func loadConfig(cmd string, args []string) (config, []string, error) {
 	cfg := config{Cache: os.Getenv("EVENTMALL_CACHE"), ExtraCA: os.Getenv("EXTRA_CA_FILE")}
+	if n := os.Getenv("EVENTMALL_ENGINE_NAME"); !validEngineName(n) {
+		return cfg, nil, failf("EVENTMALL_ENGINE_NAME %q: use 1 to 32 of a-z, 0-9 and -", n)
+	}
 	if cfg.Cache == "" {
 		cfg.Cache = "/var/cache/eventmall"
 	}
@@ -190,6 +229,12 @@ func run(cfg config, cmd string, args []string) error {
 		return cmdDagger(cfg, args)
 	case "images":
 		return cmdImages(cfg)
+	case "cli":
+		out, err := outFlag(args)
+		if err != nil {
+			return err
+		}
+		return cmdCLI(cfg, out)
 	case "help", "-h", "--help":
 		usage()
 		return nil
@@ -205,4 +250,21 @@ func oneLine(s string) string {
 		lines = append(lines[:1], lines[len(lines)-2:]...)
 	}
 	return strings.Join(lines, " | ")
+}
+
+// outFlag reads the cli command's --out DIR (or --out=DIR).
+func outFlag(args []string) (string, error) {
+	out := ""
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case a == "--out" && i+1 < len(args):
+			out = args[i+1]
+			i++
+		case strings.HasPrefix(a, "--out="):
+			out = strings.TrimPrefix(a, "--out=")
+		default:
+			return "", failf("cli: unknown argument %q (usage: cli --out DIR)", a)
+		}
+	}
+	return out, nil
 }

@@ -59,30 +59,45 @@ func prepareNode(b *buildContext) error {
 	return b.npmPack("npm@10", "npm.tgz")
 }
 
-// prepareTerraform builds terraform from the Go module proxy once, cached.
-func prepareTerraform(b *buildContext) error {
-	const version = "v1.5.7"
-	gobin := b.cfg.path("tools", "terraform-"+version)
-	bin := filepath.Join(gobin, "terraform")
-	if _, err := os.Stat(bin); err != nil {
-		if err := os.MkdirAll(gobin, 0o755); err != nil {
-			return err
-		}
-		var lastErr error
-		for attempt := 1; attempt <= 4; attempt++ {
-			lastErr = goLogged(b.Dir, b.Log, []string{"GOBIN=" + gobin, "CGO_ENABLED=0", "GOTOOLCHAIN=local", "GOFLAGS=-buildvcs=false", "GOWORK=off"},
-				"install", "-trimpath", "-ldflags", "-s -w", "github.com/hashicorp/terraform@"+version)
-			if lastErr == nil {
-				break
-			}
-			logf("  terraform build attempt %d failed: %v\n", attempt, lastErr)
-			time.Sleep(time.Duration(attempt) * 2 * time.Second)
-		}
-		if lastErr != nil {
-			return fmt.Errorf("building terraform %s: %w", version, lastErr)
-		}
+// engineRef is the infrastructure-as-code engine's image: built here, not
+// mirrored, so its namespace says so (eventmall-airgap, like the engine
+// image; no Docker ID can be that). .dagger/images.json names the same
+// reference as "engine"; tfengine's tests hold it equal to the pin in
+// .dagger/tfengine/engine.json.
+const engineRef = "eventmall-airgap/opentofu:1.12.6"
+
+// engineVersionLine is what the image's `tofu version` must print first.
+func engineVersionLine() string {
+	_, tag, _ := strings.Cut(engineRef, ":")
+	return "OpenTofu v" + tag
+}
+
+// prepareEngine puts the host's build of the pinned engine in the context:
+// terraform/scripts/ensure-engine.sh, the one build of it (the module's own
+// build script, tfengine.BuildScript), which the host checks run too. It
+// builds the engine once into the cache (under a lock, so check.sh running
+// beside `up` in ci/test.sh waits for this build instead of making another)
+// and prints its path.
+func prepareEngine(b *buildContext) error {
+	script := filepath.Join(b.cfg.RepoDir, "terraform", "scripts", "ensure-engine.sh")
+	f, err := os.OpenFile(b.Log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
 	}
-	return copyFile(bin, filepath.Join(b.Dir, "terraform"), 0o755)
+	defer f.Close()
+	cmd := exec.Command("bash", script)
+	cmd.Dir = b.cfg.RepoDir
+	cmd.Env = append(os.Environ(), "EVENTMALL_CACHE="+b.cfg.Cache, "GOFLAGS=-buildvcs=false")
+	cmd.Stderr = f
+	out, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("%s: %v: %s", script, err, tailFile(b.Log, 3))
+	}
+	bin := strings.TrimSpace(string(out))
+	if bin == "" {
+		return fmt.Errorf("%s printed no binary path", script)
+	}
+	return copyFile(bin, filepath.Join(b.Dir, "tofu"), 0o755)
 }
 
 // prepareGolang puts the host's Go toolchain in the context, after checking

@@ -14,7 +14,9 @@ import (
 )
 
 // The local registry is Debian's docker-registry (distribution 2.8), run as
-// a host process on docker0's address, storing into the cache.
+// a host process on the host's loopback (storeAddr), storing into the cache;
+// the engine reaches it through the read-only front at docker0's address
+// (front.go).
 
 func registryConfig(cfg config, addr string) string {
 	return fmt.Sprintf(`version: 0.1
@@ -69,30 +71,68 @@ func portOpen(addr string) bool {
 	return true
 }
 
-// ensureRegistry starts the local registry at addr unless ours already runs
-// with the current configuration; one started with another configuration
-// (e.g. before deletes were turned off) is restarted. Either way it must
-// refuse deletes.
-func ensureRegistry(cfg config, addr string) error {
+// ensureRegistry makes the mirror serve at addr (docker0's address), where
+// the engine pulls, and returns the address the tool pushes its images to.
+//
+// The registry itself listens on cfg.store() (loopback) and the front
+// (front.go) at addr: reads pass, writes only to rehearsal/. A registry
+// started by an earlier version of this tool, listening at addr itself
+// (writable by anything that reaches docker0), is left running while it
+// runs, because other runs on the machine may be using it right now: the
+// tool pushes to it as before and says so; the read-only layout takes effect
+// when the registry is next started (after a reboot, or once it is stopped).
+// One started with any other configuration (e.g. deletes on) is restarted.
+// Either way the mirror must refuse deletes.
+func ensureRegistry(cfg config, addr string) (string, error) {
 	dir := cfg.path("registry")
 	confPath := filepath.Join(dir, "config.yml")
-	if pid := ourRegistryPid(cfg); pid != 0 && registryAnswers(addr) {
-		if have, _ := os.ReadFile(confPath); string(have) == registryConfig(cfg, addr) {
-			return checkRegistryRefusesDeletes(addr)
-		}
+	have, _ := os.ReadFile(confPath)
+	pid := ourRegistryPid(cfg)
+	if pid != 0 && string(have) == registryConfig(cfg, addr) && registryAnswers(addr) {
+		logf("  WARN: the registry (pid %d) runs as an earlier version of this tool started it: at %s itself, where anything on the host may push; kept running (other runs may be using it). It becomes read-only to all but this tool when it is next started (stop it with 'kill %d', then run up)\n", pid, addr, pid)
+		return addr, checkRegistryRefusesDeletes(addr)
+	}
+	if pid != 0 && (string(have) != registryConfig(cfg, cfg.store()) || !registryAnswers(cfg.store())) {
 		logf("  restarting the registry (pid %d): its configuration changed\n", pid)
-		if err := stopRegistry(pid, addr); err != nil {
-			return err
+		if err := stopProcess(pid, "docker-registry"); err != nil {
+			return "", err
+		}
+		pid = 0
+	}
+	if pid == 0 {
+		if err := startRegistry(cfg, cfg.store()); err != nil {
+			return "", err
 		}
 	}
+	if err := ensureFront(cfg, addr, cfg.store()); err != nil {
+		return "", err
+	}
+	for _, a := range []string{cfg.store(), addr} {
+		if err := checkRegistryRefusesDeletes(a); err != nil {
+			return "", err
+		}
+	}
+	if err := checkMirrorReadOnly(addr); err != nil {
+		return "", err
+	}
+	return cfg.store(), nil
+}
+
+// startRegistry starts docker-registry listening at addr, storing into the cache.
+func startRegistry(cfg config, addr string) error {
+	dir := cfg.path("registry")
+	confPath := filepath.Join(dir, "config.yml")
 	if portOpen(addr) {
-		return failf("port %s is in use by something that is not eventmall's registry: stop it or free port %d", addr, registryPort)
+		return failf("port %s is in use by something that is not eventmall's registry: stop it or free that port", addr)
 	}
 	bin, err := exec.LookPath("docker-registry")
 	if err != nil {
 		return failf("docker-registry is not installed (apt-get install docker-registry)")
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(cfg.path("logs"), 0o755); err != nil {
 		return err
 	}
 	if err := os.WriteFile(confPath, []byte(registryConfig(cfg, addr)), 0o644); err != nil {
@@ -124,27 +164,6 @@ func ensureRegistry(cfg config, addr string) error {
 			return failf("local registry does not answer at %s: %s", addr, tailFile(logFile, 2))
 		case <-time.After(200 * time.Millisecond):
 		}
-	}
-	return checkRegistryRefusesDeletes(addr)
-}
-
-// stopRegistry stops the registry this tool started (pid) and waits until
-// addr is free.
-func stopRegistry(pid int, addr string) error {
-	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
-		return fmt.Errorf("stopping the registry (pid %d): %w", pid, err)
-	}
-	deadline := time.Now().Add(15 * time.Second)
-	for portOpen(addr) {
-		if time.Now().After(deadline) {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
-			time.Sleep(time.Second)
-			break
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	if portOpen(addr) {
-		return failf("the registry (pid %d) does not stop: %s still answers", pid, addr)
 	}
 	return nil
 }
@@ -191,7 +210,8 @@ func mirrorDigest(addr, repo, tag string) (digest string, ok bool, err error) {
 
 // registryRefusesDeletes asks the registry at addr to delete a manifest no
 // image has (the all-zero digest): a registry with deletes off answers 405
-// Method Not Allowed; one with deletes on, 404 (so nothing is ever deleted).
+// Method Not Allowed, the read-only front 403 DENIED; one with deletes on,
+// 404 (so nothing is ever deleted).
 func registryRefusesDeletes(addr string) (bool, error) {
 	req, _ := http.NewRequest(http.MethodDelete,
 		fmt.Sprintf("http://%s/v2/library/debian/manifests/sha256:%s", addr, strings.Repeat("0", 64)), nil)
@@ -201,5 +221,5 @@ func registryRefusesDeletes(addr string) (bool, error) {
 		return false, err
 	}
 	resp.Body.Close()
-	return resp.StatusCode == http.StatusMethodNotAllowed, nil
+	return resp.StatusCode == http.StatusMethodNotAllowed || resp.StatusCode == http.StatusForbidden, nil
 }

@@ -35,13 +35,14 @@ func TestRegistryConfigRefusesDeletes(t *testing.T) {
 }
 
 // registryRefusesDeletes tells a registry that refuses deletes (405, as
-// distribution answers with storage.delete off) from one that accepts them
+// distribution answers with storage.delete off; 403 from the read-only
+// front) from one that accepts them
 // (404 for the unknown digest it is asked about: nothing is ever deleted).
 func TestRegistryRefusesDeletesProbe(t *testing.T) {
 	for _, c := range []struct {
 		status int
 		want   bool
-	}{{http.StatusMethodNotAllowed, true}, {http.StatusNotFound, false}, {http.StatusAccepted, false}} {
+	}{{http.StatusMethodNotAllowed, true}, {http.StatusForbidden, true}, {http.StatusNotFound, false}, {http.StatusAccepted, false}} {
 		var method, path string
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			method, path = r.Method, r.URL.Path

@@ -3,7 +3,10 @@
 // declarative `pipeline {}` block cannot be loaded from another file, a scripted one can).
 //
 // Use a Multibranch Pipeline job: pull requests (CHANGE_ID set) run check and plan;
-// the main branch runs deploy, on every push and on "Build Now" (the manual trigger).
+// the main branch runs deploy, on every push and on "Build Now" (the manual trigger), and
+// the scheduled checks (drift, preflight of tonight's drop) when its timer starts it, daily at
+// 22:00 in the event's zone. Those change nothing and run as the read-only plan role, never the
+// deployer: the plan role must trust the main branch job's subject too (extra_oidc_providers).
 //
 // AWS: the CI deployer role trusts OIDC identities only (terraform base stack). Jenkins
 // gets one from the "OpenID Connect Provider" plugin (oidc-provider): a credential of
@@ -20,14 +23,19 @@
 // Groovy never interpolates a secret into the command line. Jenkins runs `sh` with
 // xtrace on; the scripts that touch credentials turn it off first.
 
-properties([disableConcurrentBuilds()])
+properties([disableConcurrentBuilds()] +
+           (env.BRANCH_NAME == 'main' ? [pipelineTriggers([cron('TZ=Europe/Berlin\n0 22 * * *')])] : []))
+
+// A build the timer started runs the scheduled checks instead of a deploy.
+def scheduled = !currentBuild.getBuildCauses('hudson.triggers.TimerTrigger$TimerTriggerCause').isEmpty()
 
 def oidcToken = string(credentialsId: 'eventmall-oidc-token', variable: 'AWS_WEB_IDENTITY_TOKEN')
 
+// The CLI is built from its pinned source (ci/airgap/daggerbuild: go.mod names the
+// release, go.sum the hash of every module), never piped from a download into a shell.
 stage('Install Dagger') {
     sh '''
-        curl -fsSL https://dl.dagger.io/dagger/install.sh | BIN_DIR="$HOME/.local/bin" DAGGER_VERSION=0.19.7 sh
-        "$HOME/.local/bin/dagger" version
+        GOTOOLCHAIN=auto go run ./ci/airgap cli --out "$HOME/.local/bin"
     '''
 }
 
@@ -60,6 +68,54 @@ withEnv(["PATH+DAGGER=${env.HOME}/.local/bin"]) {
                 }
             } finally {
                 archiveArtifacts artifacts: 'plan.md', allowEmptyArchive: true
+            }
+        }
+    } else if (env.BRANCH_NAME == 'main' && scheduled) {
+        def scheduledCredentials = [oidcToken, string(credentialsId: 'eventmall-slack-bot-token', variable: 'SLACK_BOT_TOKEN')]
+        stage('Drift') {
+            // Drift exits non-zero on drift; the preflight table still runs after it.
+            catchError(buildResult: 'FAILURE', stageResult: 'FAILURE') {
+                withCredentials(scheduledCredentials) {
+                  withEnv(["AWS_ROLE_ARN=${env.AWS_PLAN_ROLE_ARN}"]) {
+                    sh '''
+                        set +x
+                        AWS_ROLE_SESSION_NAME="eventmall-drift-$BUILD_NUMBER"; export AWS_ROLE_SESSION_NAME
+                        . ci/jenkins/aws-oidc.sh
+                        dagger call drift \
+                          --aws-access-key-id=env://AWS_ACCESS_KEY_ID \
+                          --aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY \
+                          --aws-session-token=env://AWS_SESSION_TOKEN \
+                          --region="$AWS_REGION" \
+                          --state-bucket="$TF_STATE_BUCKET" \
+                          --lock-table="$TF_LOCK_TABLE" \
+                          --environment="$EVENTMALL_ENVIRONMENT" \
+                          --slack-token=env://SLACK_BOT_TOKEN \
+                          --slack-channel="$SLACK_CHANNEL"
+                    '''
+                  }
+                }
+            }
+        }
+        stage('Preflight') {
+            withCredentials(scheduledCredentials) {
+              withEnv(["AWS_ROLE_ARN=${env.AWS_PLAN_ROLE_ARN}", "EVENTMALL_DROP=tonight"]) {
+                sh '''
+                    set +x
+                    AWS_ROLE_SESSION_NAME="eventmall-preflight-$BUILD_NUMBER"; export AWS_ROLE_SESSION_NAME
+                    . ci/jenkins/aws-oidc.sh
+                    dagger call preflight \
+                      --aws-access-key-id=env://AWS_ACCESS_KEY_ID \
+                      --aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY \
+                      --aws-session-token=env://AWS_SESSION_TOKEN \
+                      --region="$AWS_REGION" \
+                      --state-bucket="$TF_STATE_BUCKET" \
+                      --lock-table="$TF_LOCK_TABLE" \
+                      --drop="$EVENTMALL_DROP" \
+                      --environment="$EVENTMALL_ENVIRONMENT" \
+                      --slack-token=env://SLACK_BOT_TOKEN \
+                      --slack-channel="$SLACK_CHANNEL"
+                '''
+              }
             }
         }
     } else if (env.BRANCH_NAME == 'main') {

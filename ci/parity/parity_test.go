@@ -15,7 +15,7 @@ func repoRoot(t *testing.T) string {
 	root := filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 	// Everything the parity test reads. Run inside a container (the module's ci-parity
 	// check), the source given to it must hold all of these, not only ci/.
-	for _, f := range []string{"dagger.json", "ci/calls.txt", ".github/workflows/eventmall.yml",
+	for _, f := range []string{"dagger.json", "ci/calls.txt", BuildModule, ".github/workflows/eventmall.yml",
 		".gitlab-ci.yml", ".circleci/config.yml", "Jenkinsfile"} {
 		if _, err := os.Stat(filepath.Join(root, f)); err != nil {
 			t.Fatalf("%s is missing under %s: the parity test needs the repository's dagger.json, ci/ and every vendor's fixed-path file (.github/, .gitlab-ci.yml, .circleci/, Jenkinsfile)", f, root)
@@ -35,8 +35,8 @@ func truth(t *testing.T) *Truth {
 
 func TestCallsTxtIsTheContract(t *testing.T) {
 	tr := truth(t)
-	if got := strings.Join(tr.Order, ","); got != "check,plan,deploy" {
-		t.Fatalf("calls.txt functions = %s, want check,plan,deploy", got)
+	if got := strings.Join(tr.Order, ","); got != "check,plan,deploy,drift,preflight" {
+		t.Fatalf("calls.txt functions = %s, want check,plan,deploy,drift,preflight", got)
 	}
 	if tr.Version != "0.19.7" {
 		t.Errorf("dagger.json pins %q; the CI files were written for 0.19.7", tr.Version)
@@ -129,6 +129,21 @@ func TestDriftIsCaught(t *testing.T) {
 		{"jenkins-extra-arg.groovy", "jenkins", "has --debug=true, which ci/calls.txt does not"},
 		{"jenkins-order.groovy", "jenkins", "another order"},
 		{"jenkins-command-substitution.groovy", "jenkins", "is not allowed"},
+		// Supply chain: no download run as a script, however it is spelled.
+		{"gitlab-curl-pipe-sh.yml", "gitlab", "pipes a download (curl) into sh"},
+		{"jenkins-wget-bash.groovy", "jenkins", "pipes a download (wget) into bash"},
+		{"circleci-sh-c-curl.yml", "circleci", "pipes a download (curl) into sh"},
+		{"github-dagger-for-github.yml", "github", "dagger/dagger-for-github installs the CLI by piping Dagger's install script into sh"},
+		// The scheduled checks change nothing: the read-only plan role, never the deployer.
+		{"github-scheduled-as-deployer.yml", "github", "`dagger call drift` runs as the deployer (${{ vars.AWS_DEPLOYER_ROLE_ARN }}); the scheduled checks use the read-only plan role, never the deployer"},
+		{"gitlab-scheduled-no-role.yml", "gitlab", "`dagger call preflight` assumes no AWS role"},
+		{"circleci-scheduled-deploy-context.yml", "circleci", "`dagger call drift` runs as the deployer (context eventmall-deploy)"},
+		{"jenkins-scheduled-deployer.groovy", "jenkins", "`dagger call preflight` runs as the deployer (${env.AWS_DEPLOYER_ROLE_ARN})"},
+		// A pull/merge request's plan runs unreviewed code: the read-only plan role, never the deployer.
+		{"github-plan-as-deployer.yml", "github", "`dagger call plan` runs as the deployer (${{ vars.AWS_DEPLOYER_ROLE_ARN }}); a pull/merge request's plan uses the read-only plan role, never the deployer"},
+		{"gitlab-plan-as-deployer.yml", "gitlab", "`dagger call plan` runs as the deployer ($AWS_DEPLOYER_ROLE_ARN)"},
+		{"circleci-plan-deploy-context.yml", "circleci", "`dagger call plan` runs as the deployer (context eventmall-deploy)"},
+		{"jenkins-plan-as-deployer.groovy", "jenkins", "`dagger call plan` runs as the deployer (${env.AWS_DEPLOYER_ROLE_ARN})"},
 	}
 	for _, c := range cases {
 		t.Run(c.file+"/"+c.want, func(t *testing.T) {
@@ -161,7 +176,7 @@ func TestEquivalentSpellingsPass(t *testing.T) {
 		file string
 		load Loader
 	}{
-		{"github-action-args.yml", LoadGitHub},
+		{"github-run-folded.yml", LoadGitHub},
 		{"gitlab-single-file.yml", LoadGitLab},
 		{"jenkins-declarative.groovy", LoadJenkins},
 	} {
@@ -174,6 +189,91 @@ func TestEquivalentSpellingsPass(t *testing.T) {
 				t.Error(p)
 			}
 		})
+	}
+}
+
+// TestNoDownloadRunAsScript: every spelling of running a download as a script
+// is refused; the source build and downloads that are only data are not.
+func TestNoDownloadRunAsScript(t *testing.T) {
+	for _, bad := range []string{
+		`curl -fsSL https://example.test/install.sh | sh`,
+		`curl -fsSL https://example.test/install.sh | BIN_DIR=/x DAGGER_VERSION=0.19.7 sh`,
+		`wget -qO- https://example.test/i.sh | sudo -E bash`,
+		`curl -sS https://example.test/i.sh | tee /tmp/i.sh | bash -s -- -y`,
+		`sh -c "$(curl -fsSL https://example.test/i.sh)"`,
+		`bash <(curl -fsSL https://example.test/i.sh)`,
+		`eval "$(wget -qO- https://example.test/env)"`,
+		`. <(curl -fsSL https://example.test/env)`,
+		"if true; then\n  curl -fsSL https://example.test/i.sh |\n    sh\nfi",
+	} {
+		f, err := ScanScript(Script{Where: "t", Text: bad}, nil)
+		if err != nil {
+			t.Fatalf("%q: %v", bad, err)
+		}
+		if len(f.Problems) == 0 || !strings.Contains(strings.Join(f.Problems, "\n"), "pipes a download") {
+			t.Errorf("%q: not refused (problems: %q)", bad, f.Problems)
+		}
+	}
+	for _, ok := range []string{
+		`go run ./ci/airgap cli --out "$HOME/.local/bin"`,
+		`curl -fsS -o out.json https://example.test/x`,
+		`curl -fsS https://example.test/x | jq .`,
+		`. ci/gitlab/aws-oidc.sh`,
+		`sh ci/gate-selftest.sh`,
+	} {
+		f, err := ScanScript(Script{Where: "t", Text: ok}, nil)
+		if err != nil {
+			t.Fatalf("%q: %v", ok, err)
+		}
+		if len(f.Problems) > 0 {
+			t.Errorf("%q refused: %q", ok, f.Problems)
+		}
+	}
+}
+
+// TestSourceInstall: `go run ./ci/airgap cli --out DIR` is an install whose
+// version is the build module's; a build module pinning another release than
+// dagger.json is named, and so is a missing --out.
+func TestSourceInstall(t *testing.T) {
+	f, err := ScanScript(Script{Where: "t", Text: `go run ./ci/airgap cli --out="$RUNNER_TEMP/bin"`}, nil)
+	if err != nil || len(f.Installs) != 1 || !f.Installs[0].Source || len(f.Problems) > 0 {
+		t.Fatalf("source install read as %+v (problems %q, err %v)", f.Installs, f.Problems, err)
+	}
+	if f, _ := ScanScript(Script{Where: "t", Text: `GOTOOLCHAIN=auto go run ./ci/airgap cli --out /usr/local/bin`}, nil); len(f.Installs) != 1 || !f.Installs[0].Source {
+		t.Errorf("a source install with GOTOOLCHAIN set read as %+v", f.Installs)
+	}
+	if f, _ := ScanScript(Script{Where: "t", Text: `go run ./ci/airgap cli`}, nil); !strings.Contains(strings.Join(f.Problems, "\n"), "without --out DIR") {
+		t.Errorf("a source install without --out passed: %q", f.Problems)
+	}
+	// A copy of the repository's truth whose build module pins another release.
+	root := t.TempDir()
+	real := repoRoot(t)
+	for _, rel := range []string{"ci/calls.txt", "dagger.json", BuildModule} {
+		b, err := os.ReadFile(filepath.Join(real, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rel == BuildModule {
+			b = []byte(strings.ReplaceAll(string(b), "github.com/dagger/dagger v0.19.7", "github.com/dagger/dagger v0.19.8"))
+		}
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, rel)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, rel), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tr, err := LoadTruth(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.BuildVersion != "0.19.8" {
+		t.Fatalf("build module version read as %q", tr.BuildVersion)
+	}
+	v := &Vendor{Name: "t", Jobs: []Job{{Where: "job", Installs: f.Installs}}}
+	want := `builds Dagger "0.19.8" (ci/airgap/daggerbuild/go.mod), want "0.19.7" from dagger.json`
+	if got := strings.Join(tr.Compare(v), "\n"); !strings.Contains(got, want) {
+		t.Errorf("want %q among:\n%s", want, got)
 	}
 }
 
@@ -315,7 +415,8 @@ func TestJenkinsHarnessAgrees(t *testing.T) {
 			if !decoded[string(text)] {
 				t.Errorf("%s: Groovy ran a script the reader did not decode identically:\n%s", f, text)
 			}
-			if err := addScript(v, &j, Script{Where: f, Text: string(text), Env: map[string]string{}}, tr); err != nil {
+			role, _ := os.ReadFile(strings.TrimSuffix(f, ".sh") + ".role") // the harness's record of withEnv's AWS_ROLE_ARN
+			if err := addScript(v, &j, Script{Where: f, Text: string(text), Env: map[string]string{}, Role: string(role)}, tr); err != nil {
 				t.Fatal(err)
 			}
 		}

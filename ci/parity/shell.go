@@ -16,6 +16,9 @@ type Call struct {
 	Where    string   // vendor file and job/step, for messages
 	Words    []string // canonical words after `dagger` ("call", "deploy", "--region=${AWS_REGION}", ...)
 	Function string   // first word after `call` that is not a flag
+	// Role is the AWS identity the job assumes for this call, as the vendor file writes it
+	// (a role ARN variable, a CircleCI context); "" when it assumes none.
+	Role string
 }
 
 // Arg is one --name=value argument of a call.
@@ -44,12 +47,99 @@ func (c Call) Args() ([]Arg, error) {
 	return out, nil
 }
 
-// Install is one installation of the Dagger CLI: Dagger's install script piped to a
-// shell, or the dagger/dagger-for-github action.
+// Install is one installation of the Dagger CLI: built from the pinned source
+// (`go run ./ci/airgap cli --out DIR`), or, refused but still read for its
+// version, Dagger's install script piped to a shell or the
+// dagger/dagger-for-github action.
 type Install struct {
 	Where   string
 	Version string // resolved version, "" when none was given (the script then installs the latest)
 	Raw     string // the version as written, before resolution
+	// Source: built by `go run ./ci/airgap cli`; the version is the build
+	// module's (Truth.BuildVersion), not written in the vendor file.
+	Source bool
+}
+
+// sourceInstall is the one accepted way to install the CLI: the air-gapped
+// tool's cli command, which builds it from ci/airgap/daggerbuild.
+const sourceInstall = "go run ./ci/airgap cli --out DIR"
+
+// shells run the script they read from stdin or from an argument.
+var shells = map[string]bool{"sh": true, "bash": true, "dash": true, "zsh": true, "ksh": true, "ash": true, "busybox": true}
+
+// downloaders fetch a URL.
+var downloaders = map[string]bool{"curl": true, "wget": true, "fetch": true, "aria2c": true}
+
+// callName is the command a call runs, looking through sudo/env/command
+// prefixes and variable assignments (`sudo -E sh`, `env X=1 bash`).
+func callName(ce *syntax.CallExpr) string {
+	for _, w := range ce.Args {
+		name := path.Base(wordText(w))
+		switch {
+		case name == "sudo" || name == "env" || name == "command" || name == "exec" || name == "nice":
+			continue
+		case strings.HasPrefix(name, "-") || strings.Contains(name, "="):
+			continue // a prefix's flag (sudo -E) or env's assignment
+		}
+		return name
+	}
+	return ""
+}
+
+// firstDownloader names a download command inside n, if any.
+func firstDownloader(n syntax.Node) string {
+	found := ""
+	syntax.Walk(n, func(m syntax.Node) bool {
+		if found != "" {
+			return false
+		}
+		if ce, ok := m.(*syntax.CallExpr); ok && len(ce.Args) > 0 && downloaders[callName(ce)] {
+			found = callName(ce)
+		}
+		return true
+	})
+	return found
+}
+
+// pipedDownloads finds a download run as a script: `curl … | sh`,
+// `wget -O- … | sudo bash`, `sh -c "$(curl …)"`, `bash <(curl …)`,
+// `eval "$(curl …)"`, `. <(curl …)`.
+func pipedDownloads(where string, file *syntax.File) []string {
+	var probs []string
+	msg := func(dl, sh string) {
+		probs = append(probs, fmt.Sprintf("%s: pipes a download (%s) into %s: the script runs unchecked, whatever the server sends; build the Dagger CLI from its pinned source instead (`%s`, see ci/README.md)", where, dl, sh, sourceInstall))
+	}
+	syntax.Walk(file, func(n syntax.Node) bool {
+		switch n := n.(type) {
+		case *syntax.BinaryCmd:
+			if n.Op != syntax.Pipe && n.Op != syntax.PipeAll {
+				return true
+			}
+			ce, ok := n.Y.Cmd.(*syntax.CallExpr)
+			if !ok || len(ce.Args) == 0 {
+				return true
+			}
+			if sh := callName(ce); shells[sh] || sh == "source" || sh == "." {
+				if dl := firstDownloader(n.X); dl != "" {
+					msg(dl, sh)
+				}
+			}
+		case *syntax.CallExpr:
+			if len(n.Args) == 0 {
+				return true
+			}
+			if sh := callName(n); shells[sh] || sh == "eval" || sh == "source" || sh == "." {
+				for _, w := range n.Args[1:] {
+					if dl := firstDownloader(w); dl != "" {
+						msg(dl, sh)
+						break
+					}
+				}
+			}
+		}
+		return true
+	})
+	return probs
 }
 
 // Script is a piece of shell text from a vendor file with the environment that the
@@ -58,6 +148,8 @@ type Script struct {
 	Where string
 	Text  string
 	Env   map[string]string
+	// Role: the identity the script's calls run as (see Call.Role).
+	Role string
 }
 
 // Found is what a script holds.
@@ -101,6 +193,19 @@ func ScanScript(s Script, secretEnv map[string]bool) (Found, error) {
 			if isCall {
 				f.Calls = append(f.Calls, c)
 			}
+		case cmd == "go" && len(words) >= 4 && words[1] == "run" && path.Clean(words[2]) == "ci/airgap" && words[3] == "cli":
+			out := ""
+			for i, w := range words[4:] {
+				if strings.HasPrefix(w, "--out=") {
+					out = strings.TrimPrefix(w, "--out=")
+				} else if w == "--out" && 4+i+1 < len(words) {
+					out = words[4+i+1]
+				}
+			}
+			if out == "" {
+				f.Problems = append(f.Problems, fmt.Sprintf("%s: `go run ./ci/airgap cli` without --out DIR", s.Where))
+			}
+			f.Installs = append(f.Installs, Install{Where: s.Where, Raw: BuildModule, Source: true})
 		case cmd == "sh" || cmd == "bash":
 			for _, a := range ce.Assigns {
 				if a.Name != nil && a.Name.Value == "DAGGER_VERSION" {
@@ -131,6 +236,7 @@ func ScanScript(s Script, secretEnv map[string]bool) (Found, error) {
 	if walkErr != nil {
 		return f, walkErr
 	}
+	f.Problems = append(f.Problems, pipedDownloads(s.Where, file)...)
 	// An install script piped to a shell without DAGGER_VERSION installs the latest.
 	if strings.Contains(s.Text, "dl.dagger.io/dagger/install.sh") {
 		pinned := false

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"golang.org/x/mod/modfile"
 )
 
 // Truth is ci/calls.txt parsed: one canonical call per function, and the Dagger
@@ -16,6 +18,30 @@ type Truth struct {
 	Order     []string // functions in calls.txt order
 	SecretEnv map[string]bool
 	Version   string
+	// BuildVersion is the release the build module requires (without the "v"):
+	// what `go run ./ci/airgap cli` builds, the vendors' one pin.
+	BuildVersion string
+}
+
+// BuildModule is the Go module that pins the Dagger release the vendors build.
+const BuildModule = "ci/airgap/daggerbuild/go.mod"
+
+// buildModuleVersion reads the github.com/dagger/dagger requirement of the build module.
+func buildModuleVersion(root string) (string, error) {
+	raw, err := os.ReadFile(filepath.Join(root, BuildModule))
+	if err != nil {
+		return "", err
+	}
+	mf, err := modfile.ParseLax(BuildModule, raw, nil)
+	if err != nil {
+		return "", err
+	}
+	for _, r := range mf.Require {
+		if r.Mod.Path == "github.com/dagger/dagger" {
+			return strings.TrimPrefix(r.Mod.Version, "v"), nil
+		}
+	}
+	return "", fmt.Errorf("%s does not require github.com/dagger/dagger", BuildModule)
 }
 
 // LoadTruth reads ci/calls.txt and dagger.json under root.
@@ -69,6 +95,9 @@ func LoadTruth(root string) (*Truth, error) {
 	if t.Version == "" {
 		return nil, fmt.Errorf("dagger.json has no engineVersion")
 	}
+	if t.BuildVersion, err = buildModuleVersion(root); err != nil {
+		return nil, err
+	}
 	return t, nil
 }
 
@@ -95,6 +124,12 @@ func (t *Truth) Compare(v *Vendor) []string {
 	for _, j := range v.Jobs {
 		installs += len(j.Installs)
 		for _, in := range j.Installs {
+			if in.Source {
+				if t.BuildVersion != t.Version {
+					probs = append(probs, fmt.Sprintf("%s: builds Dagger %q (%s), want %q from dagger.json", in.Where, t.BuildVersion, BuildModule, t.Version))
+				}
+				continue
+			}
 			switch {
 			case in.Raw == "" && in.Version == "":
 				probs = append(probs, fmt.Sprintf("%s: Dagger installed without a version (the install script would take the latest); pin %s", in.Where, t.Version))
@@ -113,6 +148,7 @@ func (t *Truth) Compare(v *Vendor) []string {
 				continue
 			}
 			probs = append(probs, diffCall(c, want, t.SecretEnv)...)
+			probs = append(probs, readOnly(c)...)
 		}
 	}
 	if installs == 0 {
@@ -174,4 +210,33 @@ func diffCall(got, want Call, secretEnv map[string]bool) []string {
 	}
 	_ = secretEnv
 	return probs
+}
+
+// Scheduled are the functions a vendor runs on a schedule; they change nothing, so they run
+// as the read-only plan role, never the deployer.
+var Scheduled = map[string]bool{"drift": true, "preflight": true}
+
+// ReviewOnly are the functions a pull or merge request runs: unreviewed code, so they run as the
+// read-only plan role, never the deployer (issue 16, finding 2).
+var ReviewOnly = map[string]bool{"plan": true}
+
+// readOnly checks the role a scheduled or pull/merge request call runs as.
+func readOnly(c Call) []string {
+	run, use := "the scheduled checks run", "the scheduled checks use"
+	switch {
+	case ReviewOnly[c.Function]:
+		run, use = "a pull/merge request's plan runs", "a pull/merge request's plan uses"
+	case !Scheduled[c.Function]:
+		return nil
+	}
+	r := strings.ToLower(c.Role)
+	switch {
+	case c.Role == "":
+		return []string{fmt.Sprintf("%s: `dagger call %s` assumes no AWS role; %s as the read-only plan role", c.Where, c.Function, run)}
+	case strings.Contains(r, "deployer") || strings.Contains(r, "eventmall-deploy"):
+		return []string{fmt.Sprintf("%s: `dagger call %s` runs as the deployer (%s); %s the read-only plan role, never the deployer", c.Where, c.Function, c.Role, use)}
+	case !strings.Contains(r, "plan"):
+		return []string{fmt.Sprintf("%s: `dagger call %s` runs as %s, not the read-only plan role", c.Where, c.Function, c.Role)}
+	}
+	return nil
 }

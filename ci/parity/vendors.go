@@ -80,6 +80,9 @@ func addScript(v *Vendor, j *Job, s Script, truth *Truth) error {
 	if err != nil {
 		return err
 	}
+	for i := range f.Calls {
+		f.Calls[i].Role = s.Role
+	}
 	j.Calls = append(j.Calls, f.Calls...)
 	j.Installs = append(j.Installs, f.Installs...)
 	v.Problems = append(v.Problems, f.Problems...)
@@ -103,7 +106,7 @@ func LoadGitHub(root, entry string, truth *Truth) (*Vendor, error) {
 		job := asMap(jobs[name])
 		j := Job{Where: entry + ": job " + name}
 		env := mergeEnv(asMap(wf["env"]), asMap(job["env"]))
-		if err := githubSteps(root, v, &j, entry+": job "+name, asList(job["steps"]), env, truth, 0); err != nil {
+		if err := githubSteps(root, v, &j, entry+": job "+name, asList(job["steps"]), env, "", truth, 0); err != nil {
 			return nil, err
 		}
 		v.Jobs = append(v.Jobs, j)
@@ -114,12 +117,15 @@ func LoadGitHub(root, entry string, truth *Truth) (*Vendor, error) {
 // pinnedAction is a remote action pinned by a full commit SHA.
 var pinnedAction = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[0-9a-f]{40}$`)
 
-func githubSteps(root string, v *Vendor, j *Job, where string, steps []any, env map[string]string, truth *Truth, depth int) error {
+func githubSteps(root string, v *Vendor, j *Job, where string, steps []any, env map[string]string, role string, truth *Truth, depth int) error {
 	if depth > 5 {
 		return fmt.Errorf("%s: local actions nested too deep", where)
 	}
 	for i, s := range steps {
 		step := asMap(s)
+		if a := asString(asMap(step["with"])["role-to-assume"]); a != "" && !strings.Contains(a, "inputs.") && !strings.HasPrefix(asString(step["uses"]), "./") {
+			role = a // the steps after it run with that role's credentials
+		}
 		stepWhere := fmt.Sprintf("%s, step %d", where, i+1)
 		if n := asString(step["name"]); n != "" {
 			stepWhere = fmt.Sprintf("%s, step %q", where, n)
@@ -132,18 +138,27 @@ func githubSteps(root string, v *Vendor, j *Job, where string, steps []any, env 
 			stepEnv[k] = asString(val)
 		}
 		if run := asString(step["run"]); run != "" {
-			if err := addScript(v, j, Script{Where: stepWhere, Text: run, Env: stepEnv}, truth); err != nil {
+			if err := addScript(v, j, Script{Where: stepWhere, Text: run, Env: stepEnv, Role: role}, truth); err != nil {
 				return err
 			}
 		}
 		uses := asString(step["uses"])
 		with := asMap(step["with"])
+		// A role the step assumes (configure-aws-credentials, or a local action given one); an
+		// action's own `${{ inputs.role-to-assume }}` is its caller's.
+		assumed := asString(with["role-to-assume"])
+		if strings.Contains(assumed, "inputs.") {
+			assumed = ""
+		}
 		if uses != "" && !strings.HasPrefix(uses, "./") && !pinnedAction.MatchString(uses) {
 			v.Problems = append(v.Problems, fmt.Sprintf("%s: uses %s by a tag or branch, which can be moved to other code; pin the action by its full commit SHA (owner/repo@<40 hex> # tag)", stepWhere, uses))
 		}
 		switch {
 		case uses == "":
 		case strings.HasPrefix(uses, "dagger/dagger-for-github@"):
+			// Its first step is `curl -fsS https://dl.dagger.io/dagger/install.sh | … sh`
+			// (read in the action's action.yml): the same unchecked download.
+			v.Problems = append(v.Problems, fmt.Sprintf("%s: dagger/dagger-for-github installs the CLI by piping Dagger's install script into sh inside the action; build it from the pinned source in a run step instead (`%s`, see ci/README.md)", stepWhere, sourceInstall))
 			ver := asString(with["version"])
 			j.Installs = append(j.Installs, Install{Where: stepWhere, Raw: ver, Version: resolveGitHub(ver)})
 			args := asString(with["args"])
@@ -163,7 +178,7 @@ func githubSteps(root string, v *Vendor, j *Job, where string, steps []any, env 
 				v.Problems = append(v.Problems, fmt.Sprintf("%s: `module:` set; the calls use the repository's own module", stepWhere))
 			}
 			if args != "" {
-				if err := addScript(v, j, Script{Where: stepWhere, Text: "dagger " + args, Env: stepEnv}, truth); err != nil {
+				if err := addScript(v, j, Script{Where: stepWhere, Text: "dagger " + args, Env: stepEnv, Role: role}, truth); err != nil {
 					return err
 				}
 			}
@@ -190,7 +205,11 @@ func githubSteps(root string, v *Vendor, j *Job, where string, steps []any, env 
 			if asString(runs["using"]) != "composite" {
 				return fmt.Errorf("%s: %s is not a composite action", stepWhere, rel)
 			}
-			if err := githubSteps(root, v, j, stepWhere+" → "+rel, asList(runs["steps"]), stepEnv, truth, depth+1); err != nil {
+			inner := role
+			if assumed != "" {
+				inner = assumed
+			}
+			if err := githubSteps(root, v, j, stepWhere+" → "+rel, asList(runs["steps"]), stepEnv, inner, truth, depth+1); err != nil {
 				return err
 			}
 		}
@@ -248,7 +267,7 @@ func LoadGitLab(root, entry string, truth *Truth) (*Vendor, error) {
 			}
 			for i, line := range flattenScript(lines) {
 				where := fmt.Sprintf("gitlab job %s, %s[%d]", name, key, i)
-				if err := addScript(v, &j, Script{Where: where, Text: line, Env: env}, truth); err != nil {
+				if err := addScript(v, &j, Script{Where: where, Text: line, Env: env, Role: env["AWS_ROLE_ARN"]}, truth); err != nil {
 					return nil, err
 				}
 			}
@@ -396,6 +415,22 @@ func LoadCircleCI(root, entry string, truth *Truth) (*Vendor, error) {
 		entry = next
 	}
 	commands := asMap(doc["commands"])
+	// A job's AWS role is its context's AWS_ROLE_ARN: read the contexts the workflows give it.
+	contexts := map[string][]string{}
+	for _, wf := range asMap(doc["workflows"]) {
+		for _, entry := range asList(asMap(wf)["jobs"]) {
+			for jname, params := range asMap(entry) {
+				switch c := asMap(params)["context"].(type) {
+				case string:
+					contexts[jname] = append(contexts[jname], c)
+				case []any:
+					for _, x := range c {
+						contexts[jname] = append(contexts[jname], asString(x))
+					}
+				}
+			}
+		}
+	}
 	jobs := asMap(doc["jobs"])
 	if len(jobs) == 0 {
 		return nil, fmt.Errorf("%s: no jobs", entry)
@@ -404,7 +439,11 @@ func LoadCircleCI(root, entry string, truth *Truth) (*Vendor, error) {
 		job := asMap(jobs[name])
 		j := Job{Where: entry + ": job " + name}
 		env := mergeEnv(asMap(job["environment"]))
-		if err := circleSteps(v, &j, entry+": job "+name, asList(job["steps"]), commands, env, truth, 0); err != nil {
+		role := ""
+		if cs := contexts[name]; len(cs) > 0 {
+			role = "context " + strings.Join(cs, ",")
+		}
+		if err := circleSteps(v, &j, entry+": job "+name, asList(job["steps"]), commands, env, role, truth, 0); err != nil {
 			return nil, err
 		}
 		v.Jobs = append(v.Jobs, j)
@@ -412,7 +451,7 @@ func LoadCircleCI(root, entry string, truth *Truth) (*Vendor, error) {
 	return v, nil
 }
 
-func circleSteps(v *Vendor, j *Job, where string, steps []any, commands map[string]any, env map[string]string, truth *Truth, depth int) error {
+func circleSteps(v *Vendor, j *Job, where string, steps []any, commands map[string]any, env map[string]string, role string, truth *Truth, depth int) error {
 	if depth > 5 {
 		return fmt.Errorf("%s: commands nested too deep", where)
 	}
@@ -450,11 +489,11 @@ func circleSteps(v *Vendor, j *Job, where string, steps []any, commands map[stri
 			if label != "" {
 				w = fmt.Sprintf("%s, step %q", where, label)
 			}
-			if err := addScript(v, j, Script{Where: w, Text: cmd, Env: stepEnv}, truth); err != nil {
+			if err := addScript(v, j, Script{Where: w, Text: cmd, Env: stepEnv, Role: role}, truth); err != nil {
 				return err
 			}
 		case commands[name] != nil:
-			if err := circleSteps(v, j, where+" → command "+name, asList(asMap(commands[name])["steps"]), commands, env, truth, depth+1); err != nil {
+			if err := circleSteps(v, j, where+" → command "+name, asList(asMap(commands[name])["steps"]), commands, env, role, truth, depth+1); err != nil {
 				return err
 			}
 		}
@@ -489,7 +528,7 @@ func LoadJenkins(root, entry string, truth *Truth) (*Vendor, error) {
 			where := fmt.Sprintf("%s:%d: %s", rel, st.Line, st.Name)
 			switch st.Name {
 			case "sh":
-				if err := addScript(v, &j, Script{Where: where, Text: st.Arg, Env: map[string]string{}}, truth); err != nil {
+				if err := addScript(v, &j, Script{Where: where, Text: st.Arg, Env: map[string]string{}, Role: jenkinsRole(string(src), st.Line)}, truth); err != nil {
 					return err
 				}
 			case "load", "readTrusted":
@@ -514,4 +553,23 @@ func prefixAll(p string, xs []string) []string {
 		out[i] = p + x
 	}
 	return out
+}
+
+// jenkinsRole is the role an `sh` step at line runs as: the last AWS_ROLE_ARN set (withEnv,
+// an environment block) before it in the file ("" when none).
+func jenkinsRole(src string, line int) string {
+	lines := strings.Split(src, "\n")
+	if line > len(lines) {
+		line = len(lines)
+	}
+	role := ""
+	for _, l := range lines[:line] {
+		i := strings.Index(l, "AWS_ROLE_ARN")
+		if i < 0 || strings.HasPrefix(strings.TrimSpace(l), "//") {
+			continue
+		}
+		rest := strings.TrimLeft(l[i+len("AWS_ROLE_ARN"):], ` ='"`)
+		role, _, _ = strings.Cut(rest, `"`)
+	}
+	return role
 }

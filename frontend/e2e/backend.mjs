@@ -20,13 +20,26 @@ export async function waitForReady(url, timeoutMs = 60_000) {
   throw new Error(`backend at ${url} not ready after ${timeoutMs} ms (${last})`);
 }
 
-/** @returns {Promise<{url: string}>} the backend at E2E_BASE_URL, once it is ready */
-export async function connectBackend() {
+/**
+ * @param {{queue?: boolean}} [o] queue: also the backend with its waiting room on (E2E_QUEUE_BASE_URL)
+ * @returns {Promise<{url: string, queueUrl?: string}>} the backend at E2E_BASE_URL (and the queue
+ *   one), once ready
+ */
+export async function connectBackend({ queue = false } = {}) {
   const url = process.env.E2E_BASE_URL?.replace(/\/+$/, '');
   if (!url) {
     throw new Error('E2E_BASE_URL is not set: start the backend serving the built site (backend/README.md "Run it", '
       + 'STATIC_DIR=frontend/dist), then E2E_BASE_URL=http://127.0.0.1:8080 npm run e2e');
   }
-  await waitForReady(url);
-  return { url };
+  if (!queue) {
+    await waitForReady(url);
+    return { url };
+  }
+  const queueUrl = process.env.E2E_QUEUE_BASE_URL?.replace(/\/+$/, '');
+  if (!queueUrl) {
+    throw new Error('E2E_QUEUE_BASE_URL is not set: start a second backend serving the built site with WAITING_ROOM=on '
+      + 'and WAITING_ROOM_INLET_PER_SEC=1 (its own DB_NAME, another PORT), then E2E_QUEUE_BASE_URL=http://127.0.0.1:8081 npm run e2e');
+  }
+  await Promise.all([waitForReady(url), waitForReady(queueUrl)]);
+  return { url, queueUrl };
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // npm run e2e: the browser scenarios against the real backend at E2E_BASE_URL, which serves the
-// built site (its STATIC_DIR=frontend/dist; see e2e/backend.mjs).
+// built site (its STATIC_DIR=frontend/dist; see e2e/backend.mjs), and the waiting-room scenarios
+// against a second one with WAITING_ROOM=on at E2E_QUEUE_BASE_URL.
 // The build is skipped when dist/ exists (the backend already serves it); E2E_SKIP_BUILD=0 forces
 // one. Screenshots of failures go to test-results/.
 import { spawn, spawnSync } from 'node:child_process';
@@ -31,17 +32,17 @@ rmSync(join(root, 'test-results'), { recursive: true, force: true });
 mkdirSync(join(root, 'test-results'), { recursive: true });
 
 const tBackend = Date.now();
-const { url: baseUrl } = await connectBackend().catch((e) => {
+const { url: baseUrl, queueUrl } = await connectBackend({ queue: true }).catch((e) => {
   console.error(`e2e: ${e.message}`);
   process.exit(1);
 });
-console.log(`e2e: backend at ${baseUrl} (ready in ${secs(Date.now() - tBackend)})`);
+console.log(`e2e: backend at ${baseUrl}, with the waiting room on at ${queueUrl} (ready in ${secs(Date.now() - tBackend)})`);
 
 const tTests = Date.now();
-const child = spawn(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', 'e2e/shop.e2e.mjs'], {
+const child = spawn(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', 'e2e/shop.e2e.mjs', 'e2e/queue.e2e.mjs'], {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, E2E_BASE_URL: baseUrl },
+  env: { ...process.env, E2E_BASE_URL: baseUrl, E2E_QUEUE_BASE_URL: queueUrl },
 });
 const code = await new Promise((ok) => child.on('exit', (c, sig) => ok(c ?? (sig ? 1 : 0))));
 console.log(`e2e: ${code === 0 ? 'PASSED' : 'FAILED'}; browser tests ${secs(Date.now() - tTests)}, whole run ${secs(Date.now() - t0)}`);

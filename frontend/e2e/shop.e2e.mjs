@@ -61,11 +61,18 @@ after(async () => {
   await closeBrowser?.();
 });
 
-/** A fresh browser profile (so a fresh shop session) per scenario; a screenshot if it fails. */
-async function withPage(name, viewport, fn) {
+/** A phone whose clock is wrong: 2001, whatever the day is (Playwright's clock). */
+const WRONG_DEVICE_CLOCK = Date.parse('2001-02-03T04:05:06Z');
+
+/**
+ * A fresh browser profile (so a fresh shop session) per scenario; a screenshot if it fails.
+ * deviceClock: the time the page's clock starts at (it then runs), instead of this machine's.
+ */
+async function withPage(name, viewport, fn, { deviceClock } = {}) {
   const { mobile = false, ...size } = viewport;
   // Phone scenarios run as a touch device with a mobile viewport (meta viewport honoured).
   const context = await browser.newContext({ viewport: size, isMobile: mobile, hasTouch: mobile, baseURL: BASE, deviceScaleFactor: mobile ? 2 : 1, locale: 'en-US' });
+  if (deviceClock !== undefined) await context.clock.install({ time: deviceClock });
   context.setDefaultTimeout(10_000);
   const page = await context.newPage();
   const pageErrors = [];
@@ -112,10 +119,11 @@ before(async () => {
 });
 
 describe('eventmall in a real browser', () => {
-  test('browse today’s drop on a phone: products, stock states and a live countdown', async () => {
+  test('browse today’s drop on a phone: products, stock states and a live countdown, from the shop’s clock (the phone’s is years off)', async () => {
     await withPage('browse drop', PHONE, async (page) => {
       await page.goto('/');
       await page.getByRole('heading', { level: 1, name: 'Today’s drop' }).waitFor();
+      assert.equal(await page.evaluate(() => new Date().getUTCFullYear()), 2001, 'the phone runs on the wrong clock');
       const fresh = await currentDrop();
       const cards = page.getByTestId('product-card');
       assert.equal(await cards.count(), fresh.drop.products.length);
@@ -141,7 +149,7 @@ describe('eventmall in a real browser', () => {
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `page overflows the phone width by ${overflow}px`);
       assert.equal(await page.locator('img:not([alt])').count(), 0);
-    });
+    }, { deviceClock: WRONG_DEVICE_CLOCK });
   });
 
   test('open a product, order it, see the confirmation (desktop)', async () => {

@@ -157,6 +157,13 @@ var dataReaders = map[string]dataReader{
 			"max_entries": cty.NumberIntVal(55), "version": cty.NumberIntVal(1), "entries": cty.SetVal([]cty.Value{entry}),
 			"tags": cty.MapValEmpty(cty.String)}, nil
 	},
+	// aws_subnets: two subnet ids, a function of the filters and tags (the emulator knows no other
+	// stack's subnets); the edge stack looks up the VPC's private subnets for its internal ALB.
+	"aws_subnets": func(e env, cfg cty.Value) (map[string]cty.Value, error) {
+		r := newResource("aws_subnets", cfg, e)
+		return map[string]cty.Value{"id": cty.StringVal(e.Region),
+			"ids": strList("subnet-"+r.hex("subnet/0", 17), "subnet-"+r.hex("subnet/1", 17))}, nil
+	},
 	"aws_ssm_parameter": func(e env, cfg cty.Value) (map[string]cty.Value, error) {
 		name := cfgStr(cfg, "name")
 		r := newResource("aws_ssm_parameter", cfg, e)

@@ -8,7 +8,7 @@
 # and a CLI configuration that installs hashicorp/aws and hashicorp/random only from it.
 # Prints the path of that CLI configuration (use it as TF_CLI_CONFIG_FILE).
 # Only for tests and rehearsals: the real provider comes from the registry everywhere else.
-# Usage: terraform/offline-provider/install.sh [VERSION]   (default 6.47.0; 5.81.0 also served)
+# Usage: terraform/offline-provider/install.sh [VERSION]   (default 6.47.0; 5.82.0 also served)
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"

@@ -1,6 +1,6 @@
 // Command terraform-provider-aws (offline) is a stand-in for the hashicorp/aws Terraform provider,
 // for machines and CI runs where the real provider binary cannot be downloaded. It serves the real
-// provider's published schema (`terraform providers schema -json` of hashicorp/aws 5.81.0 or
+// provider's published schema (`terraform providers schema -json` of hashicorp/aws 5.82.0 or
 // 6.47.0, embedded) over the plugin protocol 6 and behaves like a dry run of AWS: Terraform
 // validates configurations against that schema, plans show configured values and leave computed
 // ones unknown, apply fills computed attributes with deterministic values shaped like AWS's, data
@@ -16,7 +16,7 @@
 //
 //	registry.terraform.io/hashicorp/aws/6.47.0/linux_amd64/terraform-provider-aws_v6.47.0
 //
-// EVENTMALL_OFFLINE_AWS_SCHEMA (a version such as 5.81.0) overrides the schema version;
+// EVENTMALL_OFFLINE_AWS_SCHEMA (a version such as 5.82.0) overrides the schema version;
 // EVENTMALL_OFFLINE_AWS_VALUES names a JSON file of values that must match an emulator
 // (account id, ids of resources the rehearsal creates in moto), see values.go.
 package main

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -407,6 +408,16 @@ func (p *provider) ApplyResourceChange(ctx context.Context, req *tfprotov6.Apply
 			return &tfprotov6.ApplyResourceChangeResponse{Diagnostics: errDiag("random: "+req.TypeName, err.Error())}, nil
 		}
 	} else {
+		if f := p.values.fault(req.TypeName, planned); f != nil {
+			select {
+			case <-time.After(time.Duration(f.DelaySeconds * float64(time.Second))):
+			case <-ctx.Done():
+				return &tfprotov6.ApplyResourceChangeResponse{Diagnostics: errDiag("Offline provider fault", req.TypeName+": interrupted during the injected delay")}, nil
+			}
+			if f.Error != "" {
+				return &tfprotov6.ApplyResourceChangeResponse{Diagnostics: errDiag("Offline provider fault (values file)", req.TypeName+": "+f.Error)}, nil
+			}
+		}
 		e, _ := p.currentEnv()
 		if planned, err = p.values.apply(req.TypeName, planned); err != nil {
 			return &tfprotov6.ApplyResourceChangeResponse{Diagnostics: errDiag("Offline provider values", err.Error())}, nil

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -120,10 +121,10 @@ func str(v cty.Value, name string) string { return v.GetAttr(name).AsString() }
 
 func TestIdentifyFromExecutableName(t *testing.T) {
 	for _, c := range []struct{ exe, override, kind, version string }{
-		{"terraform-provider-aws_v5.81.0", "", "aws", "5.81.0"},
-		{"terraform-provider-aws_v6.47.0", "5.81.0", "aws", "5.81.0"},
+		{"terraform-provider-aws_v5.82.0", "", "aws", "5.82.0"},
+		{"terraform-provider-aws_v6.47.0", "5.82.0", "aws", "5.82.0"},
 		{"terraform-provider-aws", "", "aws", DefaultAWSVersion},
-		{"terraform-provider-random_v3.7.2", "5.81.0", "random", "3.7.2"},
+		{"terraform-provider-random_v3.7.2", "5.82.0", "random", "3.7.2"},
 	} {
 		k, v := identify(c.exe, c.override)
 		if k != c.kind || v != c.version {
@@ -133,11 +134,14 @@ func TestIdentifyFromExecutableName(t *testing.T) {
 }
 
 func TestBothPublishedSchemasServeEveryType(t *testing.T) {
-	for _, version := range []string{"5.81.0", "6.47.0"} {
+	for _, version := range []string{"5.82.0", "6.47.0"} {
 		p := awsProvider(t, version, "")
 		resp, _ := p.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
 		if len(resp.ResourceSchemas) < 1400 || len(resp.DataSourceSchemas) < 500 {
 			t.Errorf("%s: only %d resources, %d data sources", version, len(resp.ResourceSchemas), len(resp.DataSourceSchemas))
+		}
+		if resp.ResourceSchemas["aws_cloudfront_vpc_origin"] == nil {
+			t.Errorf("%s: no aws_cloudfront_vpc_origin (the stacks' lower bound must be at least 5.82.0)", version)
 		}
 		vpc := resp.ResourceSchemas["aws_vpc"]
 		if vpc == nil {
@@ -156,7 +160,7 @@ func TestBothPublishedSchemasServeEveryType(t *testing.T) {
 			t.Errorf("label %q", p.Label())
 		}
 	}
-	if _, err := newAWSProvider("4.0.0", ""); err == nil || !strings.Contains(err.Error(), "5.81.0") {
+	if _, err := newAWSProvider("4.0.0", ""); err == nil || !strings.Contains(err.Error(), "5.82.0") {
 		t.Errorf("an unknown version should fail naming the available ones, got %v", err)
 	}
 }
@@ -230,7 +234,7 @@ func TestUpdateKeepsComputedValues(t *testing.T) {
 }
 
 func TestShapesOfTheStacksResources(t *testing.T) {
-	p := awsProvider(t, "5.81.0", "")
+	p := awsProvider(t, "5.82.0", "")
 	_, repo := create(t, p, "aws_ecr_repository", cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal("eventmall-prod/backend")}))
 	if got, want := str(repo, "repository_url"), "123456789012.dkr.ecr.eu-central-1.amazonaws.com/eventmall-prod/backend"; got != want {
 		t.Errorf("repository_url %q want %q", got, want)
@@ -318,6 +322,11 @@ func TestDataSources(t *testing.T) {
 	if !regexp.MustCompile(`^ami-[0-9a-f]{17}$`).MatchString(str(ami, "value")) {
 		t.Errorf("ami %q", str(ami, "value"))
 	}
+	sn := read(t, p, "aws_subnets", map[string]cty.Value{"tags": cty.MapVal(map[string]cty.Value{"Tier": cty.StringVal("private")})})
+	ids := sn.GetAttr("ids").AsValueSlice()
+	if len(ids) != 2 || ids[0].Equals(ids[1]).True() || !regexp.MustCompile(`^subnet-[0-9a-f]{17}$`).MatchString(ids[0].AsString()) {
+		t.Errorf("subnets %#v", ids)
+	}
 	cp := read(t, p, "aws_cloudfront_cache_policy", map[string]cty.Value{"name": cty.StringVal("Managed-CachingDisabled")})
 	if str(cp, "id") != "4135ea2d-6df8-44a3-9df3-4b5a84be39ad" {
 		t.Errorf("managed cache policy id %q", str(cp, "id"))
@@ -389,7 +398,7 @@ func TestImportIsRefused(t *testing.T) {
 }
 
 func TestStateFromAnotherSchemaVersionUpgrades(t *testing.T) {
-	p := awsProvider(t, "5.81.0", "")
+	p := awsProvider(t, "5.82.0", "")
 	raw := `{"id":"vpc-1","cidr_block":"10.0.0.0/16","region":"eu-central-1","no_such_attribute":1}`
 	resp, err := p.UpgradeResourceState(ctx, &tfprotov6.UpgradeResourceStateRequest{TypeName: "aws_vpc", RawState: &tfprotov6.RawState{JSON: []byte(raw)}})
 	if err != nil || len(resp.Diagnostics) > 0 {
@@ -452,5 +461,39 @@ func TestTaskDefinitionChangesReplace(t *testing.T) {
 	}
 	if pr := plan(args("repo@sha256:aa")); len(pr.RequiresReplace) != 0 {
 		t.Errorf("an unchanged task definition should not be replaced, got %v", pr.RequiresReplace)
+	}
+}
+
+func TestFaultsDelayAndFailTheApply(t *testing.T) {
+	p := awsProvider(t, "6.47.0", `{"faults": [
+	  {"type": "aws_ecr_repository", "match": {"name": "slow"}, "delay_seconds": 0.3},
+	  {"type": "aws_ecr_repository", "match": {"name": "refused"}, "error": "injected: the API refused"}]}`)
+	t0 := time.Now()
+	_, slow := create(t, p, "aws_ecr_repository", cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal("slow")}))
+	if d := time.Since(t0); d < 300*time.Millisecond || str(slow, "name") != "slow" {
+		t.Errorf("the slow apply took %s and gave %q: want at least 300ms, then a normal apply", d, str(slow, "name"))
+	}
+	_, ty, _ := p.resource("aws_ecr_repository")
+	sch, _, _ := p.resource("aws_ecr_repository")
+	cfg := nullObject(ty, map[string]cty.Value{"name": cty.StringVal("refused")}, sch.Block)
+	pr, err := p.PlanResourceChange(ctx, &tfprotov6.PlanResourceChangeRequest{TypeName: "aws_ecr_repository",
+		PriorState: mustEncode(t, cty.NullVal(ty), ty), ProposedNewState: mustEncode(t, cfg, ty), Config: mustEncode(t, cfg, ty)})
+	if err != nil || len(pr.Diagnostics) > 0 {
+		t.Fatalf("plan: %v %v", err, pr.Diagnostics)
+	}
+	ar, err := p.ApplyResourceChange(ctx, &tfprotov6.ApplyResourceChangeRequest{TypeName: "aws_ecr_repository",
+		PriorState: mustEncode(t, cty.NullVal(ty), ty), PlannedState: pr.PlannedState, Config: mustEncode(t, cfg, ty)})
+	if err != nil || len(ar.Diagnostics) != 1 || !strings.Contains(ar.Diagnostics[0].Detail, "injected: the API refused") {
+		t.Fatalf("the faulted apply should fail naming the injected error: %v %v", err, ar.Diagnostics)
+	}
+	if _, other := create(t, p, "aws_ecr_repository", cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal("other")})); str(other, "name") != "other" {
+		t.Errorf("a resource no fault matches was not applied normally")
+	}
+	for _, bad := range []string{`{"faults": [{"delay_seconds": 1}]}`, `{"faults": [{"type": "aws_s3_bucket"}]}`, `{"faults": [{"type": "aws_s3_bucket", "delay_seconds": 900}]}`} {
+		f := filepath.Join(t.TempDir(), "bad.json")
+		os.WriteFile(f, []byte(bad), 0o644)
+		if _, err := newAWSProvider("6.47.0", f); err == nil || !strings.Contains(err.Error(), "faults[0]") {
+			t.Errorf("%s should be refused naming faults[0], got %v", bad, err)
+		}
 	}
 }

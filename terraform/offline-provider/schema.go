@@ -39,7 +39,7 @@ const DefaultAWSVersion = "6.47.0"
 var exeName = regexp.MustCompile(`^terraform-provider-([a-z0-9]+)(?:_v([0-9]+\.[0-9]+\.[0-9]+))?`)
 
 // identify reads which provider and version to serve from the executable's name
-// (terraform-provider-aws_v5.81.0); override wins for the AWS schema version.
+// (terraform-provider-aws_v5.82.0); override wins for the AWS schema version.
 func identify(exe, override string) (kind, version string) {
 	kind, version = "aws", ""
 	if m := exeName.FindStringSubmatch(exe); m != nil {

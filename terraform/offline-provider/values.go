@@ -28,10 +28,29 @@ import (
 //
 // An override only sets attributes the provider computes (unknown in the plan); a configured
 // value always wins, as with AWS.
+//
+// "faults" make the apply of matching resources slow or fail, as a slow or refusing AWS API
+// would: how a rehearsal has one stack fail while another stack's apply is still running.
+//
+//	"faults": [{"type": "aws_s3_bucket_lifecycle_configuration", "delay_seconds": 60},
+//	           {"type": "aws_ecr_lifecycle_policy", "delay_seconds": 20, "error": "injected"}]
 type Values struct {
 	AccountID string     `json:"account_id"`
 	Resources []Override `json:"resources"`
+	Faults    []Fault    `json:"faults,omitempty"`
 }
+
+// Fault delays the apply (create or update) of the resources of one type whose configured
+// attributes equal Match, then fails it with Error when Error is set.
+type Fault struct {
+	Type         string            `json:"type"`
+	Match        map[string]string `json:"match,omitempty"`
+	DelaySeconds float64           `json:"delay_seconds,omitempty"`
+	Error        string            `json:"error,omitempty"`
+}
+
+// maxFaultDelay bounds a fault's delay: a rehearsal, not a hang.
+const maxFaultDelay = 600
 
 // Override gives computed values to the resources of one type whose configured attributes
 // equal Match (all of that type when Match is empty).
@@ -59,6 +78,16 @@ func loadValues(path string) (*Values, error) {
 		for i, o := range v.Resources {
 			if o.Type == "" {
 				return nil, fmt.Errorf("EVENTMALL_OFFLINE_AWS_VALUES %s: resources[%d] has no type", path, i)
+			}
+		}
+		for i, f := range v.Faults {
+			switch {
+			case f.Type == "":
+				return nil, fmt.Errorf("EVENTMALL_OFFLINE_AWS_VALUES %s: faults[%d] has no type", path, i)
+			case f.DelaySeconds < 0 || f.DelaySeconds > maxFaultDelay:
+				return nil, fmt.Errorf("EVENTMALL_OFFLINE_AWS_VALUES %s: faults[%d].delay_seconds must be between 0 and %d, got %g", path, i, maxFaultDelay, f.DelaySeconds)
+			case f.DelaySeconds == 0 && f.Error == "":
+				return nil, fmt.Errorf("EVENTMALL_OFFLINE_AWS_VALUES %s: faults[%d] (%s) has neither delay_seconds nor error", path, i, f.Type)
 			}
 		}
 	}
@@ -100,6 +129,20 @@ func (v *Values) apply(typ string, planned cty.Value) (cty.Value, error) {
 		return planned, nil
 	}
 	return cty.ObjectVal(m), nil
+}
+
+// fault is the first fault for a resource of type typ planned as planned, nil when none.
+func (v *Values) fault(typ string, planned cty.Value) *Fault {
+	if v == nil || planned.IsNull() {
+		return nil
+	}
+	m := planned.AsValueMap()
+	for i := range v.Faults {
+		if f := &v.Faults[i]; f.Type == typ && matches(m, f.Match) {
+			return f
+		}
+	}
+	return nil
 }
 
 func matches(m map[string]cty.Value, want map[string]string) bool {

@@ -1,21 +1,9 @@
 package policy
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 )
-
-// VarValue turns a value of `terraform output -json` into the text of a `-var name=VALUE`:
-// terraform takes a string variable's value verbatim (JSON quotes would become part of it) and
-// parses lists, maps, numbers and bools as HCL, of which JSON is a subset.
-func VarValue(raw json.RawMessage) string {
-	var s string
-	if err := json.Unmarshal(raw, &s); err == nil {
-		return s
-	}
-	return string(raw)
-}
 
 // Markers of the generated part of a README (the rest is hand-written).
 const (

@@ -12,8 +12,8 @@ import (
 	"github.com/zclconf/go-cty/cty"
 )
 
-// BaseEnv is the environment the base module is rendered in by the checks: a GitHub and a
-// CircleCI trust, a hosted zone and a private zone, so every conditional statement exists.
+// BaseEnv is the environment the base module is rendered in by the checks: a GitHub, a GitLab and
+// a CircleCI trust, a hosted zone and a private zone, so every conditional statement exists.
 var BaseEnv = DefaultEnv(map[string]cty.Value{
 	"name":                        cty.StringVal("eventmall-prod"),
 	"project":                     cty.StringVal("eventmall"),
@@ -26,6 +26,8 @@ var BaseEnv = DefaultEnv(map[string]cty.Value{
 	"private_zone_name":           cty.StringVal("internal.eventmall"),
 	"github_subjects":             cty.ListVal([]cty.Value{cty.StringVal("repo:acme/eventmall:environment:production:ref:refs/heads/main")}),
 	"github_plan_subjects":        cty.ListVal([]cty.Value{cty.StringVal("repo:acme/eventmall:pull_request")}),
+	"gitlab_subjects":             cty.ListVal([]cty.Value{cty.StringVal("project_path:acme/eventmall:ref_type:branch:ref:main")}),
+	"gitlab_plan_subjects":        cty.ListVal([]cty.Value{cty.StringVal("project_path:acme/eventmall:ref_type:branch:ref:*")}),
 	"circleci_org_id":             cty.StringVal("00000000-0000-0000-0000-00000000c1c1"),
 	"circleci_project_ids":        cty.ListVal([]cty.Value{cty.StringVal("00000000-0000-0000-0000-0000000000b1")}),
 	"circleci_deploy_context_ids": cty.ListVal([]cty.Value{cty.StringVal("00000000-0000-0000-0000-0000000000c7")}),
@@ -182,6 +184,16 @@ func deployerProbes(r *Rendered) []probe {
 	allow("4", "the deploy's db-release runs the event's one-off task", Request{"ecs:RunTask", arnf(env, "arn:{p}:ecs:{r}:{a}:task-definition/%s-db-release:7", prefix), evTags("aws:ResourceTag")})
 	deny("4", "a one-off task of another event", Request{"ecs:RunTask", arnf(env, "arn:{p}:ecs:{r}:{a}:task-definition/other-db-release:1"), tags("other", "prod", "aws:ResourceTag")})
 	allow("4", "the edge stack updates its own distribution", Request{"cloudfront:UpdateDistribution", arnf(env, "arn:{p}:cloudfront::{a}:distribution/EEVENT"), evTags("aws:ResourceTag")})
+	allow("4", "the edge stack creates the API's VPC origin with the event's tags", Request{"cloudfront:CreateVpcOrigin", "*", evTags("aws:RequestTag")})
+	deny("4", "an untagged VPC origin", Request{"cloudfront:CreateVpcOrigin", "*", nil})
+	allow("4", "the edge stack updates its own VPC origin", Request{"cloudfront:UpdateVpcOrigin", arnf(env, "arn:{p}:cloudfront::{a}:vpcorigin/vo_event"), evTags("aws:ResourceTag")})
+	deny("4", "a foreign VPC origin", Request{"cloudfront:DeleteVpcOrigin", arnf(env, "arn:{p}:cloudfront::{a}:vpcorigin/vo_foreign"), tags("other", "prod", "aws:ResourceTag")})
+	allow("4", "the first VPC origin creates CloudFront's service-linked role", Request{"iam:CreateServiceLinkedRole", arnf(env, "arn:{p}:iam::{a}:role/aws-service-role/vpcorigin.cloudfront.amazonaws.com/AWSServiceRoleForCloudFrontVPCOrigin"), with(nil, "iam:AWSServiceName", "vpcorigin.cloudfront.amazonaws.com")})
+	allow("4", "the data stack creates the app user's secret (no value) with the event's tags", Request{"secretsmanager:CreateSecret", arnf(env, "arn:{p}:secretsmanager:{r}:{a}:secret:%s-db-app-user-AbCdEf", prefix), evTags("aws:RequestTag")})
+	allow("4", "the data stack refreshes the app user's secret", Request{"secretsmanager:DescribeSecret", arnf(env, "arn:{p}:secretsmanager:{r}:{a}:secret:%s-db-app-user-AbCdEf", prefix), evTags("aws:ResourceTag")})
+	deny("4", "the deployer reads no secret value", Request{"secretsmanager:GetSecretValue", arnf(env, "arn:{p}:secretsmanager:{r}:{a}:secret:%s-db-app-user-AbCdEf", prefix), evTags("aws:ResourceTag")})
+	deny("4", "the deployer writes no secret value", Request{"secretsmanager:PutSecretValue", arnf(env, "arn:{p}:secretsmanager:{r}:{a}:secret:%s-session-keys-AbCdEf", prefix), evTags("aws:ResourceTag")})
+	deny("4", "another event's secret", Request{"secretsmanager:DeleteSecret", arnf(env, "arn:{p}:secretsmanager:{r}:{a}:secret:other-prod-db-app-user-AbCdEf"), tags("other", "prod", "aws:ResourceTag")})
 	allow("4", "the edge stack updates its web ACL", Request{"wafv2:UpdateWebACL", arnf(env, "arn:{p}:wafv2:us-east-1:{a}:global/webacl/%s-edge/0123", prefix), nil})
 	deny("4", "another web ACL", Request{"wafv2:DeleteWebACL", arnf(env, "arn:{p}:wafv2:us-east-1:{a}:global/webacl/other-edge/0123"), nil})
 	allow("4", "the edge stack updates its cache policy", Request{"cloudfront:UpdateCachePolicy", arnf(env, "arn:{p}:cloudfront::{a}:cache-policy/0123"), nil})
@@ -196,12 +208,19 @@ func deployerProbes(r *Rendered) []probe {
 	allow("4", "the deploy takes the network stack's S3 state lock", Request{"s3:PutObject", arnf(env, "arn:{p}:s3:::acme-tfstate/prod/network.tfstate.tflock"), nil})
 	allow("4", "the deploy releases the network stack's S3 state lock", Request{"s3:DeleteObject", arnf(env, "arn:{p}:s3:::acme-tfstate/prod/network.tfstate.tflock"), nil})
 	allow("4", "the deploy's plan of base takes base's S3 state lock", Request{"s3:PutObject", arnf(env, "arn:{p}:s3:::acme-tfstate/prod/base.tfstate.tflock"), nil})
+	allow("4", "a catalogue-only deploy publishes the catalogue", Request{"s3:PutObject", arnf(env, "arn:{p}:s3:::acme-tfstate/prod/catalogue/0123abcd.json"), nil})
+	deny("4", "another environment's catalogue", Request{"s3:PutObject", arnf(env, "arn:{p}:s3:::acme-tfstate/staging/catalogue/0123abcd.json"), nil})
+	deny("4", "a published catalogue is never deleted by the deployer", Request{"s3:DeleteObject", arnf(env, "arn:{p}:s3:::acme-tfstate/prod/catalogue/0123abcd.json"), nil})
+	// Every deploy and rollback writes its record (.dagger/history: <environment>/history/<id>.json).
+	allow("4", "a deploy records itself in the history", Request{"s3:PutObject", arnf(env, "arn:{p}:s3:::acme-tfstate/prod/history/20261201T100000Z-aaaa.json"), nil})
+	deny("4", "another environment's history", Request{"s3:PutObject", arnf(env, "arn:{p}:s3:::acme-tfstate/staging/history/20261201T100000Z-aaaa.json"), nil})
+	deny("4", "a history record is never deleted by the deployer", Request{"s3:DeleteObject", arnf(env, "arn:{p}:s3:::acme-tfstate/prod/history/20261201T100000Z-aaaa.json"), nil})
 	deny("4", "another environment's S3 state lock", Request{"s3:PutObject", arnf(env, "arn:{p}:s3:::acme-tfstate/staging/service.tfstate.tflock"), nil})
 	deny("4", "an object of the environment that is no lock", Request{"s3:PutObject", arnf(env, "arn:{p}:s3:::acme-tfstate/prod/base.tfstate.tflock.bak"), nil})
 	return ps
 }
 
-// planProbes: the plan role writes nothing, not even a state lock.
+// planProbes: the plan role writes nothing, not even a state lock, but its reviewed plans' fingerprints.
 func planProbes(r *Rendered) []probe {
 	env := r.Env
 	var ps []probe
@@ -211,6 +230,7 @@ func planProbes(r *Rendered) []probe {
 		{"dynamodb:DeleteItem", arnf(env, "arn:{p}:dynamodb:{r}:{a}:table/acme-tflocks"), nil},
 		{"s3:PutObject", arnf(env, "arn:{p}:s3:::acme-tfstate/prod/service.tfstate.tflock"), nil},
 		{"s3:DeleteObject", arnf(env, "arn:{p}:s3:::acme-tfstate/prod/service.tfstate.tflock"), nil},
+		{"s3:PutObject", arnf(env, "arn:{p}:s3:::acme-tfstate/prod/catalogue/0123abcd.json"), nil},
 		{"iam:PassRole", arnf(env, "arn:{p}:iam::{a}:role/eventmall/eventmall-prod-task-x"), nil},
 		{"ec2:TerminateInstances", arnf(env, "arn:{p}:ec2:{r}:{a}:instance/i-0event"), tags("eventmall", "prod", "aws:ResourceTag")},
 		{"ecs:UpdateService", arnf(env, "arn:{p}:ecs:{r}:{a}:service/eventmall-prod/api"), tags("eventmall", "prod", "aws:ResourceTag")},
@@ -220,11 +240,99 @@ func planProbes(r *Rendered) []probe {
 	}
 	ps = append(ps, probe{"2", "a plan refreshes base's trail", Request{"cloudtrail:GetTrailStatus", arnf(env, "arn:{p}:cloudtrail:{r}:{a}:trail/eventmall-prod"), nil}, true})
 	ps = append(ps, probe{"2", "a plan reads the state", Request{"s3:GetObject", arnf(env, "arn:{p}:s3:::acme-tfstate/prod/service.tfstate"), nil}, true})
+	// The scheduled drift and preflight (ci/calls.txt) run as the plan role: reads only.
+	ps = append(ps, probe{"2", "scheduled drift compares the site bucket's objects", Request{"s3:GetObject", arnf(env, "arn:{p}:s3:::eventmall-prod-site-{a}/index.html"), nil}, true})
+	ps = append(ps, probe{"2", "scheduled drift lists the site bucket", Request{"s3:ListBucket", arnf(env, "arn:{p}:s3:::eventmall-prod-site-{a}"), nil}, true})
+	ps = append(ps, probe{"2", "scheduled preflight lists the held locks", Request{"dynamodb:Scan", arnf(env, "arn:{p}:dynamodb:{r}:{a}:table/acme-tflocks"), nil}, true})
+	ps = append(ps, probe{"2", "no other bucket's objects (logs, another event's site)", Request{"s3:GetObject", arnf(env, "arn:{p}:s3:::eventmall-prod-alb-logs-{a}/x.log"), nil}, false})
+	ps = append(ps, probe{"2", "a plan never writes the site", Request{"s3:PutObject", arnf(env, "arn:{p}:s3:::eventmall-prod-site-{a}/index.html"), nil}, false})
+	// Its one write: the reviewed plan's fingerprints (.dagger/parity), which deploy compares with its
+	// own plan. A forged one can only stop a deploy (deploy applies its own plan, never this file).
+	ps = append(ps, probe{"2", "a pull request plan stores its fingerprints for plan parity", Request{"s3:PutObject", arnf(env, "arn:{p}:s3:::acme-tfstate/prod/reviewed-plans/0123abcd.json"), nil}, true})
+	ps = append(ps, probe{"2", "and the environment's latest reviewed plan", Request{"s3:PutObject", arnf(env, "arn:{p}:s3:::acme-tfstate/prod/reviewed-plans/latest.json"), nil}, true})
+	ps = append(ps, probe{"2", "another environment's reviewed plans", Request{"s3:PutObject", arnf(env, "arn:{p}:s3:::acme-tfstate/staging/reviewed-plans/latest.json"), nil}, false})
+	ps = append(ps, probe{"2", "a reviewed plan is never deleted", Request{"s3:DeleteObject", arnf(env, "arn:{p}:s3:::acme-tfstate/prod/reviewed-plans/latest.json"), nil}, false})
+	ps = append(ps, probe{"2", "no object beside the reviewed plans", Request{"s3:PutObject", arnf(env, "arn:{p}:s3:::acme-tfstate/prod/reviewed-plans.json"), nil}, false})
 	return ps
 }
 
+// trustProbe is a web-identity token presented to a role's trust policy (its claims as the
+// condition keys AWS evaluates) and whether the role must accept it.
+type trustProbe struct {
+	why    string
+	claims map[string][]string
+	allow  bool
+}
+
+// deployerTrustProbes: finding 2. Only main / the production environment restricted to main /
+// CircleCI's deploy context on main may assume the deployer; a pull or merge request's job, another
+// branch, an environment subject without its ref and another context may not.
+func deployerTrustProbes() []trustProbe {
+	const gh, gl = "token.actions.githubusercontent.com", "gitlab.com"
+	cc := "oidc.circleci.com/org/00000000-0000-0000-0000-00000000c1c1"
+	github := func(sub string) map[string][]string {
+		return map[string][]string{gh + ":aud": {"sts.amazonaws.com"}, gh + ":sub": {sub}}
+	}
+	gitlab := func(sub string) map[string][]string {
+		return map[string][]string{gl + ":aud": {"https://gitlab.com"}, gl + ":sub": {sub}}
+	}
+	circle := func(project, context, ref string) map[string][]string {
+		c := map[string][]string{cc + ":aud": {"00000000-0000-0000-0000-00000000c1c1"},
+			cc + ":sub": {"org/00000000-0000-0000-0000-00000000c1c1/project/" + project + "/user/00000000-0000-0000-0000-0000000000aa"}}
+		if context != "" {
+			c[cc+":oidc.circleci.com/context-ids"] = []string{context}
+		}
+		if ref != "" {
+			c[cc+":oidc.circleci.com/vcs-ref"] = []string{ref}
+		}
+		return c
+	}
+	const project, deployCtx, planCtx = "00000000-0000-0000-0000-0000000000b1", "00000000-0000-0000-0000-0000000000c7", "00000000-0000-0000-0000-0000000000c8"
+	return []trustProbe{
+		{"GitHub's production environment on main deploys", github("repo:acme/eventmall:environment:production:ref:refs/heads/main"), true},
+		{"a pull request's plan job (GitHub)", github("repo:acme/eventmall:pull_request"), false},
+		{"the environment subject without its ref is claimable by any branch's workflow", github("repo:acme/eventmall:environment:production"), false},
+		{"the production environment from another branch", github("repo:acme/eventmall:environment:production:ref:refs/heads/feature-x"), false},
+		{"a push to another branch (GitHub)", github("repo:acme/eventmall:ref:refs/heads/feature-x"), false},
+		{"another repository's production environment", github("repo:other/eventmall:environment:production:ref:refs/heads/main"), false},
+		{"GitLab's protected main deploys", gitlab("project_path:acme/eventmall:ref_type:branch:ref:main"), true},
+		{"a merge request pipeline of another branch (GitLab)", gitlab("project_path:acme/eventmall:ref_type:branch:ref:feature-x"), false},
+		{"a tag pipeline (GitLab)", gitlab("project_path:acme/eventmall:ref_type:tag:ref:main"), false},
+		{"CircleCI's deploy context on main deploys", circle(project, deployCtx, "refs/heads/main"), true},
+		{"CircleCI's plan context (every branch)", circle(project, planCtx, "refs/heads/main"), false},
+		{"CircleCI's deploy context on another branch", circle(project, deployCtx, "refs/heads/feature-x"), false},
+		{"a CircleCI job without a context", circle(project, "", "refs/heads/main"), false},
+		{"another CircleCI project", circle("00000000-0000-0000-0000-0000000000b2", deployCtx, "refs/heads/main"), false},
+	}
+}
+
+// checkTrust evaluates the probes against the trust policy of aws_iam_role.role.
+func checkTrust(m *Module, r *Rendered, role string, probes []trustProbe) []string {
+	b := m.Find("aws_iam_role." + role)
+	if b == nil {
+		return nil
+	}
+	raw := b.Raw("assume_role_policy")
+	name := strings.TrimSuffix(strings.TrimPrefix(raw, "data.aws_iam_policy_document."), ".json")
+	doc, ok := r.Documents[name]
+	if !ok {
+		return []string{fmt.Sprintf("%s: the trust policy of aws_iam_role.%s (%s) is not a rendered aws_iam_policy_document", m.Dir, role, raw)}
+	}
+	var out []string
+	for _, p := range probes {
+		d, sid := Evaluate([]*PolicyDocument{doc}, Request{"sts:AssumeRoleWithWebIdentity", "", p.claims})
+		switch {
+		case p.allow && d != Allowed:
+			out = append(out, fmt.Sprintf("%s: the %s role's trust refuses %v (%s) but it is %s (finding 2)", m.Dir, role, p.claims, p.why, d))
+		case !p.allow && d == Allowed:
+			out = append(out, fmt.Sprintf("%s: the %s role's trust admits %v, by statement %q: %s (finding 2)", m.Dir, role, p.claims, sid, p.why))
+		}
+	}
+	return out
+}
+
 // CheckCIRoles renders the base module and evaluates the threat model's requests against the
-// deployer's and the plan role's policies.
+// deployer's and the plan role's policies, and CI tokens against the deployer's trust.
 func CheckCIRoles(t *Tree) []string {
 	m := t.Modules["base"]
 	if m == nil {
@@ -259,7 +367,7 @@ func CheckCIRoles(t *Tree) []string {
 			}
 		}
 	}
-	return out
+	return append(out, checkTrust(m, r, "deployer", deployerTrustProbes())...)
 }
 
 // InstanceAttrs lists a string attribute of every instance of a resource (for_each, count or

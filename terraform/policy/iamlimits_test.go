@@ -118,7 +118,15 @@ func TestCIRolesFailOnEachBrokenVariant(t *testing.T) {
 		{"4: foreign resources re-tagged into scope", []edit{without("DenyEventTagChangesOnOthers"), {"deployer.tf", `"ec2:CreateRoute",
       "ec2:CreateTags",`, `"ec2:CreateRoute",`, 1}, {"deployer.tf", `"ec2:GetManagedPrefixListEntries",`, `"ec2:GetManagedPrefixListEntries", "ec2:CreateTags",`, 1}},
 			"may ec2:CreateTags on arn:aws:ec2:ap-northeast-2:111122223333:instance/i-0foreign"},
-		{"2: plan role takes the state lock", []edit{{"iam.tf", `    actions   = ["dynamodb:DescribeTable", "dynamodb:GetItem"]`, `    actions   = ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem"]`, 1}},
+		{"2: the deployer trusts pull requests", []edit{{"iam.tf", `github = { test = "StringEquals", subjects = var.github_subjects, extra = {} }`, `github = { test = "StringEquals", subjects = concat(var.github_subjects, var.github_plan_subjects), extra = {} }`, 1}},
+			"the deployer role's trust admits map[token.actions.githubusercontent.com:aud:[sts.amazonaws.com] token.actions.githubusercontent.com:sub:[repo:acme/eventmall:pull_request]]"},
+		{"2: the deployer trusts every GitLab branch", []edit{{"iam.tf", `gitlab = { test = "StringEquals", subjects = var.gitlab_subjects, extra = {} }`, `gitlab = { test = "StringLike", subjects = var.gitlab_plan_subjects, extra = {} }`, 1}},
+			"gitlab.com:sub:[project_path:acme/eventmall:ref_type:branch:ref:feature-x]"},
+		{"2: CircleCI deploys without the deploy context", []edit{{"iam.tf", `          "${local.circleci_host}:oidc.circleci.com/context-ids" = var.circleci_deploy_context_ids` + "\n", "", 1}},
+			"CircleCI's plan context (every branch) (finding 2)"},
+		{"2: CircleCI deploys from any branch", []edit{{"iam.tf", `          "${local.circleci_host}:oidc.circleci.com/vcs-ref"     = ["refs/heads/main"]` + "\n", "", 1}},
+			"oidc.circleci.com/vcs-ref:[refs/heads/feature-x]"},
+		{"2: plan role takes the state lock", []edit{{"iam.tf", `      actions   = ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Scan"]`, `      actions   = ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Scan", "dynamodb:PutItem"]`, 1}},
 			"the plan role may dynamodb:PutItem"},
 	}
 	for _, c := range cases {
@@ -205,6 +213,17 @@ func TestBaseWithoutLockTable(t *testing.T) {
 		req := Request{action, "arn:aws:s3:::acme-tfstate/prod/service.tfstate.tflock", nil}
 		if d, _ := Evaluate(deployer, req); d != Allowed {
 			t.Errorf("without a lock table the deployer still needs %s on its S3 lock file; it is %s", action, d)
+		}
+	}
+	// The deploy-wide lock is then an S3 object next to the state (.dagger/deploylock's ObjectKey).
+	for _, action := range []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject"} {
+		req := Request{action, "arn:aws:s3:::acme-tfstate/prod/eventmall-deploy.lock", nil}
+		if d, _ := Evaluate(deployer, req); d != Allowed {
+			t.Errorf("without a lock table the deployer needs %s on the deploy lock object; it is %s", action, d)
+		}
+		other := Request{action, "arn:aws:s3:::acme-tfstate/staging/eventmall-deploy.lock", nil}
+		if d, _ := Evaluate(deployer, other); d == Allowed && action != "s3:GetObject" {
+			t.Errorf("the deployer may %s another environment's deploy lock", action)
 		}
 	}
 }

@@ -427,10 +427,19 @@ func resourceValue(b *Block, ctx *hcl.EvalContext, env RenderEnv) cty.Value {
 		if hasName {
 			attrs["arn"] = arnOf("ecr", env.Region, "repository/"+name)
 		}
+	case "aws_secretsmanager_secret":
+		if hasName {
+			attrs["arn"] = arnOf("secretsmanager", env.Region, "secret:"+name+"-AbCdEf")
+			attrs["id"] = attrs["arn"]
+		}
 	case "aws_cloudwatch_metric_alarm":
 		if n, ok := str("alarm_name"); ok {
 			attrs["arn"] = arnOf("cloudwatch", env.Region, "alarm:"+n)
 		}
+	case "aws_cloudfront_distribution":
+		// The ID is CloudFront's; a fixed stand-in (a global ARN: no region).
+		attrs["id"] = cty.StringVal("E0" + strings.ToUpper(b.Name))
+		attrs["arn"] = cty.StringVal(fmt.Sprintf("arn:%s:cloudfront::%s:distribution/E0%s", env.Partition, env.Account, strings.ToUpper(b.Name)))
 	}
 	if _, ok := attrs["arn"]; !ok {
 		attrs["arn"] = cty.UnknownVal(cty.String)

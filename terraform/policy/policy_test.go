@@ -31,6 +31,13 @@ var checks = []check{
 	{"workload-boundary", CheckWorkloadBoundary},
 	{"edge-micro-cache", CheckEdgeMicroCache},
 	{"scheduled-capacity", CheckScheduledCapacity},
+	{"private-origin", CheckPrivateOrigin},
+	{"no-origin-secret", CheckNoOriginSecret},
+	{"viewer-https", CheckViewerHTTPS},
+	{"task-secrets", CheckTaskSecrets},
+	{"transit-encryption", CheckTransitEncryption},
+	{"service-roles", CheckServiceRoles},
+	{"edge-waf", CheckEdgeWAF},
 }
 
 func load(t *testing.T, root string) *Tree {
@@ -73,6 +80,8 @@ func TestEveryCheckFailsOnItsBrokenFixture(t *testing.T) {
 		{"remote_state", CheckStackChain, `reads remote state`},
 		{"unprovided_input", CheckStackChain, `required input "queue_url" of stack "service" is neither an upstream stack output nor a pipeline input`},
 		{"backend_hardcoded", CheckBackends, `must be a partial configuration`},
+		{"backend_without_lockfile", CheckBackends, `backend "s3" must set use_lockfile = true`},
+		{"backend_without_lockfile", CheckBackends, `required_version ">= 1.5.0" admits engines older than 1.10.0`},
 		{"alb_cidr_ingress", CheckALBIngress, `ALB ingress must come only from the CloudFront origin-facing managed prefix list`},
 		{"site_bucket_public", CheckSiteBucket, `needs an aws_s3_bucket_public_access_block with all four settings true`},
 		{"site_bucket_oai", CheckSiteBucket, `must use an Origin Access Control`},
@@ -92,6 +101,32 @@ func TestEveryCheckFailsOnItsBrokenFixture(t *testing.T) {
 		{"edge_microcache_cookie_key", CheckEdgeMicroCache, `default_ttl must be 1-5 seconds`},
 		{"edge_microcache_cookie_key", CheckEdgeMicroCache, `has no cache behaviour for /api/products/*`},
 		{"scheduled_capacity_reset", CheckScheduledCapacity, `does not ignore changes to min_capacity`},
+		{"public_alb", CheckPrivateOrigin, `aws_lb.this must set internal = true`},
+		{"public_alb", CheckPrivateOrigin, `places the ALB in public_subnet_ids = "var.public_subnet_ids", which are not private subnets`},
+		{"origin_secret_header", CheckNoOriginSecret, `origin "api-alb" sends a custom_header`},
+		{"origin_secret_header", CheckNoOriginSecret, `is a custom origin on the internet; use vpc_origin_config`},
+		{"origin_secret_header", CheckNoOriginSecret, `aws_lb_listener_rule.api matches an http_header condition`},
+		{"origin_secret_header", CheckNoOriginSecret, `random_password.origin_verify is an origin secret`},
+		{"session_keys_in_environment", CheckTaskSecrets, `aws_ecs_task_definition.this puts SESSION_KEYS in the container's plain environment`},
+		{"session_keys_in_environment", CheckTaskSecrets, `module "service" passes SESSION_KEYS in environment_variables`},
+		{"session_keys_in_environment", CheckTaskSecrets, `module "service" passes DB_PASSWORD in environment_variables`},
+		{"session_keys_in_environment", CheckTaskSecrets, `gets no SESSION_KEYS in its secrets`},
+		{"cache_without_transit", CheckTransitEncryption, `aws_elasticache_cluster.this must set transit_encryption_enabled`},
+		{"cache_without_transit", CheckTransitEncryption, `module "othercache" is not on CacheTransitAllowList`},
+		{"database_plaintext", CheckTransitEncryption, `aws_rds_cluster_parameter_group.this must set require_secure_transport`},
+		{"database_plaintext", CheckTransitEncryption, `module "database": require_secure_transport must be true by default`},
+		{"database_plaintext", CheckTransitEncryption, `module "service": the API must connect to the database with TLS`},
+		{"service_reads_master", CheckServiceRoles, `no aws_secretsmanager_secret for the session keys`},
+		{"service_reads_master", CheckServiceRoles, `the task role may secretsmanager:GetSecretValue on arn:aws:secretsmanager:ap-northeast-2:111122223333:secret:rds!cluster-`},
+		{"service_reads_master", CheckServiceRoles, `the execution role needs secretsmanager:GetSecretValue`},
+		{"viewer_allow_all", CheckViewerHTTPS, `viewer_protocol_policy "\"allow-all\""`},
+		{"waf_scope_removed", CheckEdgeWAF, `rate-based rule "rate-post-orders" has no scope_down_statement`},
+		{"waf_scope_removed", CheckEdgeWAF, `has no blocking rate-based rule per client address scoped to POST /api/orders`},
+		{"waf_rule_removed", CheckEdgeWAF, `aws_wafv2_web_acl.edge has no blocking rate-based rule per client address scoped to POST /api/orders`},
+		{"waf_not_attached", CheckEdgeWAF, `aws_cloudfront_distribution.this does not attach the web ACL (no web_acl_id)`},
+		{"waf_off_by_default", CheckEdgeWAF, `aws_wafv2_web_acl.edge is not created by default`},
+		{"waf_off_by_default", CheckEdgeWAF, `aws_cloudfront_distribution.this attaches no web ACL by default`},
+		{"waf_stack_off", CheckEdgeWAF, `stack "edge", module "edge" as called: testdata/waf_stack_off/modules/edge/main.tf:18: aws_wafv2_web_acl.edge is not created by default`},
 	}
 	for _, c := range cases {
 		t.Run(c.fixture, func(t *testing.T) {
@@ -112,6 +147,11 @@ func TestEveryCheckFailsOnItsBrokenFixture(t *testing.T) {
 
 // The allow-list documents every exception.
 func TestAllowListHasReasons(t *testing.T) {
+	for _, e := range CacheTransitAllowList {
+		if len(e.Reason) < 20 {
+			t.Errorf("cache transit allow-list entry %s needs a written reason", e.Module)
+		}
+	}
 	for _, e := range ActionAllowList {
 		if len(e.Reason) < 20 {
 			t.Errorf("allow-list entry %s/%s/%s needs a written reason", e.Module, e.Document, e.Action)

@@ -10,6 +10,10 @@ import (
 
 const cloudFrontPrefixList = "com.amazonaws.global.cloudfront.origin-facing"
 
+// vpcOriginSGVar is the alb module's variable holding the security group AWS creates for a
+// CloudFront VPC origin (CloudFront-VPCOrigins-Service-SG).
+const vpcOriginSGVar = "vpc_origin_security_group_id"
+
 var sgRef = regexp.MustCompile(`aws_security_group\.([A-Za-z0-9_-]+)`)
 
 func refs(raw string) []string {
@@ -76,20 +80,26 @@ func CheckALBIngress(t *Tree) []string {
 				}
 				for _, r := range rules {
 					pl := r.raw("prefix_list_id") + r.raw("prefix_list_ids")
-					ok := false
+					fromPrefixList := false
 					for _, d := range m.DataOf("aws_ec2_managed_prefix_list") {
 						n, _ := literalString(d.Body, "name")
 						if n == cloudFrontPrefixList && refersTo(pl, "data.aws_ec2_managed_prefix_list", d.Name) {
-							ok = true
+							fromPrefixList = true
 						}
 					}
-					for _, a := range append(cidrAttrs, "referenced_security_group_id", "source_security_group_id", "security_groups", "self") {
+					// Or, once the VPC origin exists, only the security group AWS created for it
+					// (CloudFront-VPCOrigins-Service-SG), given to the module as this variable.
+					sg := r.raw("referenced_security_group_id")
+					fromVPCOriginSG := sg == "var."+vpcOriginSGVar
+					other := (pl != "" && !fromPrefixList) || (sg != "" && !fromVPCOriginSG)
+					for _, a := range append(cidrAttrs, "source_security_group_id", "security_groups", "self") {
 						if r.raw(a) != "" {
-							ok = false
+							other = true
 						}
 					}
+					ok := !other && fromPrefixList != fromVPCOriginSG
 					if !ok {
-						out = append(out, fmt.Sprintf("%s: ALB ingress must come only from the CloudFront origin-facing managed prefix list (%s)", r.where, cloudFrontPrefixList))
+						out = append(out, fmt.Sprintf("%s: ALB ingress must come only from the CloudFront origin-facing managed prefix list (%s) or the CloudFront VPC origin's security group (var.%s)", r.where, cloudFrontPrefixList, vpcOriginSGVar))
 					}
 				}
 			}

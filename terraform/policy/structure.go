@@ -269,6 +269,9 @@ var PipelineInputs = map[string]string{
 	"image":             "service: repository_url@sha256:<digest> of the pushed image",
 	"state_bucket_name": "base: the -backend-config bucket",
 	"lock_table_name":   "base: the -backend-config dynamodb_table",
+	"measured_capacity": "service: backend/bench/capacity.json, the benchmark's capacity record as it is",
+	// From terraform/environments (every environment declares it; the sizing check fails otherwise).
+	"expected_peak_customers_per_second": "service: the event's forecast peak (terraform/environments)",
 }
 
 // CheckStackChain: a stack variable named like an output of an upstream stack has the type of
@@ -329,7 +332,11 @@ func orUnknown(s string) string {
 	return s
 }
 
-// CheckBackends: every stack declares an empty (partial) s3 backend.
+// CheckBackends: every stack declares a partial s3 backend (bucket, key,
+// region, the optional dynamodb_table via -backend-config) whose one
+// setting is use_lockfile = true: state locks are S3 objects (the engine's
+// S3-native locking, 1.10 and newer), so no stack depends on a DynamoDB
+// table, and its required_version admits no engine older than that.
 func CheckBackends(t *Tree) []string {
 	var out []string
 	for _, group := range []map[string]*Module{t.Stacks} {
@@ -345,15 +352,63 @@ func CheckBackends(t *Tree) []string {
 					if len(b.Labels) != 1 || b.Labels[0] != "s3" {
 						out = append(out, fmt.Sprintf("%s: backend must be s3", tb.Where()))
 					}
-					if len(b.Body.Attributes) > 0 {
-						out = append(out, fmt.Sprintf("%s: backend \"s3\" must be a partial configuration (values via -backend-config), found %s", tb.Where(), strings.Join(sortedKeys(b.Body.Attributes), ", ")))
+					var other []string
+					for _, k := range sortedKeys(b.Body.Attributes) {
+						if k != "use_lockfile" {
+							other = append(other, k)
+						}
 					}
+					if len(other) > 0 {
+						out = append(out, fmt.Sprintf("%s: backend \"s3\" must be a partial configuration (values via -backend-config), found %s", tb.Where(), strings.Join(other, ", ")))
+					}
+					if on, ok := literalBool(b.Body, "use_lockfile"); !ok || !on {
+						out = append(out, fmt.Sprintf("%s: backend \"s3\" must set use_lockfile = true (S3-native state locks; the DynamoDB table is optional)", tb.Where()))
+					}
+				}
+				if v, ok := literalString(tb.Body, "required_version"); ok && !admitsOnlyLockfileEngines(v) {
+					out = append(out, fmt.Sprintf("%s: required_version %q admits engines older than %s, whose S3 backend has no use_lockfile", tb.Where(), v, minLockfileVersion))
 				}
 			}
 			if !found {
-				out = append(out, fmt.Sprintf("%s: no backend \"s3\" {} block", m.Dir))
+				out = append(out, fmt.Sprintf("%s: no backend \"s3\" block", m.Dir))
 			}
 		}
 	}
 	return out
+}
+
+// minLockfileVersion is the first engine release (OpenTofu and Terraform)
+// with the S3 backend's use_lockfile (.dagger/tfengine's MinLockfileVersion).
+const minLockfileVersion = "1.10.0"
+
+// admitsOnlyLockfileEngines: a constraint holding a lower bound ">= x.y.z"
+// (or "~> x.y") at or above minLockfileVersion.
+func admitsOnlyLockfileEngines(constraint string) bool {
+	for _, part := range strings.Split(constraint, ",") {
+		part = strings.TrimSpace(part)
+		for _, op := range []string{">=", "~>"} {
+			if v, ok := strings.CutPrefix(part, op); ok && !versionLess(strings.TrimSpace(v), minLockfileVersion) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// versionLess compares dotted numeric versions ("1.9" < "1.10.0").
+func versionLess(a, b string) bool {
+	as, bs := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < 3; i++ {
+		var x, y int
+		if i < len(as) {
+			fmt.Sscanf(as[i], "%d", &x)
+		}
+		if i < len(bs) {
+			fmt.Sscanf(bs[i], "%d", &y)
+		}
+		if x != y {
+			return x < y
+		}
+	}
+	return false
 }

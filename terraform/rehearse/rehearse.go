@@ -187,6 +187,17 @@ func (o Options) settings() (map[string]any, error) {
 			vars[k] = v
 		}
 	}
+	// The benchmark's capacity record, as the pipeline passes it (measured_capacity of the service
+	// stack's rush sizing).
+	b, err := os.ReadFile(filepath.Join(o.Root, "backend/bench/capacity.json"))
+	if err != nil {
+		return nil, fmt.Errorf("the measured capacity the service stack reads: %w", err)
+	}
+	var capacity map[string]any
+	if err := json.Unmarshal(b, &capacity); err != nil {
+		return nil, fmt.Errorf("backend/bench/capacity.json: %w", err)
+	}
+	vars["measured_capacity"] = capacity
 	vars["region"] = o.Region
 	vars["environment"] = o.Environment
 	vars["state_bucket_name"] = "eventmall-" + o.Environment + "-state"

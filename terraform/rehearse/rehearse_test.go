@@ -118,7 +118,7 @@ func TestBrokenFixturesFailByName(t *testing.T) {
 		t.Fatalf("only %d broken fixtures", len(dirs))
 	}
 	expect := regexp.MustCompile(`(?m)^# expect: (.+)$`)
-	for _, version := range []string{"5.81.0", "6.47.0"} {
+	for _, version := range []string{"5.82.0", "6.47.0"} {
 		rc, err := Install(context.Background(), root, version)
 		if err != nil {
 			t.Fatal(err)

@@ -2,7 +2,7 @@
 # The Terraform checks that need the host, from the repository root: go vet + go test ./terraform/...
 #   (HCL policy tests, plan/apply plumbing with a real engine, S3 state locks held and refused
 #   against moto), the rush-window plan, and validate/plan/apply/re-plan of every stack through the
-#   offline AWS provider (schemas of hashicorp/aws 5.81.0 and 6.47.0). Every step runs; the script
+#   offline AWS provider (schemas of hashicorp/aws 5.82.0 and 6.47.0). Every step runs; the script
 #   fails loudly if any step failed. fmt, validate of every module, stack and plumbing fixture,
 #   tflint and the checkov scan are checks of the module: dagger checks terraform-fmt
 #   terraform-validate tflint terraform-scan.
@@ -53,8 +53,8 @@ step "rush window: a plan after the scheduled scale-out changes nothing (offline
 
 # The real modules and stacks, evaluated by terraform against the offline provider (a stand-in
 # serving the real provider's published schema; docs/rehearsal.md says what it cannot tell).
-step "offline provider (schema of hashicorp/aws 5.81.0, 6.47.0): validate every module; validate, plan, apply, re-plan every stack" \
-  go run ./terraform/rehearse/cmd/rehearse-stacks -aws 5.81.0,6.47.0 -check-contract terraform/stacks/contract.json
+step "offline provider (schema of hashicorp/aws 5.82.0, 6.47.0): validate every module; validate, plan, apply, re-plan every stack" \
+  go run ./terraform/rehearse/cmd/rehearse-stacks -aws 5.82.0,6.47.0 -check-contract terraform/stacks/contract.json
 
 echo >&2
 log "summary:"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# IAM analyzer: render the base module's policy documents to JSON in Go (go run
+# IAM analyzer: render every module's policy documents to JSON in Go (go run
 # ./terraform/policy/cmd/render-iam), then run cloudsplaining and parliament (PyPI) over them.
-# Fails on any privilege escalation of the deployer, plan or staff role, and on any other finding
-# without a written reason in terraform/policy/iam-analyzer-reasons.json.
+# Fails on any privilege escalation of any role (the deployer, plan and staff role above all), and
+# on any other finding without a written reason in terraform/policy/iam-analyzer-reasons.json.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"

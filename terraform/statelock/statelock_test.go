@@ -93,7 +93,9 @@ func startMoto(t *testing.T) string {
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait(); logf.Close() })
 	endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)
-	for i := 0; i < 100; i++ {
+	// Up to 60 s: at load 35 on two cores (check.sh beside a module test and a Go build) moto took
+	// longer than the 10 s this waited before.
+	for i := 0; i < 600; i++ {
 		if r, err := http.Get(endpoint + "/moto-api/"); err == nil {
 			r.Body.Close()
 			return endpoint

@@ -41,8 +41,14 @@ function dropWindow(date, timeZone) {
 }
 
 /** sha256 of everything a load writes for an event (after any shift to today), in a fixed order. */
+// The format of what a load writes: raised when a load writes more (4: products carry their drop's
+// window, migration 004), so a document loaded by an earlier loader is loaded again once (its
+// stored digest never matches) instead of skipped with rows that earlier loader did not write.
+const LOAD_FORMAT = 4;
+
 function eventDigest(ev) {
   const canonical = {
+    format: LOAD_FORMAT,
     id: ev.id, name: ev.name, timeZone: ev.timeZone,
     drops: ev.drops.map((d) => ({
       id: d.id, date: d.date,
@@ -100,9 +106,9 @@ export async function loadCatalog(pool, events, { nowMs, shiftToToday = false, l
   return summary;
 }
 
-// Lock order, the same as the order statement's (product row, then its drop row): the product
-// rows first, then the drops. An order holds its product row and reads its drop row with a shared
-// lock, so a load that took the drop first could deadlock with it. A deadlock is retried anyway.
+// Lock order: the product rows first, then the drops. An order locks only its product row (its
+// drop's window is copied onto that row, see mirrorDrops); taking the product rows first keeps
+// every drop change of a load behind the orders that hold those rows. A deadlock is retried anyway.
 async function withTx(pool, fn) {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -222,10 +228,23 @@ async function loadEvent(pool, ev, { revision, digest, now, summary: total, logg
       'UPDATE drops SET active = 0, updated_at = ? WHERE event_id = ? AND active = 1 AND id NOT IN (?)',
       [now, ev.id, fileDropIds],
     );
+    await mirrorDrops(conn, [...new Set([...ids, ...lockedRows.map((r) => r.id)])]);
     summary.deactivated += goneProducts.length + goneDrops.affectedRows;
     return summary;
   }));
   logger?.info({ event: ev.id, file: ev.file, revision, drops: ev.drops.length, firstDay: ev.drops[0].date }, 'catalogue event loaded');
+}
+
+/**
+ * Copy each product's drop window and active flag onto the product row (migration 004): the order
+ * statement decides "on sale" from the one row it locks. Called last in every load transaction,
+ * with these product rows locked (FOR UPDATE, first thing in the transaction) and the drops as
+ * this transaction wrote them, so an order sees the copy exactly as committed with its row.
+ */
+async function mirrorDrops(conn, productIds) {
+  if (!productIds.length) return;
+  await conn.query(`UPDATE products p JOIN drops d ON d.id = p.drop_id
+    SET p.drop_starts_at = d.starts_at, p.drop_ends_at = d.ends_at, p.drop_active = d.active WHERE p.id IN (?)`, [productIds]);
 }
 
 /** The event's file is gone from the catalogue: take its drops and products off sale. */
@@ -241,6 +260,7 @@ async function removeEvent(pool, eventId, { now, summary: total, logger }) {
     if (products.length) await conn.query('UPDATE products SET active = 0, updated_at = ? WHERE id IN (?)', [now, products.map((r) => r.id)]);
     if (drops.length) await conn.query('UPDATE drops SET active = 0, updated_at = ? WHERE id IN (?)', [now, drops.map((r) => r.id)]);
     await conn.query('UPDATE events SET active = 0, updated_at = ? WHERE id = ?', [now, eventId]);
+    await mirrorDrops(conn, products.map((r) => r.id));
     summary.deactivated += products.length + drops.length;
     summary.removedEvents.push(eventId);
     summary.touchedProducts.push(...products.map((r) => r.id));

@@ -8,6 +8,7 @@ import { Cache } from '../lib/cache.js';
 import { loggerOptions } from '../app.js';
 import { CatalogInvalidError } from '../startup.js';
 import { CatalogRevisionError } from '../catalog/load.js';
+import { CatalogObjectError } from '../catalog/object.js';
 
 /** Runs work({ config, pool, cache, log }); `what` names the command in its failure line. */
 export async function runCatalogCli(what, work) {
@@ -22,6 +23,7 @@ export async function runCatalogCli(what, work) {
   } catch (err) {
     if (err instanceof ConfigError) for (const p of err.problems) log.fatal(`configuration error: ${p}`);
     else if (err instanceof CatalogInvalidError) for (const e of err.errors) log.fatal({ file: e.file, item: e.item, field: e.field }, `catalogue error: ${e.message}`);
+    else if (err instanceof CatalogObjectError) log.fatal(`catalogue object error: ${err.message}`);
     else if (err instanceof CatalogRevisionError) {
       log.fatal({ refusals: err.refusals }, err.message);
       process.exitCode = 3;

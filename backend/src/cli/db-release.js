@@ -6,7 +6,7 @@
 // Exit 0 with a JSON summary line (also when the catalogue is unchanged and skipped); exit 3 when
 // the catalogue is older than the one loaded (refused, nothing changed: src/catalog/load.js); exit
 // 1 naming what failed otherwise. Tasks never do this at start.
-import { systemClock } from '../lib/clock.js';
+import { clockFor } from '../lib/clock.js';
 import { isDbUnavailable } from '../lib/errors.js';
 import { CatalogInvalidError, migrateAndLoad } from '../startup.js';
 import { CatalogRevisionError } from '../catalog/load.js';
@@ -17,7 +17,7 @@ const attempts = Number(process.env.DB_RELEASE_ATTEMPTS || 30);
 await runCatalogCli('db release', async ({ config, pool, cache, log }) => {
   for (let attempt = 1; ; attempt++) {
     try {
-      const { applied, summary } = await migrateAndLoad({ config, pool, cache, logger: log, clock: systemClock });
+      const { applied, summary } = await migrateAndLoad({ config, pool, cache, logger: log, clock: clockFor(config) });
       log.info({ migrationsApplied: applied, catalogue: summary && { ...summary, touchedDrops: undefined, touchedProducts: undefined } },
         'db release done: migrations applied and catalogue loaded');
       return;

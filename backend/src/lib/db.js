@@ -10,8 +10,17 @@ const ACQUIRE_TIMEOUT_MS = 5000;
 
 const SQL_MODE = 'STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION';
 
+/**
+ * mysql2's ssl option for db.tls ({ca: [PEM...]} from the config's DB_TLS=verify), or undefined
+ * (plaintext). TLS 1.2 at least, the server certificate verified against the CA and its name.
+ */
+export function sslOptions(tls) {
+  return tls ? { ca: tls.ca, rejectUnauthorized: true, minVersion: 'TLSv1.2' } : undefined;
+}
+
 export function createPool(db, { connectionLimit = 20 } = {}) {
   const pool = mysql.createPool({
+    ssl: sslOptions(db.tls),
     host: db.host,
     port: db.port,
     user: db.user,
@@ -53,6 +62,7 @@ export function createPool(db, { connectionLimit = 20 } = {}) {
 /** Plain connection with multi-statement support, used by the migrator only. */
 export async function createAdminConnection(db, { noDatabase = false, multipleStatements = false } = {}) {
   return mysql.createConnection({
+    ssl: sslOptions(db.tls),
     host: db.host,
     port: db.port,
     user: db.user,

@@ -34,6 +34,20 @@ export function secretsManagerSource(secretId, { region, endpoint } = {}) {
   };
 }
 
+/**
+ * Writes {"username","password"} as the new current value of an AWS Secrets Manager secret (the
+ * application user's, rotated by src/cli/grant-app-user.js). Needs secretsmanager:PutSecretValue
+ * on that secret only.
+ */
+export function secretsManagerWriter(secretId, { region, endpoint } = {}) {
+  let client;
+  return async ({ username, password }) => {
+    const { SecretsManagerClient, PutSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+    client ??= new SecretsManagerClient({ region, ...(endpoint ? { endpoint } : {}) });
+    await client.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: JSON.stringify({ username, password }) }));
+  };
+}
+
 export class DbAuth {
   /**
    * @param {{db: {host: string, port: number, user: string, password?: string, database: string},

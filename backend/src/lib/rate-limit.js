@@ -2,7 +2,7 @@
 // the same count (fixed 10-s windows, one atomic increment per request).
 //
 // The client is the address CloudFront saw (the CloudFront-Viewer-Address header, "ip:port",
-// which CloudFront sets itself; the ALB only admits requests carrying the origin-verify secret),
+// which CloudFront sets itself; the internal ALB is reached only through the CloudFront VPC origin),
 // never a client-supplied X-Forwarded-For. IPv6 addresses count per /64 (one subscriber's
 // prefix). Without the header (local shop, tests) the socket's peer address is the client.
 //

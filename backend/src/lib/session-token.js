@@ -7,8 +7,9 @@
 //             with the previous key still verifies after a rotation
 //     mac     HMAC-SHA256(key, "<id>.<expiry>"), base64url
 //
-// Two keys: the first signs, every listed key verifies (rotation: put the new key first and keep
-// the old one second for one session lifetime, then drop it). The customer identity the database
+// Two keys: the first signs, every listed key verifies. A rotation is staged (sessionKeysToWrite):
+// the new key is listed second first (accepted everywhere once the service has rolled), then
+// promoted to first (signs), and the old one dropped a session lifetime later. The customer identity the database
 // sees is SHA-256(id), base64url (43 characters): the stored value cannot be turned back into a
 // token, and a token cannot be forged without a key.
 import crypto from 'node:crypto';
@@ -37,6 +38,54 @@ export function parseSessionKeys(raw) {
     if (b.length < MIN_KEY_BYTES) throw new Error(`SESSION_KEYS key ${i + 1} is ${b.length} bytes; at least ${MIN_KEY_BYTES} are needed`);
     return b;
   });
+}
+
+/** The key ids (8 hex characters, as tokens name them; not secret) of a SESSION_KEYS value, in order. */
+export function sessionKeyIds(value) {
+  return parseSessionKeys(value).map(kidOf);
+}
+
+const listed = (value) => String(value).split(',').map((x) => x.trim()).filter(Boolean);
+
+/**
+ * What session-keys.js writes given the secret's current value (null: none yet), or null when
+ * there is nothing to change. A rotation is staged, because an ECS roll runs tasks on the
+ * previous value next to tasks on the new one, and a task only accepts the keys it was started
+ * with:
+ *   1. (no option) the first key for an empty secret; else STAGE a new key: listed second, so
+ *      every task started from now on accepts it while the current key still signs ("A" ->
+ *      "A,N"). Roll the service;
+ *   2. promote: N (its key id) signs, the previous key still verifies ("A,N" -> "N,A"). Both
+ *      kinds of tasks of that roll accept both keys. Roll the service;
+ *   3. retire: a session lifetime (7 days) after the promotion, drop the previous key
+ *      ("N,A" -> "N"); its tokens have expired. Roll the service (at any time).
+ * ifEmpty: the deploy's release step (create the first key once, never rotate as a side effect).
+ * Promote and retire name the key they expect (sessionKeyIds), so a repeated or mistaken run
+ * changes nothing or is refused, never swaps keys back.
+ */
+export function sessionKeysToWrite(current, { ifEmpty = false, promote = null, retire = null } = {}) {
+  const empty = current === null || current === undefined || String(current).trim() === '';
+  if (empty) {
+    if (promote || retire) throw new Error('the secret holds no keys: nothing to promote or retire');
+    return crypto.randomBytes(32).toString('base64');
+  }
+  const ids = sessionKeyIds(current); // refuse to change a value the API would not accept
+  const keys = listed(current);
+  if (ifEmpty) return null;
+  if (promote) {
+    if (ids[0] === promote) return null; // already signing
+    if (ids[1] !== promote) throw new Error(`key ${promote} is not listed second (listed: ${ids.join(', ')}): nothing promoted`);
+    return `${keys[1]},${keys[0]}`;
+  }
+  if (retire) {
+    if (!ids.includes(retire)) return null; // already retired
+    if (ids[0] === retire) throw new Error(`key ${retire} is the signing key: promote another key first`);
+    return keys[0];
+  }
+  if (keys.length > 1) {
+    throw new Error(`two keys are listed already (${ids.join(', ')}): promote the second (--promote=${ids[1]}) once the service has rolled, or retire it (--retire=${ids[1]}) a session lifetime after it was promoted, then stage a new one`);
+  }
+  return `${keys[0]},${crypto.randomBytes(32).toString('base64')}`;
 }
 
 export class SessionSigner {

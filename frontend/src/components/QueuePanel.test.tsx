@@ -29,7 +29,7 @@ describe('waiting room on the product page', () => {
     await userEvent.click(buy);
     await waitFor(() => expect(api.createOrder).toHaveBeenCalled());
     const input = vi.mocked(api.createOrder).mock.calls[0][0] as CreateOrderInput;
-    expect(input.queueToken).toBe('q1.drop-1.l.5.abcdefghijklmnop.mac');
+    expect(input.queueToken).toBe('q2.drop-1.l.5.abcdefghijklmnop.0a1b2c3d.mac');
     expect(api.joinQueue).toHaveBeenCalledTimes(1);
   });
 

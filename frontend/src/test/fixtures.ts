@@ -62,7 +62,7 @@ export function fakeApi(over: Partial<Api> = {}): Api {
     getProduct: vi.fn(async (id: string) => product({ id })),
     createOrder: vi.fn(async () => ({ order: order(), replayed: false })),
     getOrder: vi.fn(async (id: string) => order({ id })),
-    joinQueue: vi.fn(async () => ({ queueToken: 'q1.drop-1.l.5.abcdefghijklmnop.mac', state: 'waiting', position: 5, secondsUntilDrop: 0, estimatedWaitSeconds: 1, paused: false, soldOut: false })),
+    joinQueue: vi.fn(async () => ({ queueToken: 'q2.drop-1.l.5.abcdefghijklmnop.0a1b2c3d.mac', state: 'waiting', position: 5, secondsUntilDrop: 0, estimatedWaitSeconds: 1, paused: false, soldOut: false })),
     getQueueState: vi.fn(async () => ({ open: true, dropId: 'drop-1', secondsUntilDrop: 0, admitted: 0, preCount: 0, inletPerSec: 10, paused: false, soldOut: false })),
     getQueueStatus: vi.fn(async () => ({ state: 'waiting', position: 5, secondsUntilDrop: 0, estimatedWaitSeconds: 1, paused: false, soldOut: false })),
     ...over,

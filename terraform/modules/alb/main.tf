@@ -50,14 +50,18 @@ resource "aws_route53_record" "origin" {
   }
 }
 
-# CloudFront's origin-facing address ranges, maintained by AWS: the only ingress of the ALB.
+# CloudFront's origin-facing address ranges, maintained by AWS. The ALB is internal (private
+# subnets, no public address): only the CloudFront VPC origin's network interfaces inside this VPC
+# can open a connection to it, and AWS documents this prefix list as the ingress that admits them.
+# Once the VPC origin exists, AWS has created the security group CloudFront-VPCOrigins-Service-SG
+# in the VPC; vpc_origin_security_group_id narrows the ingress to exactly that group.
 data "aws_ec2_managed_prefix_list" "cloudfront" {
   name = "com.amazonaws.global.cloudfront.origin-facing"
 }
 
 resource "aws_security_group" "this" {
   name_prefix = "${var.name}-alb-"
-  description = "ALB: ingress only from CloudFront origin-facing ranges; egress only to targets in the VPC"
+  description = "Internal ALB: ingress only from the CloudFront VPC origin; egress only to targets in the VPC"
   vpc_id      = var.vpc_id
 
   tags = merge(var.tags, { Name = "${var.name}-alb" })
@@ -68,12 +72,25 @@ resource "aws_security_group" "this" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "cloudfront" {
+  count = var.vpc_origin_security_group_id == "" ? 1 : 0
+
   security_group_id = aws_security_group.this.id
-  description       = "Listener port from CloudFront origin-facing prefix list only"
+  description       = "Listener port from the CloudFront VPC origin (CloudFront origin-facing prefix list)"
   ip_protocol       = "tcp"
   from_port         = local.listener_port
   to_port           = local.listener_port
   prefix_list_id    = data.aws_ec2_managed_prefix_list.cloudfront.id
+}
+
+resource "aws_vpc_security_group_ingress_rule" "vpc_origin" {
+  count = var.vpc_origin_security_group_id == "" ? 0 : 1
+
+  security_group_id            = aws_security_group.this.id
+  description                  = "Listener port from the CloudFront VPC origin's service security group only"
+  ip_protocol                  = "tcp"
+  from_port                    = local.listener_port
+  to_port                      = local.listener_port
+  referenced_security_group_id = var.vpc_origin_security_group_id
 }
 
 resource "aws_vpc_security_group_egress_rule" "targets" {
@@ -86,14 +103,14 @@ resource "aws_vpc_security_group_egress_rule" "targets" {
 }
 
 resource "aws_lb" "this" {
-  #checkov:skip=CKV2_AWS_28:WAF belongs on the CloudFront distribution in front (edge module web_acl_arn); the ALB admits only CloudFront's prefix list plus a secret header
-  #checkov:skip=CKV2_AWS_20:The HTTP listener exists only without a domain (no certificate possible) and is reached only by CloudFront, which serves viewers over HTTPS
+  #checkov:skip=CKV2_AWS_28:WAF belongs on the CloudFront distribution in front (edge module web_acl_arn); the ALB is internal and reached only through the CloudFront VPC origin
+  #checkov:skip=CKV2_AWS_20:The HTTP listener exists only without a domain (no certificate possible) and is reached only by the CloudFront VPC origin inside the VPC; CloudFront serves viewers over HTTPS only
   #checkov:skip=CKV_AWS_150:Deletion protection is a variable, off by default so the per-event ALB tears down cleanly after the event
   #checkov:skip=CKV_AWS_91:Access logging is a variable (access_logs_bucket); CloudFront and the ECS logs already record every request
   name                       = "${var.name}-alb"
   load_balancer_type         = "application"
-  internal                   = false
-  subnets                    = var.public_subnet_ids
+  internal                   = true
+  subnets                    = var.private_subnet_ids
   security_groups            = [aws_security_group.this.id]
   drop_invalid_header_fields = true
   idle_timeout               = var.idle_timeout
@@ -160,10 +177,11 @@ resource "aws_lb_listener" "https" {
   tags = var.tags
 }
 
-# No-domain mode only (no certificate can exist for the ALB's amazonaws.com name). The port is
-# still reachable from CloudFront's prefix list only, and requests need the secret header.
+# No-domain mode only (no certificate can exist for the ALB's amazonaws.com name). The ALB is
+# internal: this port is reached only by the CloudFront VPC origin, over AWS's network inside the
+# VPC, never across the internet; viewers still reach CloudFront over HTTPS only.
 resource "aws_lb_listener" "http" {
-  #checkov:skip=CKV_AWS_2:Created only when no domain (hence no certificate) is configured; reachable only from CloudFront's prefix list with a secret header
+  #checkov:skip=CKV_AWS_2:Created only when no domain (hence no certificate) is configured; the internal ALB is reached only by the CloudFront VPC origin inside the VPC
   #checkov:skip=CKV_AWS_103:Same as CKV_AWS_2: the HTTPS listener with a TLS 1.2+ policy is used whenever a certificate exists
   #checkov:skip=CKV2_AWS_20:No redirect possible without a certificate; viewers reach CloudFront over HTTPS only
   count = local.https ? 0 : 1
@@ -201,13 +219,6 @@ resource "aws_lb_listener_rule" "api" {
   condition {
     path_pattern {
       values = var.routed_path_patterns
-    }
-  }
-
-  condition {
-    http_header {
-      http_header_name = var.origin_verify_header_name
-      values           = [var.origin_verify_header_value]
     }
   }
 

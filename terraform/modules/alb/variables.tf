@@ -28,18 +28,18 @@ variable "vpc_cidr_block" {
   }
 }
 
-variable "public_subnet_ids" {
-  description = "Public subnets of the ALB, at least two in different availability zones."
+variable "private_subnet_ids" {
+  description = "Private subnets of the internal ALB, at least two in different availability zones (no route from the internet)."
   type        = list(string)
 
   validation {
-    condition     = length(var.public_subnet_ids) >= 2 && alltrue([for s in var.public_subnet_ids : startswith(s, "subnet-")])
-    error_message = "public_subnet_ids must list at least two subnet IDs."
+    condition     = length(var.private_subnet_ids) >= 2 && alltrue([for s in var.private_subnet_ids : startswith(s, "subnet-")])
+    error_message = "private_subnet_ids must list at least two subnet IDs."
   }
 }
 
 variable "domain_name" {
-  description = "DNS name of the API origin (e.g. \"origin.shop.example.com\"). When set, a regional ACM certificate, an HTTPS listener and a Route 53 alias are created; empty: HTTP listener (no-domain mode, CloudFront still serves viewers over HTTPS)."
+  description = "DNS name of the API origin (e.g. \"origin.shop.example.com\"). When set, a regional ACM certificate, an HTTPS listener and a Route 53 alias are created; empty: HTTP listener (no-domain mode: reached only by the CloudFront VPC origin inside the VPC; CloudFront still serves viewers over HTTPS only)."
   type        = string
   default     = ""
 
@@ -60,25 +60,14 @@ variable "hosted_zone_id" {
   }
 }
 
-variable "origin_verify_header_name" {
-  description = "Name of the secret header CloudFront adds to origin requests; requests without it get 403."
+variable "vpc_origin_security_group_id" {
+  description = "ID of the security group AWS creates for the CloudFront VPC origin (CloudFront-VPCOrigins-Service-SG) once the origin exists; when set, the ALB admits only that group instead of CloudFront's origin-facing prefix list. Empty: the prefix list."
   type        = string
-  default     = "X-Origin-Verify"
+  default     = ""
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9-]+$", var.origin_verify_header_name))
-    error_message = "origin_verify_header_name must be a valid HTTP header name."
-  }
-}
-
-variable "origin_verify_header_value" {
-  description = "Secret value of the origin-verify header (shared with the CloudFront distribution)."
-  type        = string
-  sensitive   = true
-
-  validation {
-    condition     = length(var.origin_verify_header_value) >= 32
-    error_message = "origin_verify_header_value must be at least 32 characters."
+    condition     = var.vpc_origin_security_group_id == "" || can(regex("^sg-[0-9a-f]{8,17}$", var.vpc_origin_security_group_id))
+    error_message = "vpc_origin_security_group_id must be empty or a security group ID (sg-...)."
   }
 }
 
@@ -105,7 +94,7 @@ variable "health_check_path" {
 }
 
 variable "routed_path_patterns" {
-  description = "Path patterns forwarded to the service (only when the origin-verify header matches)."
+  description = "Path patterns forwarded to the service; every other path gets 403."
   type        = list(string)
   default     = ["/api/*", "/healthz", "/readyz"]
 

@@ -238,6 +238,26 @@ data "aws_iam_policy_document" "deployer" {
     resources = [for s in local.deployed_stacks : "arn:${local.partition}:s3:::${var.state_bucket_name}/${var.environment}/${s}.tfstate"]
   }
 
+  # A catalogue-only deploy publishes the catalogue, content-addressed, next to the state:
+  # <environment>/catalogue/<sha256>.json (the service's migrator role reads it).
+  statement {
+    sid = "PublishCatalogue"
+    actions = [
+      "s3:PutObject",
+    ]
+    resources = ["arn:${local.partition}:s3:::${var.state_bucket_name}/${var.environment}/catalogue/*"]
+  }
+
+  # Every deploy and rollback records itself: <environment>/history/<id>.json (write once, never
+  # deleted by the deployer; `history`, `drift` and `rollback` read them).
+  statement {
+    sid = "DeployHistory"
+    actions = [
+      "s3:PutObject",
+    ]
+    resources = ["arn:${local.partition}:s3:::${var.state_bucket_name}/${var.environment}/history/*"]
+  }
+
   statement {
     sid = "TerraformStateBucket"
     actions = [
@@ -247,14 +267,18 @@ data "aws_iam_policy_document" "deployer" {
   }
 
   # S3-native state locks (use_lockfile): "<key>.tflock" next to each state of the environment,
-  # base's too (a deploy plans base with a lock, never writes its state).
+  # base's too (a deploy plans base with a lock, never writes its state); and, without a lock
+  # table, the deploy-wide lock, "<environment>/eventmall-deploy.lock" (conditional writes).
   statement {
     sid = "TerraformStateLockFile"
     actions = [
       "s3:PutObject",
       "s3:DeleteObject",
     ]
-    resources = ["arn:${local.partition}:s3:::${var.state_bucket_name}/${var.environment}/*.tfstate.tflock"]
+    resources = [
+      "arn:${local.partition}:s3:::${var.state_bucket_name}/${var.environment}/*.tfstate.tflock",
+      "arn:${local.partition}:s3:::${var.state_bucket_name}/${var.environment}/eventmall-deploy.lock",
+    ]
   }
 
   # The optional DynamoDB lock table (older setups; empty lock_table_name: none).
@@ -740,6 +764,48 @@ data "aws_iam_policy_document" "deployer" {
   }
 
   statement {
+    sid = "EventSecretsCreateTagged"
+    # The app user's and the session keys' secrets, created with no value and the event's tags.
+    # No GetSecretValue or PutSecretValue: the deployer never sees or sets a secret's value.
+    actions = [
+      "secretsmanager:CreateSecret",
+      "secretsmanager:TagResource",
+    ]
+    resources = ["arn:${local.partition}:secretsmanager:${local.region}:${local.account}:secret:${local.prefix}-*"]
+
+    dynamic "condition" {
+      for_each = local.event_tags
+      content {
+        test     = "StringEquals"
+        variable = "aws:RequestTag/${condition.key}"
+        values   = [condition.value]
+      }
+    }
+  }
+
+  statement {
+    sid = "EventSecretsManage"
+    actions = [
+      "secretsmanager:DeleteSecret",
+      "secretsmanager:DescribeSecret",
+      "secretsmanager:GetResourcePolicy",
+      "secretsmanager:TagResource",
+      "secretsmanager:UntagResource",
+      "secretsmanager:UpdateSecret",
+    ]
+    resources = ["arn:${local.partition}:secretsmanager:${local.region}:${local.account}:secret:${local.prefix}-*"]
+
+    dynamic "condition" {
+      for_each = local.event_tags
+      content {
+        test     = "StringEquals"
+        variable = "aws:ResourceTag/${condition.key}"
+        values   = [condition.value]
+      }
+    }
+  }
+
+  statement {
     sid = "RdsManagedMasterSecretOfEventClusters"
     actions = [
       "secretsmanager:DeleteSecret",
@@ -776,9 +842,11 @@ data "aws_iam_policy_document" "deployer" {
 
   statement {
     sid = "EdgeCreateTagged"
-    # The distribution and certificates are created with the event's tags (CreateDistributionWithTags).
+    # The distribution, the API's VPC origin and certificates are created with the event's tags
+    # (CreateDistributionWithTags, CreateVpcOrigin with Tags).
     actions = [
       "cloudfront:CreateDistribution",
+      "cloudfront:CreateVpcOrigin",
       "cloudfront:TagResource",
       "acm:AddTagsToCertificate",
       "acm:RequestCertificate",
@@ -800,15 +868,18 @@ data "aws_iam_policy_document" "deployer" {
     actions = [
       "cloudfront:CreateInvalidation",
       "cloudfront:DeleteDistribution",
+      "cloudfront:DeleteVpcOrigin",
       "cloudfront:TagResource",
       "cloudfront:UntagResource",
       "cloudfront:UpdateDistribution",
+      "cloudfront:UpdateVpcOrigin",
       "acm:AddTagsToCertificate",
       "acm:DeleteCertificate",
       "acm:RemoveTagsFromCertificate",
     ]
     resources = [
       "arn:${local.partition}:cloudfront::${local.account}:distribution/*",
+      "arn:${local.partition}:cloudfront::${local.account}:vpcorigin/*",
       "arn:${local.partition}:acm:*:${local.account}:certificate/*",
     ]
 
@@ -1187,6 +1258,8 @@ data "aws_iam_policy_document" "deployer" {
         "elasticache.amazonaws.com",
         "rds.amazonaws.com",
         "elasticloadbalancing.amazonaws.com",
+        # AWSServiceRoleForCloudFrontVPCOrigin: CloudFront's interfaces for the API's VPC origin.
+        "vpcorigin.cloudfront.amazonaws.com",
       ]
     }
   }

@@ -399,6 +399,7 @@ data "aws_iam_policy_document" "plan" {
       "s3:GetReplicationConfiguration",
       "s3:ListAllMyBuckets",
       "secretsmanager:DescribeSecret",
+      "secretsmanager:GetResourcePolicy",
     ]
     resources = ["*"]
   }
@@ -477,12 +478,30 @@ data "aws_iam_policy_document" "plan" {
     resources = ["arn:${local.partition}:s3:::${var.state_bucket_name}"]
   }
 
-  # Only with the optional DynamoDB lock table: the state digest lives there.
+  # Its one write: `plan` stores the reviewed plan's fingerprints (.dagger/parity) for deploy to
+  # compare with its own plan. Never a delete; the state bucket is versioned. A forged file can
+  # only stop a deploy: deploy applies the plan it makes itself, never this one.
+  statement {
+    sid       = "StoreReviewedPlanFingerprints"
+    actions   = ["s3:PutObject"]
+    resources = ["arn:${local.partition}:s3:::${var.state_bucket_name}/${var.environment}/reviewed-plans/*"]
+  }
+
+  # The scheduled drift and preflight run as this role too (ci/calls.txt): drift compares the
+  # site bucket's objects with the build (the site is public anyway; no other bucket's objects).
+  statement {
+    sid       = "ScheduledDriftReadsTheSite"
+    actions   = ["s3:ListBucket", "s3:GetObject"]
+    resources = ["arn:${local.partition}:s3:::${local.prefix}-site-${local.account}", "arn:${local.partition}:s3:::${local.prefix}-site-${local.account}/*"]
+  }
+
+  # Only with the optional DynamoDB lock table: the state digest lives there, and preflight
+  # lists the held locks (Scan: reads only).
   dynamic "statement" {
     for_each = var.lock_table_name == "" ? [] : [var.lock_table_name]
     content {
       sid       = "TerraformStateDigest"
-      actions   = ["dynamodb:DescribeTable", "dynamodb:GetItem"]
+      actions   = ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Scan"]
       resources = ["arn:${local.partition}:dynamodb:${local.region}:${local.account}:table/${statement.value}"]
     }
   }
@@ -558,7 +577,9 @@ data "aws_iam_policy_document" "workload_boundary" {
 
   statement {
     sid = "WorkloadSecretsAndParameters"
-    # Secrets and parameters only of the event: RDS's managed secret and "<name>-" ones.
+    # Secrets and parameters only of the event: RDS's managed secret and "<name>-" ones. Writing
+    # a value (the migrator's one-off task: the app user's password, the session keys) only to
+    # "<name>-" secrets, never RDS's.
     actions = ["secretsmanager:GetSecretValue", "ssm:GetParameter", "ssm:GetParameters"]
     resources = [
       "arn:${local.partition}:secretsmanager:${local.region}:${local.account}:secret:rds!cluster-*",
@@ -566,6 +587,18 @@ data "aws_iam_policy_document" "workload_boundary" {
       "arn:${local.partition}:ssm:${local.region}:${local.account}:parameter/${local.prefix}/*",
       "arn:${local.partition}:ssm:${local.region}::parameter/aws/*",
     ]
+  }
+
+  statement {
+    sid       = "WorkloadWriteEventSecrets"
+    actions   = ["secretsmanager:PutSecretValue"]
+    resources = ["arn:${local.partition}:secretsmanager:${local.region}:${local.account}:secret:${local.prefix}-*"]
+  }
+
+  statement {
+    sid       = "WorkloadEncryptSecrets"
+    actions   = ["kms:GenerateDataKey"]
+    resources = ["arn:${local.partition}:kms:${local.region}:${local.account}:key/*"]
   }
 }
 

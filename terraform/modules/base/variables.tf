@@ -136,8 +136,9 @@ variable "state_bucket_name" {
 }
 
 variable "lock_table_name" {
-  description = "Optional DynamoDB table of the Terraform state locks (the same one given to -backend-config=dynamodb_table). Empty: no role gets any DynamoDB permission, for S3-native state locks (use_lockfile: the deployer may write <environment>/<stack>.tfstate.tflock)."
+  description = "Optional DynamoDB table of the Terraform state locks and the deploy lock (the same one given to -backend-config=dynamodb_table and the pipeline's --lock-table), for older setups. Empty (the default): no role gets any DynamoDB permission; state locks are S3 objects (use_lockfile: the deployer may write <environment>/<stack>.tfstate.tflock) and so is the deploy lock (<environment>/eventmall-deploy.lock)."
   type        = string
+  default     = ""
 
   validation {
     condition     = var.lock_table_name == "" || can(regex("^[A-Za-z0-9_.-]{3,255}$", var.lock_table_name))
@@ -157,7 +158,7 @@ variable "github_subjects" {
 }
 
 variable "github_plan_subjects" {
-  description = "GitHub Actions OIDC subjects allowed to assume the read-only plan role, e.g. \"repo:acme/eventmall:pull_request\" (patterns allowed: the role writes nothing)."
+  description = "GitHub Actions OIDC subjects allowed to assume the read-only plan role, e.g. \"repo:acme/eventmall:pull_request\" (patterns allowed: the role writes only reviewed-plan fingerprints)."
   type        = list(string)
   default     = []
 
@@ -190,7 +191,7 @@ variable "gitlab_subjects" {
 }
 
 variable "gitlab_plan_subjects" {
-  description = "GitLab CI OIDC subjects allowed to assume the read-only plan role, e.g. \"project_path:acme/eventmall:ref_type:branch:ref:*\" (patterns allowed: the role writes nothing)."
+  description = "GitLab CI OIDC subjects allowed to assume the read-only plan role, e.g. \"project_path:acme/eventmall:ref_type:branch:ref:*\" (patterns allowed: the role writes only reviewed-plan fingerprints)."
   type        = list(string)
   default     = []
 

@@ -76,7 +76,7 @@ resource "aws_cloudwatch_log_group" "exports" {
 }
 
 resource "aws_rds_cluster" "this" {
-  #checkov:skip=CKV_AWS_139:Deletion protection is a variable, off by default so the per-event cluster tears down (a final snapshot is kept unless skip_final_snapshot)
+  #checkov:skip=CKV_AWS_139:Deletion protection is a variable, on by default; the teardown switches it off in its own reviewed change (a final snapshot is kept unless skip_final_snapshot)
   #checkov:skip=CKV_AWS_326:Backtrack rewinds the whole cluster, orders placed since included; recovery is a point-in-time restore to a new cluster
   #checkov:skip=CKV2_AWS_8:Automated backups (backup_retention_days, PITR) cover the few days of an event; an AWS Backup plan is an account-level choice
   cluster_identifier                  = var.name
@@ -168,4 +168,19 @@ resource "aws_rds_cluster_instance" "this" {
   apply_immediately                     = false
 
   tags = merge(var.tags, { Role = count.index == 0 ? "writer" : "reader" })
+}
+
+# The application user's credentials (issue 12): a separate least-privilege user (SELECT, INSERT,
+# UPDATE), never the master. Terraform creates only the secret, KMS-encrypted and with no value:
+# the password is generated and written by the migrator step (backend/src/cli/grant-app-user.js,
+# APP_DB_SECRET_ID), like RDS does for the master with manage_master_user_password, so it is in no
+# state, plan or log. Each run of that step rotates it; the tasks re-read it on refusal.
+resource "aws_secretsmanager_secret" "app_user" {
+  #checkov:skip=CKV2_AWS_57:Rotated by the migrator step (grant-app-user.js writes a new password on every run, the tasks re-read it on refusal), not by a rotation Lambda
+  name_prefix             = "${var.name}-app-user-"
+  description             = "Aurora application user ${var.app_username} of ${var.name} (JSON username/password), written by grant-app-user.js"
+  kms_key_id              = var.secrets_kms_key_arn
+  recovery_window_in_days = var.secret_recovery_window_days
+
+  tags = var.tags
 }

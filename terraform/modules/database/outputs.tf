@@ -47,3 +47,13 @@ output "instance_availability_zones" {
   description = "Availability zone of each instance: the writer first, then the readers."
   value       = aws_rds_cluster_instance.this[*].availability_zone
 }
+
+output "app_user_secret_arn" {
+  description = "Secrets Manager secret of the application user (JSON username/password, written by grant-app-user.js; no value until then): the only database secret the service reads."
+  value       = aws_secretsmanager_secret.app_user.arn
+}
+
+output "app_username" {
+  description = "Name of the application's database user."
+  value       = var.app_username
+}

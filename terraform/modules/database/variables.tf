@@ -213,3 +213,35 @@ variable "permissions_boundary_arn" {
     error_message = "permissions_boundary_arn must be an IAM policy ARN."
   }
 }
+
+variable "app_username" {
+  description = "Name of the application's database user (SELECT, INSERT, UPDATE only), created by the migrator step with the password it writes to the app user's secret."
+  type        = string
+  default     = "eventmall_app"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_]{1,32}$", var.app_username))
+    error_message = "app_username must be 1-32 letters, digits or underscores."
+  }
+}
+
+variable "secrets_kms_key_arn" {
+  description = "Customer-managed KMS key that encrypts the application user's secret (the event's key, base stack output logs_kms_key_arn)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:kms:", var.secrets_kms_key_arn))
+    error_message = "secrets_kms_key_arn must be a KMS key ARN."
+  }
+}
+
+variable "secret_recovery_window_days" {
+  description = "Days a deleted application-user secret can still be restored (0: deleted at once, at teardown)."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.secret_recovery_window_days == 0 || (var.secret_recovery_window_days >= 7 && var.secret_recovery_window_days <= 30)
+    error_message = "secret_recovery_window_days must be 0 or 7-30."
+  }
+}

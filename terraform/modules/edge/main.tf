@@ -206,7 +206,28 @@ resource "aws_acm_certificate_validation" "viewer" {
 }
 
 # ---------------------------------------------------------------------------------------------
-# Distribution: S3 for the shop, the ALB for the API.
+# VPC origin: CloudFront's own network interfaces inside the VPC reach the internal ALB over AWS's
+# network. HTTPS to the ALB when it has a certificate (domain mode), HTTP inside the VPC otherwise.
+# ---------------------------------------------------------------------------------------------
+resource "aws_cloudfront_vpc_origin" "api" {
+  vpc_origin_endpoint_config {
+    name                   = "${var.name}-api"
+    arn                    = var.api_origin_alb_arn
+    http_port              = 80
+    https_port             = 443
+    origin_protocol_policy = var.api_origin_protocol == "HTTPS" ? "https-only" : "http-only"
+
+    origin_ssl_protocols {
+      items    = ["TLSv1.2"]
+      quantity = 1
+    }
+  }
+
+  tags = var.tags
+}
+
+# ---------------------------------------------------------------------------------------------
+# Distribution: S3 for the shop, the internal ALB (VPC origin) for the API.
 # ---------------------------------------------------------------------------------------------
 resource "aws_cloudfront_response_headers_policy" "security" {
   name    = "${var.name}-security-headers"
@@ -289,22 +310,16 @@ resource "aws_cloudfront_distribution" "this" {
     origin_access_control_id = aws_cloudfront_origin_access_control.site.id
   }
 
+  # The API: the internal ALB, reached only through the CloudFront VPC origin (no public
+  # address, no shared secret header).
   origin {
     origin_id   = local.api_origin_id
     domain_name = var.api_origin_domain_name
 
-    custom_origin_config {
-      http_port                = 80
-      https_port               = 443
-      origin_protocol_policy   = var.api_origin_protocol == "HTTPS" ? "https-only" : "http-only"
-      origin_ssl_protocols     = ["TLSv1.2"]
+    vpc_origin_config {
+      vpc_origin_id            = aws_cloudfront_vpc_origin.api.id
       origin_read_timeout      = 30
       origin_keepalive_timeout = 5
-    }
-
-    custom_header {
-      name  = var.origin_verify_header_name
-      value = var.origin_verify_header_value
     }
   }
 

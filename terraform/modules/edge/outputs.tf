@@ -32,3 +32,8 @@ output "web_acl_arn" {
   description = "ARN of the web ACL attached to the distribution (created or given); empty when none."
   value       = local.web_acl_arn == null ? "" : local.web_acl_arn
 }
+
+output "vpc_origin_id" {
+  description = "ID of the CloudFront VPC origin that reaches the internal ALB."
+  value       = aws_cloudfront_vpc_origin.api.id
+}

@@ -25,12 +25,22 @@ variable "force_destroy" {
 }
 
 variable "api_origin_domain_name" {
-  description = "DNS name CloudFront uses for the ALB origin (alb module output origin_domain_name)."
+  description = "DNS name CloudFront uses for the ALB origin (alb module output origin_domain_name): the Host and TLS name of origin requests."
   type        = string
 
   validation {
     condition     = length(var.api_origin_domain_name) > 3
     error_message = "api_origin_domain_name must be a DNS name."
+  }
+}
+
+variable "api_origin_alb_arn" {
+  description = "ARN of the internal ALB (alb module output alb_arn): the target of the CloudFront VPC origin."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:loadbalancer/app/", var.api_origin_alb_arn))
+    error_message = "api_origin_alb_arn must be the ARN of an application load balancer."
   }
 }
 
@@ -75,28 +85,6 @@ variable "api_microcache_ttl_seconds" {
   validation {
     condition     = var.api_microcache_ttl_seconds >= 1 && var.api_microcache_ttl_seconds <= 5 && floor(var.api_microcache_ttl_seconds) == var.api_microcache_ttl_seconds
     error_message = "api_microcache_ttl_seconds must be a whole number of seconds between 1 and 5 (stock shown must stay fresh)."
-  }
-}
-
-variable "origin_verify_header_name" {
-  description = "Name of the secret header added to ALB origin requests."
-  type        = string
-  default     = "X-Origin-Verify"
-
-  validation {
-    condition     = can(regex("^[A-Za-z0-9-]+$", var.origin_verify_header_name))
-    error_message = "origin_verify_header_name must be a valid HTTP header name."
-  }
-}
-
-variable "origin_verify_header_value" {
-  description = "Secret value of the origin-verify header (the ALB forwards only requests that carry it)."
-  type        = string
-  sensitive   = true
-
-  validation {
-    condition     = length(var.origin_verify_header_value) >= 32
-    error_message = "origin_verify_header_value must be at least 32 characters."
   }
 }
 

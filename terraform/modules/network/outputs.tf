@@ -14,7 +14,7 @@ output "availability_zones" {
 }
 
 output "public_subnet_ids" {
-  description = "IDs of the public subnets, one per availability zone (ALB, NAT gateways)."
+  description = "IDs of the public subnets, one per availability zone (NAT gateways)."
   value       = aws_subnet.public[*].id
 }
 

@@ -1,5 +1,7 @@
 data "aws_region" "current" {}
 
+data "aws_partition" "current" {}
+
 locals {
   container_name = "api"
   # arn:aws:elasticloadbalancing:REGION:ACCOUNT:loadbalancer/app/NAME/ID -> app/NAME/ID
@@ -105,8 +107,32 @@ resource "aws_vpc_security_group_egress_rule" "data" {
 }
 
 # ---------------------------------------------------------------------------------------------
-# IAM: the execution role pulls the image, writes logs and reads the listed secrets; the task
-# role (the application's identity) gets nothing unless ECS Exec is enabled.
+# The session signing keys (SESSION_KEYS, "current[,previous]"): their own secret, KMS-encrypted,
+# created with no value (no key in any state); backend/src/cli/session-keys.js writes and rotates
+# it. ECS fills SESSION_KEYS from it at task start, never through the plain environment.
+# ---------------------------------------------------------------------------------------------
+resource "aws_secretsmanager_secret" "session_keys" {
+  #checkov:skip=CKV2_AWS_57:Rotated by backend/src/cli/session-keys.js (staged: the new key accepted first, promoted after the roll, the previous kept one session lifetime to verify), not by a rotation Lambda
+  name_prefix             = "${var.name}-session-keys-"
+  description             = "Session signing keys of ${var.name} (SESSION_KEYS), written by session-keys.js"
+  kms_key_id              = var.secrets_kms_key_arn
+  recovery_window_in_days = var.secret_recovery_window_days
+
+  tags = var.tags
+}
+
+locals {
+  # What ECS reads at task start: the listed secrets and the session keys.
+  execution_secret_arns = concat(var.secret_arns, [aws_secretsmanager_secret.session_keys.arn])
+  region                = data.aws_region.current.name
+  secrets_via           = "secretsmanager.${local.region}.amazonaws.com"
+}
+
+# ---------------------------------------------------------------------------------------------
+# IAM: the execution role pulls the image, writes logs and reads the task's secrets (the listed
+# ones and the session keys); the task role (the application's identity) reads only the secrets
+# the application re-reads itself (app_secret_arns: the app user's, on refusal) and, with ECS
+# Exec, the SSM channels.
 # ---------------------------------------------------------------------------------------------
 data "aws_iam_policy_document" "assume" {
   statement {
@@ -139,13 +165,21 @@ data "aws_iam_policy_document" "execution" {
     resources = ["${aws_cloudwatch_log_group.this.arn}:*"]
   }
 
-  dynamic "statement" {
-    for_each = length(var.secret_arns) == 0 ? [] : [1]
+  statement {
+    sid       = "ReadSecrets"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = local.execution_secret_arns
+  }
 
-    content {
-      sid       = "ReadSecrets"
-      actions   = ["secretsmanager:GetSecretValue"]
-      resources = var.secret_arns
+  statement {
+    sid       = "DecryptSecrets"
+    actions   = ["kms:Decrypt"]
+    resources = [var.secrets_kms_key_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = [local.secrets_via]
     }
   }
 }
@@ -172,6 +206,121 @@ resource "aws_iam_role" "task" {
   assume_role_policy   = data.aws_iam_policy_document.assume.json
 
   tags = var.tags
+}
+
+data "aws_iam_policy_document" "app_secrets" {
+  dynamic "statement" {
+    for_each = length(var.app_secret_arns) == 0 ? [] : [1]
+
+    content {
+      sid       = "ReadOwnSecrets"
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = var.app_secret_arns
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(var.app_secret_arns) == 0 ? [] : [1]
+
+    content {
+      sid       = "DecryptOwnSecrets"
+      actions   = ["kms:Decrypt"]
+      resources = [var.secrets_kms_key_arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = [local.secrets_via]
+      }
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "app_secrets" {
+  count = length(var.app_secret_arns) == 0 ? 0 : 1
+
+  name   = "read-own-secrets"
+  role   = aws_iam_role.task.id
+  policy = data.aws_iam_policy_document.app_secrets.json
+}
+
+# ---------------------------------------------------------------------------------------------
+# The migrator: the deploy's release task (db-release.js, grant-app-user.js, session-keys.js
+# --if-empty; .dagger/dbrelease) runs as this role, as both its execution role (ECS pulls the image,
+# ships the logs, fills DB_USER/DB_PASSWORD from the RDS-managed master secret) and its task role
+# (the scripts write the app user's password and the first session key). The service's own roles
+# never read the master secret nor write any secret. The master secret is encrypted with the
+# AWS-managed key (the database module's kms_key_arn is null): no KMS grant is needed for it.
+# ---------------------------------------------------------------------------------------------
+data "aws_iam_policy_document" "migrator" {
+  statement {
+    sid = "EcrAuth"
+    # GetAuthorizationToken has no resource-level permissions: "*" is the only valid resource.
+    actions   = ["ecr:GetAuthorizationToken"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "PullImage"
+    actions   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+    resources = [var.repository_arn]
+  }
+
+  statement {
+    sid       = "WriteLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.this.arn}:*"]
+  }
+
+  statement {
+    sid       = "ReadMasterSecret"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [var.migrator_secret_arn]
+  }
+
+  statement {
+    sid       = "WriteTaskSecrets"
+    actions   = ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"]
+    resources = concat(var.app_secret_arns, [aws_secretsmanager_secret.session_keys.arn])
+  }
+
+  statement {
+    sid       = "TaskSecretsKey"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [var.secrets_kms_key_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = [local.secrets_via]
+    }
+  }
+
+  # A catalogue-only deploy's load-catalogue (node src/cli/catalog-load.js with CATALOG_OBJECT, in the
+  # running image, as this role) reads the published catalogue object: that folder only, reads only.
+  dynamic "statement" {
+    for_each = var.catalogue_bucket_name == "" ? [] : [var.catalogue_bucket_name]
+    content {
+      sid       = "ReadPublishedCatalogue"
+      actions   = ["s3:GetObject"]
+      resources = ["arn:${data.aws_partition.current.partition}:s3:::${statement.value}/${var.catalogue_prefix}*"]
+    }
+  }
+}
+
+resource "aws_iam_role" "migrator" {
+  permissions_boundary = var.permissions_boundary_arn
+  name_prefix          = "${substr(var.name, 0, 24)}-migr-"
+  path                 = "/eventmall/"
+  assume_role_policy   = data.aws_iam_policy_document.assume.json
+
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "migrator" {
+  name   = "release"
+  role   = aws_iam_role.migrator.id
+  policy = data.aws_iam_policy_document.migrator.json
 }
 
 data "aws_iam_policy_document" "exec_command" {
@@ -224,7 +373,10 @@ resource "aws_ecs_task_definition" "this" {
         protocol      = "tcp"
       }]
       environment = [for k, v in var.environment_variables : { name = k, value = v }]
-      secrets     = [for k, v in var.secrets : { name = k, valueFrom = v }]
+      secrets = concat(
+        [for k, v in var.secrets : { name = k, valueFrom = v }],
+        [{ name = "SESSION_KEYS", valueFrom = aws_secretsmanager_secret.session_keys.arn }],
+      )
       mountPoints = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]
       healthCheck = {
         command     = ["CMD-SHELL", "node -e \"fetch('http://127.0.0.1:${var.container_port}/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))\""]
@@ -237,7 +389,7 @@ resource "aws_ecs_task_definition" "this" {
         logDriver = "awslogs"
         options = {
           awslogs-group         = aws_cloudwatch_log_group.this.name
-          awslogs-region        = data.aws_region.current.name
+          awslogs-region        = local.region
           awslogs-stream-prefix = "api"
         }
       }

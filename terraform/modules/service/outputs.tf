@@ -37,3 +37,13 @@ output "execution_role_arn" {
   description = "ARN of the task execution role."
   value       = aws_iam_role.execution.arn
 }
+
+output "session_keys_secret_arn" {
+  description = "Secrets Manager secret of the session signing keys (SESSION_KEYS), written and rotated by backend/src/cli/session-keys.js."
+  value       = aws_secretsmanager_secret.session_keys.arn
+}
+
+output "migrator_role_arn" {
+  description = "Role of the deploy's release task (execution and task role): reads the master secret, writes the app user's secret and the session keys."
+  value       = aws_iam_role.migrator.arn
+}

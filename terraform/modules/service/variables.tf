@@ -96,6 +96,11 @@ variable "environment_variables" {
   description = "Plain environment variables of the container (no secrets: those go in secrets)."
   type        = map(string)
   default     = {}
+
+  validation {
+    condition     = !anytrue([for k in keys(var.environment_variables) : can(regex("^(SESSION_KEYS|.*PASSWORD.*|.*_SECRET|.*_TOKEN|.*_API_KEY|.*_PRIVATE_KEY)$", k))])
+    error_message = "environment_variables must not carry secrets (SESSION_KEYS, *PASSWORD*, *_SECRET, *_TOKEN, ...): pass them in secrets."
+  }
 }
 
 variable "secrets" {
@@ -300,5 +305,69 @@ variable "permissions_boundary_arn" {
   validation {
     condition     = can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/", var.permissions_boundary_arn))
     error_message = "permissions_boundary_arn must be an IAM policy ARN."
+  }
+}
+
+variable "app_secret_arns" {
+  description = "Secrets the application itself reads at run time (DB_SECRET_ID: the app user's secret, re-read when the database refuses the credentials): the task role may read exactly these."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for v in var.app_secret_arns : can(regex("^arn:aws[a-z-]*:secretsmanager:", v))])
+    error_message = "app_secret_arns must be Secrets Manager ARNs."
+  }
+}
+
+variable "migrator_secret_arn" {
+  description = "The RDS-managed master secret (data stack output database_master_secret_arn): only the migrator role (the deploy's release task) reads it, never the service's roles."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:secretsmanager:", var.migrator_secret_arn))
+    error_message = "migrator_secret_arn must be a Secrets Manager ARN."
+  }
+}
+
+variable "secrets_kms_key_arn" {
+  description = "Customer-managed KMS key of the task's secrets (the session keys' secret is created with it; the roles may decrypt with it through Secrets Manager only)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:kms:", var.secrets_kms_key_arn))
+    error_message = "secrets_kms_key_arn must be a KMS key ARN."
+  }
+}
+
+variable "secret_recovery_window_days" {
+  description = "Days a deleted session-keys secret can still be restored (0: deleted at once, at teardown)."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.secret_recovery_window_days == 0 || (var.secret_recovery_window_days >= 7 && var.secret_recovery_window_days <= 30)
+    error_message = "secret_recovery_window_days must be 0 or 7-30."
+  }
+}
+
+variable "catalogue_bucket_name" {
+  description = "The bucket the deploy publishes the catalogue to (the Terraform state bucket): the migrator role may read the objects under catalogue_prefix there, nothing else. Empty: no such grant."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.catalogue_bucket_name == "" || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.catalogue_bucket_name))
+    error_message = "catalogue_bucket_name must be empty or a valid S3 bucket name."
+  }
+}
+
+variable "catalogue_prefix" {
+  description = "The environment's catalogue folder in catalogue_bucket_name, <environment>/catalogue/ (objects named <sha256>.json)."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.catalogue_prefix == "" || can(regex("^[a-z0-9][a-z0-9-]*/catalogue/$", var.catalogue_prefix))
+    error_message = "catalogue_prefix must be <environment>/catalogue/."
   }
 }

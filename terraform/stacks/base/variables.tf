@@ -63,8 +63,9 @@ variable "state_bucket_name" {
 }
 
 variable "lock_table_name" {
-  description = "Optional DynamoDB table of the Terraform state locks (the same one given to -backend-config=dynamodb_table). Empty: no role gets any DynamoDB permission, for S3-native state locks (use_lockfile: the deployer may write <environment>/<stack>.tfstate.tflock)."
+  description = "Optional DynamoDB table of the Terraform state locks and the deploy lock (the same one given to -backend-config=dynamodb_table and the pipeline's --lock-table), for older setups. Empty (the default): no role gets any DynamoDB permission; state locks are S3 objects (use_lockfile: the deployer may write <environment>/<stack>.tfstate.tflock) and so is the deploy lock (<environment>/eventmall-deploy.lock)."
   type        = string
+  default     = ""
 
   validation {
     condition     = var.lock_table_name == "" || can(regex("^[A-Za-z0-9_.-]{3,255}$", var.lock_table_name))

@@ -37,5 +37,6 @@ module "database" {
   deletion_protection        = var.database_deletion_protection
   require_secure_transport   = var.database_require_secure_transport
   logs_kms_key_arn           = var.logs_kms_key_arn
+  secrets_kms_key_arn        = var.logs_kms_key_arn
   tags                       = local.tags
 }

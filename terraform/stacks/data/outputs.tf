@@ -34,7 +34,17 @@ output "database_name" {
 }
 
 output "database_secret_arn" {
-  description = "Secrets Manager secret (JSON username/password) managed by RDS for the master user."
+  description = "Secrets Manager secret (JSON username/password) of the application user, the service's only database secret; written by grant-app-user.js (no value until then)."
+  value       = module.database.app_user_secret_arn
+}
+
+output "database_app_username" {
+  description = "Name of the application's database user (the release's grant-app-user.js creates it)."
+  value       = module.database.app_username
+}
+
+output "database_master_secret_arn" {
+  description = "Secrets Manager secret (JSON username/password) managed by RDS for the master user: the migrator's (migrations, grant-app-user.js), never the service's."
   value       = module.database.master_user_secret_arn
 }
 

@@ -98,9 +98,9 @@ variable "database_deletion_protection" {
 }
 
 variable "database_require_secure_transport" {
-  description = "Refuse non-TLS MySQL connections. False until the backend connects with TLS (it has no DB TLS option yet); traffic stays in private subnets between allow-listed security groups."
+  description = "Refuse non-TLS MySQL connections (the API connects with DB_TLS = verify against the RDS CA bundle)."
   type        = bool
-  default     = false
+  default     = true
 }
 
 variable "repository_name" {

@@ -51,9 +51,14 @@ variable "vpc_cidr_block" {
   type        = string
 }
 
-variable "public_subnet_ids" {
-  description = "Public subnets of the ALB (network stack output)."
+variable "private_subnet_ids" {
+  description = "Private subnets of the internal ALB (network stack output), at least two in different zones."
   type        = list(string)
+
+  validation {
+    condition     = length(var.private_subnet_ids) >= 2
+    error_message = "private_subnet_ids must list at least two private subnets (an ALB spans two zones or more)."
+  }
 }
 
 variable "site_bucket_name" {
@@ -95,4 +100,15 @@ variable "container_port" {
   description = "Port the API containers listen on (the target group's port)."
   type        = number
   default     = 8080
+}
+
+variable "vpc_origin_security_group_id" {
+  description = "Security group AWS created for the CloudFront VPC origin (CloudFront-VPCOrigins-Service-SG, exists after the first apply); set it in a later apply to admit only that group at the ALB instead of CloudFront's origin-facing prefix list. Empty: the prefix list."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.vpc_origin_security_group_id == "" || can(regex("^sg-[0-9a-f]{8,17}$", var.vpc_origin_security_group_id))
+    error_message = "vpc_origin_security_group_id must be empty or a security group ID (sg-...)."
+  }
 }

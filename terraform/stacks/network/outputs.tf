@@ -14,7 +14,7 @@ output "availability_zones" {
 }
 
 output "public_subnet_ids" {
-  description = "Public subnets (ALB, NAT gateways)."
+  description = "Public subnets (NAT gateways)."
   value       = module.network.public_subnet_ids
 }
 

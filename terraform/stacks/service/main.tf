@@ -1,6 +1,18 @@
 locals {
-  # The RDS-managed secret is JSON {"username","password"}: ECS picks the keys.
+  # The application user's secret is JSON {"username","password"}: ECS picks the keys.
   secret_base = var.database_secret_arn
+}
+
+# The rush sizing: what the floor of tasks serves, from the benchmark's measured capacity, and so
+# whether the waiting room stands in front of the orders (on when the expected peak exceeds it).
+module "rush" {
+  source = "../../modules/rush"
+
+  expected_peak_customers_per_second = var.expected_peak_customers_per_second
+  rush_min_capacity                  = var.rush_min_capacity
+  measured_capacity                  = var.measured_capacity
+  waiting_room                       = var.waiting_room
+  waiting_room_inlet_per_second      = var.waiting_room_inlet_per_second
 }
 
 module "service" {
@@ -24,24 +36,37 @@ module "service" {
     "11211"                       = [var.cache_security_group_id]
   }
   environment_variables = merge({
-    NODE_ENV          = "production"
-    PORT              = tostring(var.container_port)
-    DB_HOST           = var.database_endpoint
-    DB_READER_HOST    = var.database_reader_endpoint
-    DB_PORT           = tostring(var.database_port)
-    DB_NAME           = var.database_name
+    NODE_ENV       = "production"
+    PORT           = tostring(var.container_port)
+    DB_HOST        = var.database_endpoint
+    DB_READER_HOST = var.database_reader_endpoint
+    DB_PORT        = tostring(var.database_port)
+    DB_NAME        = var.database_name
+    # TLS to Aurora (require_secure_transport), the certificate checked against the RDS CA bundle.
+    DB_TLS    = "verify"
+    DB_TLS_CA = "rds"
+    # The app user's secret: re-read by the API when the database refuses its credentials.
+    DB_SECRET_ID      = var.database_secret_arn
+    AWS_REGION        = var.region
     MEMCACHED_SERVERS = var.cache_servers != "" ? var.cache_servers : var.cache_endpoint
     LOG_LEVEL         = "info"
-    EVENT_NAME        = var.event_name
-    EVENT_TIME_ZONE   = var.event_time_zone
+    # Viewers use HTTPS at CloudFront only; the ALB hop behind the VPC origin may be HTTP.
+    SESSION_COOKIE_SECURE = "always"
+    EVENT_NAME            = var.event_name
+    EVENT_TIME_ZONE       = var.event_time_zone
     # The API reports it on /healthz: the deploy's smoke test checks the new image is serving.
     IMAGE_REF = var.image
-  }, var.extra_environment)
+  }, module.rush.environment, var.extra_environment)
   secrets = {
     DB_USER     = "${local.secret_base}:username::"
     DB_PASSWORD = "${local.secret_base}:password::"
   }
   secret_arns            = [var.database_secret_arn]
+  app_secret_arns        = [var.database_secret_arn]
+  migrator_secret_arn    = var.database_master_secret_arn
+  catalogue_bucket_name  = var.state_bucket_name
+  catalogue_prefix       = "${var.environment}/catalogue/"
+  secrets_kms_key_arn    = var.logs_kms_key_arn
   min_capacity           = var.min_capacity
   rush_min_capacity      = var.rush_min_capacity
   max_capacity           = var.max_capacity

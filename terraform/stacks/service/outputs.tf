@@ -27,3 +27,13 @@ output "task_definition_arn" {
   description = "Task definition revision deployed."
   value       = module.service.task_definition_arn
 }
+
+output "session_keys_secret_arn" {
+  description = "Secrets Manager secret of the session signing keys (SESSION_KEYS): run backend/src/cli/session-keys.js against it before the first tasks start, and to rotate."
+  value       = module.service.session_keys_secret_arn
+}
+
+output "migrator_role_arn" {
+  description = "Role the deploy's release task runs as (db-release, grant-app-user, session-keys --if-empty)."
+  value       = module.service.migrator_role_arn
+}

@@ -133,8 +133,13 @@ variable "database_name" {
   default     = "eventmall"
 }
 
+variable "database_master_secret_arn" {
+  description = "Secrets Manager secret managed by RDS for the master user (data stack output): read only by the migrator role of the deploy's release task."
+  type        = string
+}
+
 variable "database_secret_arn" {
-  description = "Secrets Manager secret with the database credentials (data stack output)."
+  description = "Secrets Manager secret of the application user's database credentials (data stack output): the only database secret the service reads."
   type        = string
 }
 
@@ -189,6 +194,32 @@ variable "rush_min_capacity" {
   default     = 8
 }
 
+variable "expected_peak_customers_per_second" {
+  description = "Customers arriving per second at the busiest moment of the rush (terraform/environments: the event's forecast); above what the rush floor serves, the waiting room switches on."
+  type        = number
+}
+
+variable "measured_capacity" {
+  description = "The benchmark's per-process capacity record, backend/bench/capacity.json as the pipeline reads it (customerMixRpsPerProcess, requestsPerCustomer, measuredAt): the rush sizing's measurement."
+  type = object({
+    customerMixRpsPerProcess = number
+    requestsPerCustomer      = number
+    measuredAt               = string
+  })
+}
+
+variable "waiting_room" {
+  description = "The waiting room in front of the orders: auto (on exactly when the expected peak exceeds what rush_min_capacity tasks serve), on or off."
+  type        = string
+  default     = "auto"
+}
+
+variable "waiting_room_inlet_per_second" {
+  description = "Buyers the waiting room admits per second; null: what the rush floor serves."
+  type        = number
+  default     = null
+}
+
 variable "max_capacity" {
   description = "Maximum tasks."
   type        = number
@@ -211,6 +242,16 @@ variable "extra_environment" {
   description = "Further plain environment variables of the API container (no secrets)."
   type        = map(string)
   default     = {}
+
+  validation {
+    condition     = !anytrue([for k in keys(var.extra_environment) : can(regex("^(SESSION_KEYS|.*PASSWORD.*|.*_SECRET|.*_TOKEN|.*_API_KEY|.*_PRIVATE_KEY)$", k))])
+    error_message = "extra_environment must not carry secrets (SESSION_KEYS, *PASSWORD*, *_SECRET, *_TOKEN, ...): those come from Secrets Manager through the task definition's secrets."
+  }
+
+  validation {
+    condition     = length(setintersection(keys(var.extra_environment), ["WAITING_ROOM", "WAITING_ROOM_INLET_PER_SEC"])) == 0
+    error_message = "extra_environment must not set WAITING_ROOM or WAITING_ROOM_INLET_PER_SEC: the rush sizing sets them (variables waiting_room, waiting_room_inlet_per_second)."
+  }
 }
 
 variable "enable_execute_command" {
@@ -232,5 +273,15 @@ variable "permissions_boundary_arn" {
   validation {
     condition     = can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/", var.permissions_boundary_arn))
     error_message = "permissions_boundary_arn must be an IAM policy ARN."
+  }
+}
+
+variable "state_bucket_name" {
+  description = "The Terraform state bucket (the deploy passes it): a catalogue-only deploy publishes the catalogue under <environment>/catalogue/ there, which the migrator role reads."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.state_bucket_name))
+    error_message = "state_bucket_name must be a valid S3 bucket name."
   }
 }

@@ -4,6 +4,7 @@
 //	go run ./.dagger/tfengine/cmd/tfengine binary        # tofu
 //	go run ./.dagger/tfengine/cmd/tfengine version       # 1.12.6
 //	go run ./.dagger/tfengine/cmd/tfengine label         # OpenTofu v1.12.6
+//	go run ./.dagger/tfengine/cmd/tfengine image         # eventmall-airgap/opentofu:1.12.6
 //	go run ./.dagger/tfengine/cmd/tfengine script OUT    # sh script building it into OUT
 package main
 
@@ -24,10 +25,12 @@ func main() {
 		fmt.Println(e.Version)
 	case len(args) == 1 && args[0] == "label":
 		fmt.Println(e.Label())
+	case len(args) == 1 && args[0] == "image":
+		fmt.Println(e.Image())
 	case len(args) == 2 && args[0] == "script":
 		fmt.Print(e.BuildScript(args[1]))
 	default:
-		fmt.Fprintln(os.Stderr, "usage: tfengine binary|version|label|script OUT")
+		fmt.Fprintln(os.Stderr, "usage: tfengine binary|version|label|image|script OUT")
 		os.Exit(2)
 	}
 }

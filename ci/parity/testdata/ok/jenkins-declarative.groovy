@@ -7,7 +7,7 @@ pipeline {
     stages {
         stage('Install Dagger') {
             steps {
-                sh label: 'install', script: 'curl -fsSL https://dl.dagger.io/dagger/install.sh | DAGGER_VERSION=0.19.7 BIN_DIR="$HOME/.local/bin" sh'
+                sh label: 'install', script: 'go run ./ci/airgap cli --out "$HOME/.local/bin"'
             }
         }
         stage('Check') {
@@ -17,6 +17,9 @@ pipeline {
             }
         }
         stage('Plan') {
+            environment {
+                AWS_ROLE_ARN = "${env.AWS_PLAN_ROLE_ARN}"
+            }
             steps {
                 sh('''\
                   dagger call plan \\
@@ -42,6 +45,37 @@ pipeline {
                       --region="$AWS_REGION" \
                       --state-bucket="$TF_STATE_BUCKET" \
                       --lock-table="$TF_LOCK_TABLE" \
+                      --environment="$EVENTMALL_ENVIRONMENT" \
+                      --slack-token=env://SLACK_BOT_TOKEN \
+                      --slack-channel="$SLACK_CHANNEL"
+                '''
+            }
+        }
+        stage('Scheduled checks') {
+            when { triggeredBy 'TimerTrigger' }
+            environment {
+                AWS_ROLE_ARN = "${env.AWS_PLAN_ROLE_ARN}"
+            }
+            steps {
+                sh '''
+                    dagger call drift \
+                      --aws-access-key-id=env://AWS_ACCESS_KEY_ID \
+                      --aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY \
+                      --aws-session-token=env://AWS_SESSION_TOKEN \
+                      --region="$AWS_REGION" \
+                      --state-bucket="$TF_STATE_BUCKET" \
+                      --lock-table="$TF_LOCK_TABLE" \
+                      --environment="$EVENTMALL_ENVIRONMENT" \
+                      --slack-token=env://SLACK_BOT_TOKEN \
+                      --slack-channel="$SLACK_CHANNEL"
+                    dagger call preflight \
+                      --aws-access-key-id=env://AWS_ACCESS_KEY_ID \
+                      --aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY \
+                      --aws-session-token=env://AWS_SESSION_TOKEN \
+                      --region="$AWS_REGION" \
+                      --state-bucket="$TF_STATE_BUCKET" \
+                      --lock-table="$TF_LOCK_TABLE" \
+                      --drop="$EVENTMALL_DROP" \
                       --environment="$EVENTMALL_ENVIRONMENT" \
                       --slack-token=env://SLACK_BOT_TOKEN \
                       --slack-channel="$SLACK_CHANNEL"

@@ -3,7 +3,7 @@
 // state in a temporary folder) through the offline AWS provider, for each schema version asked.
 // Every line says which provider it ran against. Exit status 1 names the folder that failed.
 //
-//	go run ./terraform/rehearse/cmd/rehearse-stacks [-aws 5.81.0,6.47.0] [-outputs FILE]
+//	go run ./terraform/rehearse/cmd/rehearse-stacks [-aws 5.82.0,6.47.0] [-outputs FILE]
 package main
 
 import (
@@ -22,7 +22,7 @@ import (
 )
 
 func main() {
-	versions := flag.String("aws", "5.81.0,6.47.0", "hashicorp/aws schema versions to run against (comma-separated)")
+	versions := flag.String("aws", "5.82.0,6.47.0", "hashicorp/aws schema versions to run against (comma-separated)")
 	root := flag.String("root", ".", "repository root")
 	env := flag.String("environment", "rehearsal", "environment name")
 	region := flag.String("region", "us-east-1", "AWS region")
