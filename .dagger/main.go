@@ -92,7 +92,7 @@ func logTail(err error) string {
 }
 
 func tailOf(stdout, stderr string) string {
-	return notify.LastLines(strings.TrimSpace(stdout+"\n"+stderr), 25)
+	return notify.FailureExcerpt(strings.TrimSpace(stdout+"\n"+stderr), 25)
 }
 
 // execErr names what failed and why, with the tail of the command's

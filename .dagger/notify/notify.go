@@ -255,6 +255,37 @@ func LastLines(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
+// FailureExcerpt returns the last n lines of a failed command's output,
+// preceded by the error diagnostics that came before them ("Error: …" and
+// the lines up to the next blank one, at most three blocks): terraform may
+// print a long follow-up (a state lock it could not release) after the
+// error that failed the run, and that error must not be cut.
+func FailureExcerpt(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) <= n {
+		return strings.Join(lines, "\n")
+	}
+	head, tail := lines[:len(lines)-n], lines[len(lines)-n:]
+	var kept []string
+	for i, blocks := 0, 0; i < len(head) && blocks < 3; i++ {
+		if !strings.HasPrefix(strings.TrimLeft(head[i], "│ "), "Error: ") {
+			continue
+		}
+		blocks++
+		for j := i; j < len(head) && j < i+8; j++ {
+			if j > i && strings.TrimSpace(strings.TrimLeft(head[j], "│╵ ")) == "" {
+				break
+			}
+			kept = append(kept, head[j])
+			i = j
+		}
+	}
+	if len(kept) == 0 {
+		return strings.Join(tail, "\n")
+	}
+	return strings.Join(kept, "\n") + "\n…\n" + strings.Join(tail, "\n")
+}
+
 // Message posts one stand-alone message (a drift or preflight report).
 func (s *Slack) Message(ctx context.Context, text string) error {
 	_, _, err := s.client.PostMessageContext(ctx, s.channel,

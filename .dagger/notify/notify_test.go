@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -176,5 +177,31 @@ func TestRollbackThreadAndStandAloneReport(t *testing.T) {
 	m := rec.calls[2]
 	if m.method != "chat.postMessage" || m.form.Get("thread_ts") != "" || !strings.Contains(m.form.Get("blocks"), "site: index.html differs") {
 		t.Errorf("report: %+v", m.form)
+	}
+}
+
+// A failed terraform run whose last lines are a long follow-up (a lock that
+// could not be released) must still show the error that failed it.
+func TestFailureExcerptKeepsEarlierErrors(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("Acquiring state lock. This may take a few moments...\n")
+	b.WriteString("Error: error loading state: RequestError: send request failed\ncaused by: connection refused\n\n")
+	for i := 0; i < 30; i++ {
+		fmt.Fprintf(&b, "lock help line %d\n", i)
+	}
+	got := FailureExcerpt(b.String(), 10)
+	if !strings.HasPrefix(got, "Error: error loading state: RequestError: send request failed\ncaused by: connection refused\n…\n") {
+		t.Fatalf("the first error is not kept ahead of the tail:\n%s", got)
+	}
+	if !strings.HasSuffix(got, "lock help line 29") || strings.Contains(got, "lock help line 19\n") {
+		t.Fatalf("the tail is not the last 10 lines:\n%s", got)
+	}
+	// Boxed diagnostics (no -no-color) count too; errors inside the tail are not repeated.
+	boxed := "│ Error: Unsupported argument\n│ \n│   on main.tf line 3\n╵\n" + strings.Repeat("x\n", 12)
+	if got := FailureExcerpt(boxed, 5); !strings.HasPrefix(got, "│ Error: Unsupported argument\n") {
+		t.Fatalf("a boxed error is not kept:\n%s", got)
+	}
+	if got := FailureExcerpt("a\nError: late\nb\n", 10); got != "a\nError: late\nb" {
+		t.Fatalf("an error inside the tail is repeated: %q", got)
 	}
 }
