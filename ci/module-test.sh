@@ -33,7 +33,9 @@ dc() {
   printf '  %-28s %6s s%s\n' "$name" "$(cat "$LOGS/$name.secs")" "$([ $rc = 0 ] || echo " (exit $rc)")"
   return $rc
 }
-show() { echo "----- $1"; tail -n "${2:-40}" "$LOGS/$1.out" "$LOGS/$1.err"; }
+show() { # show NAME [LINES]: a call's first error diagnostics (terraform's "Error:" lines), then the ends of its output
+  echo "----- $1"; grep -m 10 -hE '(^|[│ ])Error: ' "$LOGS/$1.out" "$LOGS/$1.err" | sed 's/^/  first errors: /' || true
+  tail -n "${2:-40}" "$LOGS/$1.out" "$LOGS/$1.err"; }
 expect_ok() { local name=$1; dc "$@" || { show "$name"; die "dagger call $name"; }; }
 copy_source() { # copy_source DIR: a copy of the working tree, without build output, its files newly dated (-m)
   mkdir -p "$1"
