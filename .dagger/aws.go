@@ -14,8 +14,9 @@ import (
 // Aws is an AWS account the pipeline deploys to: credentials (as secrets,
 // end to end), a region and, for rehearsals, an emulator's endpoint.
 type Aws struct {
+	// The module this account deploys (its source).
 	// +private
-	Source *dagger.Directory
+	Module *Eventmall
 	// +private
 	AccessKeyID *dagger.Secret
 	// +private
@@ -51,7 +52,7 @@ func (m *Eventmall) Aws(
 	endpointUrl string,
 ) *Aws {
 	return &Aws{
-		Source:          m.Source,
+		Module:          m,
 		AccessKeyID:     accessKeyId,
 		SecretAccessKey: secretAccessKey,
 		SessionToken:    sessionToken,

@@ -53,7 +53,10 @@ import (
 // skipped); validate-catalog, then publish-catalogue (the catalogue as
 // validated data, named by its sha256, next to the state) and
 // load-catalogue (the running image's loader, as the migrator, reads it).
-// +cache="never"
+// Runs once per dagger session (each `dagger call` runs it anew), so its
+// report can be read field by field: with +cache="never" each field read
+// would run it again (seen on v0.19.7, also through the report's ID).
+// +cache="session"
 func (m *Eventmall) Deploy(
 	ctx context.Context,
 	// AWS access key id (short-lived credentials from OIDC preferred).
@@ -129,10 +132,10 @@ func (m *Eventmall) Deploy(
 	// Plan every stack, also those unchanged since the last deploy (reverts drift).
 	// +optional
 	fullPlan bool,
-) (string, error) {
+) (*DeployReport, error) {
 	opts, err := deployOptionsOf(allowDestroy, runId, lockWait, lockTtl)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	out, err := m.deploy(ctx, deployRun{
 		awsAccessKeyId: awsAccessKeyId, awsSecretAccessKey: awsSecretAccessKey, awsSessionToken: awsSessionToken,
@@ -143,14 +146,19 @@ func (m *Eventmall) Deploy(
 		options:       opts,
 		acceptNewPlan: acceptNewPlan, fullPlan: fullPlan,
 	})
-	return out.report, err
+	if err != nil {
+		return nil, err
+	}
+	return out.deployReport(), nil
 }
 
 // deployOutcome is what one deploy leaves: its stage table, each stage's
-// result and, in a rehearsal, screenshots of the shop it deployed.
+// result, its history record and, in a rehearsal, screenshots of the shop it
+// deployed.
 type deployOutcome struct {
 	report      string
 	stages      []notify.StageResult
+	record      history.Record
 	screenshots *dagger.Directory
 }
 
@@ -281,7 +289,7 @@ func (m *Eventmall) deploy(ctx context.Context, r deployRun) (deployOutcome, err
 		}
 		return deployOutcome{report: report, stages: results}, fmt.Errorf("%s failed at stage %s\n%s\n%w", kind, failed, report, err)
 	}
-	return deployOutcome{report: report, stages: results, screenshots: d.screenshots}, nil
+	return deployOutcome{report: report, stages: results, record: rel.record, screenshots: d.screenshots}, nil
 }
 
 // deployment is one run of Deploy.
@@ -454,7 +462,10 @@ func (d *deployment) walk(ctx context.Context, site *dagger.Directory, image *da
 			if d.rel.rollback {
 				detail, err = d.aws.restoreIndex(ctx, in["bucket"], d.rollbackTarget.Site.IndexVersionID, in["distribution_id"])
 			} else {
-				detail, err = d.aws.SyncFrontend(ctx, in["bucket"], in["distribution_id"], site, "24h")
+				var report *SyncReport
+				if report, err = d.aws.SyncFrontend(ctx, in["bucket"], in["distribution_id"], site, "24h"); err == nil {
+					detail = report.Summary()
+				}
 			}
 			if err == nil {
 				err = d.rel.siteSynced(ctx, outputs("edge"))

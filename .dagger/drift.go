@@ -270,7 +270,7 @@ func (m *Eventmall) serviceDrift(ctx context.Context, a *Aws, stateBucket, envir
 		findings = append(findings, drift.Finding{Area: "stack service", What: fmt.Sprintf("the state's task definition runs %s, deploy %s released %s", shortRef(c.Image), last.ID, shortRef(last.Image))})
 	}
 
-	settings, err := (&Stack{Aws: &Aws{Source: m.Source}, Environment: environment}).environmentSettings(ctx)
+	settings, err := m.environmentSettings(ctx, environment)
 	if err != nil {
 		return nil, nil, "", err
 	}

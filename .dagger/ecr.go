@@ -38,7 +38,7 @@ func (a *Aws) PublishBackend(
 // existed and nothing was pushed.
 func (a *Aws) publishBackend(ctx context.Context, repositoryUrl string, image *dagger.Container, tag string) (ref string, pushed bool, err error) {
 	if image == nil {
-		image = (&Eventmall{Source: a.Source}).BackendImage()
+		image = a.Module.BackendImage()
 	}
 	if tag == "" {
 		if tag, err = contentTag(ctx, image); err != nil {

@@ -42,7 +42,7 @@ func (m *Eventmall) catalogueFiles(ctx context.Context) (map[string][]byte, erro
 // freezeWindows computes the environment's freeze windows from its settings
 // (terraform/environments) and the catalogue's drops (backend/catalog).
 func (m *Eventmall) freezeWindows(ctx context.Context, environment string) ([]freeze.Window, error) {
-	settings, err := (&Stack{Aws: &Aws{Source: m.Source}, Environment: environment}).environmentSettings(ctx)
+	settings, err := m.environmentSettings(ctx, environment)
 	if err != nil {
 		return nil, err
 	}

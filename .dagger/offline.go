@@ -92,7 +92,7 @@ func (a *Aws) withOfflineProvider(c *dagger.Container) *dagger.Container {
 	if a.OfflineProvider == "" {
 		return c
 	}
-	return withOfflineProvider(c, a.Source, a.OfflineProvider, a.OfflineValues)
+	return withOfflineProvider(c, a.Module.Source, a.OfflineProvider, a.OfflineValues)
 }
 
 // withOfflineProvider installs the offline provider serving the schema of

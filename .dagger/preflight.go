@@ -80,7 +80,7 @@ func (m *Eventmall) Preflight(
 	offlineAwsValues *dagger.File,
 ) (string, error) {
 	if drop == "tonight" {
-		settings, err := (&Stack{Aws: &Aws{Source: m.Source}, Environment: environment}).environmentSettings(ctx)
+		settings, err := m.environmentSettings(ctx, environment)
 		if err != nil {
 			return "", err
 		}
@@ -111,7 +111,7 @@ func (m *Eventmall) Preflight(
 }
 
 func (m *Eventmall) preflight(ctx context.Context, a *Aws, stateBucket, lockTable, environment, stacksPath, date string) (preflight.Table, error) {
-	settings, err := (&Stack{Aws: &Aws{Source: m.Source}, Environment: environment}).environmentSettings(ctx)
+	settings, err := m.environmentSettings(ctx, environment)
 	if err != nil {
 		return nil, err
 	}

@@ -153,6 +153,11 @@ func (r *Rehearsal) Summary() string {
 	return r.Report + "\nSlack thread:\n" + r.Slack.Text()
 }
 
+// AwsEmulator is moto, the AWS emulator a rehearsal deploys to, as a service
+// on port 5000, empty: for behaviour tests and for trying single stages
+// (`aws --endpoint-url=…`) without an account.
+func (m *Eventmall) AwsEmulator() *dagger.Service { return m.awsEmulator() }
+
 // awsEmulator is moto, the AWS emulator, on port 5000.
 func (m *Eventmall) awsEmulator() *dagger.Service {
 	return dag.Container().

@@ -238,7 +238,7 @@ func (r *release) lastGood(ctx context.Context) (history.Record, bool, error) {
 // state: the Terraform code (all of terraform/, modules included) and the
 // effective inputs.
 func stackKey(ctx context.Context, s *Stack) (string, error) {
-	code, err := s.Aws.Source.Directory("terraform").Digest(ctx)
+	code, err := s.Aws.Module.Source.Directory("terraform").Digest(ctx)
 	if err != nil {
 		return "", err
 	}

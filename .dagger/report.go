@@ -21,3 +21,40 @@ func stageResults(results []notify.StageResult) []*StageResult {
 	}
 	return out
 }
+
+// DeployReport is how a deploy or a rollback that succeeded ended (one that
+// failed returns an error naming its stage, with the same table).
+// `deploy … summary` prints the stage table.
+type DeployReport struct {
+	// The run's id in the deploy history (`history` lists it; `rollback --to` takes it).
+	HistoryId string
+	// deploy or rollback.
+	Kind string
+	// The environment deployed.
+	Environment string
+	// The source's content digest (short); for a rollback, the restored deploy's.
+	Revision string
+	// The backend image the service runs, repository@sha256:digest.
+	Image string
+	// Fast path or not: "full" or "catalogue-only".
+	Mode string
+	// How long the run took, in seconds.
+	Seconds float64
+	// Every stage, in the order they ended.
+	Stages []*StageResult
+	// +private
+	Table string
+}
+
+// Summary is the stage table: every stage, its result, seconds and detail,
+// headed by the engine and provider the stacks ran with.
+func (r *DeployReport) Summary() string { return r.Table }
+
+// deployReport is the outcome of a run that succeeded, as Deploy returns it.
+func (o deployOutcome) deployReport() *DeployReport {
+	return &DeployReport{
+		HistoryId: o.record.ID, Kind: o.record.Kind, Environment: o.record.Environment,
+		Revision: o.record.Revision, Image: o.record.Image, Mode: o.record.Mode,
+		Seconds: o.record.Seconds, Stages: stageResults(o.stages), Table: o.report,
+	}
+}

@@ -29,7 +29,10 @@ import (
 // another deploy or rollback holds the environment's deploy lock (taken
 // before the history is read). By default it restores the successful deploy
 // before the one running now.
-// +cache="never"
+// Runs once per dagger session (each `dagger call` runs it anew), so its
+// report can be read field by field: with +cache="never" each field read
+// would run it again (seen on v0.19.7, also through the report's ID).
+// +cache="session"
 func (m *Eventmall) Rollback(
 	ctx context.Context,
 	// AWS access key id (short-lived credentials from OIDC preferred).
@@ -90,10 +93,10 @@ func (m *Eventmall) Rollback(
 	// +optional
 	// +default="2h"
 	lockTtl string,
-) (string, error) {
+) (*DeployReport, error) {
 	opts, err := deployOptionsOf(nil, runId, lockWait, lockTtl)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	out, err := m.deploy(ctx, deployRun{
 		awsAccessKeyId: awsAccessKeyId, awsSecretAccessKey: awsSecretAccessKey, awsSessionToken: awsSessionToken,
@@ -103,7 +106,10 @@ func (m *Eventmall) Rollback(
 		offlineAwsProvider: offlineAwsProvider, offlineAwsValues: offlineAwsValues,
 		options: opts, rollback: true, rollbackTo: to,
 	})
-	return out.report, err
+	if err != nil {
+		return nil, err
+	}
+	return out.deployReport(), nil
 }
 
 // chooseRollbackTarget is a rollback's first stage: the record it restores.

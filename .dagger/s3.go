@@ -27,9 +27,12 @@ import (
 // CloudFront: only changed files are uploaded, hashed assets first with
 // immutable caching, index.html last with no-cache; the changed paths are
 // invalidated and the invalidation waited for; then stale objects are
-// pruned (recent hashed assets are kept for pages still open). Returns a
-// one-line report.
-// +cache="never"
+// pruned (recent hashed assets are kept for pages still open). Returns what
+// it did, field by field (`sync-frontend … summary` prints it in one line).
+// Runs once per dagger session (each `dagger call` runs it anew), so its
+// report can be read field by field: with +cache="never" each field read
+// would run it again (seen on v0.19.7, also through the report's ID).
+// +cache="session"
 func (a *Aws) SyncFrontend(
 	ctx context.Context,
 	// Site bucket (edge stack output site_bucket_name).
@@ -44,28 +47,28 @@ func (a *Aws) SyncFrontend(
 	// +optional
 	// +default="24h"
 	assetGrace string,
-) (string, error) {
+) (*SyncReport, error) {
 	grace, err := time.ParseDuration(assetGrace)
 	if err != nil {
-		return "", fmt.Errorf("asset-grace %q: %w", assetGrace, err)
+		return nil, fmt.Errorf("sync-frontend: asset-grace %q is not a duration (e.g. 24h): %w", assetGrace, err)
 	}
 	if site == nil {
-		site = (&Eventmall{Source: a.Source}).BuildFrontend()
+		site = a.Module.BuildFrontend()
 	}
 	local, dir, err := exportSite(ctx, site)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	defer os.RemoveAll(dir)
 
 	cfg, err := a.config(ctx)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	client := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = a.EndpointURL != "" })
 	remote, err := listObjects(ctx, client, bucket)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	plan := s3sync.MakePlan(local, remote, s3sync.Options{Now: time.Now(), AssetGrace: grace})
 
@@ -81,26 +84,54 @@ func (a *Aws) SyncFrontend(
 	}
 	for _, batch := range [][]s3sync.Upload{first, last} {
 		if err := uploadAll(ctx, client, bucket, dir, batch); err != nil {
-			return "", err
+			return nil, err
 		}
 	}
+	report := &SyncReport{Bucket: bucket, Uploaded: len(plan.Uploads), Unchanged: len(plan.Unchanged),
+		Pruned: len(plan.Prune), Kept: len(plan.Kept)}
 
-	invalidation := "none needed"
 	if distributionId != "" && len(plan.Invalidate) > 0 {
 		id, err := invalidate(ctx, cloudfront.NewFromConfig(cfg), distributionId, plan.Invalidate)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
-		invalidation = fmt.Sprintf("%s (%s) completed", id, strings.Join(plan.Invalidate, " "))
+		report.InvalidationId, report.InvalidatedPaths = id, plan.Invalidate
 	}
 
 	for _, key := range plan.Prune {
 		if _, err := client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &bucket, Key: aws.String(key)}); err != nil {
-			return "", fmt.Errorf("pruning s3://%s/%s: %w", bucket, key, err)
+			return nil, fmt.Errorf("pruning s3://%s/%s: %w", bucket, key, err)
 		}
 	}
+	return report, nil
+}
+
+// SyncReport is what one sync-frontend did.
+type SyncReport struct {
+	// The site bucket synced.
+	Bucket string
+	// Files uploaded: new or changed since the bucket's copy.
+	Uploaded int
+	// Files the bucket already held with the same content (not uploaded).
+	Unchanged int
+	// Stale objects deleted after the upload and the invalidation.
+	Pruned int
+	// Stale hashed assets kept (younger than --asset-grace) for pages loaded before this sync.
+	Kept int
+	// The CloudFront invalidation created and waited for; empty when none was needed.
+	InvalidationId string
+	// The paths that invalidation covered.
+	InvalidatedPaths []string
+}
+
+// Summary is the report in one line, as deploy's stage table shows it.
+func (r *SyncReport) Summary() string {
+	invalidation := "none needed"
+	if r.InvalidationId != "" {
+		invalidation = fmt.Sprintf("%s (%s) completed", r.InvalidationId, strings.Join(r.InvalidatedPaths, " "))
+	}
 	return fmt.Sprintf("uploaded %d, unchanged %d, pruned %d, kept %d; invalidation: %s",
-		len(plan.Uploads), len(plan.Unchanged), len(plan.Prune), len(plan.Kept), invalidation), nil
+		r.Uploaded, r.Unchanged, r.Pruned, r.Kept, invalidation)
 }
 
 // exportSite writes the site to a temporary folder of this process and

@@ -385,7 +385,7 @@ func taskArgs(c taskdef.Container) (args []string, useEntrypoint bool) {
 func (a *Aws) edgeStandIn(api *dagger.Service, apiPort int, siteBucket string) *dagger.Service {
 	site := strings.TrimSuffix(a.EndpointURL, "/") + "/" + siteBucket
 	return dag.Container().From(nodeImage).
-		WithFile("/srv/edge.mjs", a.Source.File("ci/rehearsal/edge_standin.mjs")).
+		WithFile("/srv/edge.mjs", a.Module.Source.File("ci/rehearsal/edge_standin.mjs")).
 		WithServiceBinding("api", api).
 		WithEnvVariable("API_ORIGIN", fmt.Sprintf("http://api:%d", apiPort)).
 		WithEnvVariable("SITE_ORIGIN", site).

@@ -136,7 +136,7 @@ func (s *Stack) Engine(ctx context.Context) (string, error) {
 }
 
 func (s *Stack) initialised(ctx context.Context, runID string) (*dagger.Container, error) {
-	repo := s.Aws.Source
+	repo := s.Aws.Module.Source
 	c, _, err := engineContainer(ctx)
 	if err != nil {
 		return nil, err
@@ -170,11 +170,11 @@ func (s *Stack) declaredVariables(ctx context.Context) (map[string]bool, error) 
 	if !strings.HasPrefix(path.Clean(s.StacksPath)+"/", "terraform/") {
 		return nil, fmt.Errorf("stacks path %q must be a folder under terraform/", s.StacksPath)
 	}
-	files, err := s.Aws.Source.Glob(ctx, path.Join(s.StacksPath, s.Name, "*.tf"))
+	files, err := s.Aws.Module.Source.Glob(ctx, path.Join(s.StacksPath, s.Name, "*.tf"))
 	if err != nil || len(files) == 0 {
 		return nil, fmt.Errorf("stack %s: no Terraform files in %s", s.Name, path.Join(s.StacksPath, s.Name))
 	}
-	dir := s.Aws.Source
+	dir := s.Aws.Module.Source
 	declared := map[string]bool{}
 	for _, f := range files {
 		text, err := dir.File(f).Contents(ctx)
@@ -191,10 +191,10 @@ func (s *Stack) declaredVariables(ctx context.Context) (map[string]bool, error) 
 // environmentSettings reads the settings every stack of an environment
 // shares (event name, time zone, sizes…): terraform/environments/
 // defaults.json, overlaid by <environment>.json when present.
-func (s *Stack) environmentSettings(ctx context.Context) (map[string]any, error) {
+func (m *Eventmall) environmentSettings(ctx context.Context, environment string) (map[string]any, error) {
 	settings := map[string]any{}
-	dir := s.Aws.Source.Directory("terraform/environments")
-	for _, name := range []string{"defaults.json", s.Environment + ".json"} {
+	dir := m.Source.Directory("terraform/environments")
+	for _, name := range []string{"defaults.json", environment + ".json"} {
 		found, err := dir.Glob(ctx, name)
 		if err != nil {
 			return nil, err
@@ -224,7 +224,7 @@ const capacityRecord = "backend/bench/capacity.json"
 // measuredCapacity reads the capacity record for the stack variable
 // measured_capacity.
 func (s *Stack) measuredCapacity(ctx context.Context) (map[string]any, error) {
-	text, err := s.Aws.Source.File(capacityRecord).Contents(ctx)
+	text, err := s.Aws.Module.Source.File(capacityRecord).Contents(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("stack %s: %s, the measured capacity its rush sizing reads, is missing (npm run bench -- --record-capacity writes it): %w", s.Name, capacityRecord, err)
 	}
@@ -244,7 +244,7 @@ func (s *Stack) effectiveInputs(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	settings, err := s.environmentSettings(ctx)
+	settings, err := s.Aws.Module.environmentSettings(ctx, s.Environment)
 	if err != nil {
 		return "", err
 	}
@@ -370,6 +370,9 @@ func (s *Stack) plan(ctx context.Context, destroy, lock bool) (*TerraformPlan, e
 		Workspace:  planned,
 		File:       planned.File("/eventmall/tfplan"),
 		Summary:    summary.Short(),
+		Add:        summary.Add,
+		Change:     summary.Change,
+		Destroy:    summary.Destroy,
 		Markdown:   md,
 		HasChanges: summary.HasChanges() || code == 2,
 		parsed:     summary,
@@ -416,6 +419,12 @@ type TerraformPlan struct {
 	File *dagger.File
 	// Counts of adds, changes and destroys: "+3 ~1 -0".
 	Summary string
+	// Resources the plan creates (a replacement counts as one create and one destroy).
+	Add int
+	// Resources the plan updates in place.
+	Change int
+	// Resources the plan destroys.
+	Destroy int
 	// The summary for a pull request or a job summary, resources listed.
 	Markdown string
 	// Whether applying would change anything.

@@ -24,7 +24,8 @@ type Call struct {
 // Arg is one --name=value argument of a call.
 type Arg struct{ Name, Value string }
 
-// Args returns the call's arguments after the function name.
+// Args returns the call's arguments after the function name, up to the
+// function it chains (Chain).
 func (c Call) Args() ([]Arg, error) {
 	var out []Arg
 	seen := false
@@ -34,6 +35,9 @@ func (c Call) Args() ([]Arg, error) {
 				seen = true
 			}
 			continue
+		}
+		if !strings.HasPrefix(w, "-") {
+			break // the chained function (Chain)
 		}
 		if !strings.HasPrefix(w, "--") {
 			return nil, fmt.Errorf("%s: argument %q of `dagger call %s` is not written --name=value", c.Where, w, c.Function)
@@ -45,6 +49,22 @@ func (c Call) Args() ([]Arg, error) {
 		out = append(out, Arg{name, value})
 	}
 	return out, nil
+}
+
+// Chain returns what the call chains after the function's arguments (e.g.
+// deploy's "summary": the report's stage table), words as written.
+func (c Call) Chain() []string {
+	seen := false
+	for i, w := range c.Words[1:] {
+		if strings.HasPrefix(w, "-") {
+			continue
+		}
+		if seen {
+			return c.Words[i+1:]
+		}
+		seen = true
+	}
+	return nil
 }
 
 // Install is one installation of the Dagger CLI: built from the pinned source

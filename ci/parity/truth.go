@@ -205,6 +205,9 @@ func diffCall(got, want Call, secretEnv map[string]bool) []string {
 	for _, e := range extra {
 		probs = append(probs, fmt.Sprintf("%s: `dagger call %s` has %s, which ci/calls.txt does not", got.Where, got.Function, e))
 	}
+	if gc, wc := strings.Join(got.Chain(), " "), strings.Join(want.Chain(), " "); gc != wc {
+		probs = append(probs, fmt.Sprintf("%s: `dagger call %s` chains %s; ci/calls.txt chains %s", got.Where, got.Function, chainText(gc), chainText(wc)))
+	}
 	if len(probs) == 0 && strings.Join(got.Words, " ") != strings.Join(want.Words, " ") {
 		probs = append(probs, fmt.Sprintf("%s: arguments in another order than ci/calls.txt:\n  got  %s\n  want %s", got.Where, strings.Join(got.Words, " "), strings.Join(want.Words, " ")))
 	}
@@ -239,4 +242,11 @@ func readOnly(c Call) []string {
 		return []string{fmt.Sprintf("%s: `dagger call %s` runs as %s, not the read-only plan role", c.Where, c.Function, c.Role)}
 	}
 	return nil
+}
+
+func chainText(chain string) string {
+	if chain == "" {
+		return "nothing"
+	}
+	return "`" + chain + "`"
 }

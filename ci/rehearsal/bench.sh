@@ -64,7 +64,7 @@ run() { # run NAME: one deploy of the copy, wall time to $OUT/NAME.seconds
     --slack-token=env://SLACK_TOKEN --slack-channel=#bench --slack-api-url="$REHEARSAL_SLACK_API" \
     --aws-endpoint-url="$REHEARSAL_AWS_ENDPOINT" \
     --offline-aws-provider=6.47.0 --offline-aws-values="$T/offline-values.json" \
-    --now=2026-12-01T12:00:00+01:00 \
+    --now=2026-12-01T12:00:00+01:00 summary \
     >"$OUT/$1.report" 2>"$OUT/$1.log" || { tail -40 "$OUT/$1.log"; echo "bench: the $1 deploy failed" >&2; exit 1; }
   awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f\n", b-a}' >"$OUT/$1.seconds"
 }

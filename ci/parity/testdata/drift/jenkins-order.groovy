@@ -29,7 +29,8 @@ node('docker') {
               --lock-table="$TF_LOCK_TABLE" \
               --environment="$EVENTMALL_ENVIRONMENT" \
               --slack-token=env://SLACK_BOT_TOKEN \
-              --slack-channel="$SLACK_CHANNEL"
+              --slack-channel="$SLACK_CHANNEL" \
+              summary
         '''
     }
 

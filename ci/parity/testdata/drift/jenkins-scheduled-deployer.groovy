@@ -137,7 +137,8 @@ withEnv(["PATH+DAGGER=${env.HOME}/.local/bin"]) {
                       --lock-table="$TF_LOCK_TABLE" \
                       --environment="$EVENTMALL_ENVIRONMENT" \
                       --slack-token=env://SLACK_BOT_TOKEN \
-                      --slack-channel="$SLACK_CHANNEL"
+                      --slack-channel="$SLACK_CHANNEL" \
+                      summary
                 '''
               }
             }
