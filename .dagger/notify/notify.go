@@ -246,15 +246,6 @@ func tailForSlack(log string) string {
 	return log
 }
 
-// LastLines returns the last n lines of s, trimmed.
-func LastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
-
 // FailureExcerpt returns the last n lines of a failed command's output,
 // preceded by the error diagnostics that came before them ("Error: …" and
 // the lines up to the next blank one, at most three blocks): terraform may

@@ -48,7 +48,7 @@ func TestSlackThreadsStagesUnderOneMessage(t *testing.T) {
 		t.Fatal(err)
 	}
 	failLog := strings.Repeat("noise\n", 50) + "AssertionError: expected 10 sold, got 11"
-	if err := n.Stage(ctx, StageResult{Stage: "test-backend", Status: Failed, Duration: time.Minute, LogTail: LastLines(failLog, 20)}); err != nil {
+	if err := n.Stage(ctx, StageResult{Stage: "test-backend", Status: Failed, Duration: time.Minute, LogTail: FailureExcerpt(failLog, 20)}); err != nil {
 		t.Fatal(err)
 	}
 	if err := n.Finish(ctx, Failed, "test-backend", 2*time.Minute); err != nil {
@@ -108,12 +108,6 @@ func TestLogTailIsEscapedAndBounded(t *testing.T) {
 	}
 	if len(s) > 3500 {
 		t.Errorf("log tail not bounded: %d bytes", len(s))
-	}
-}
-
-func TestLastLines(t *testing.T) {
-	if got := LastLines("a\nb\nc\n", 2); got != "b\nc" {
-		t.Fatalf("LastLines = %q", got)
 	}
 }
 
