@@ -43,10 +43,17 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // server never loads at start), then starts src/server.js from dir and waits for /readyz.
 // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the backend.
 // name prefixes the errors. Returns the server's child process and output, and its base URL.
+// A checkout from before db-release (a --baseline) migrates and loads its catalogue with its own
+// two commands instead.
 export async function releaseAndServe(name, dir, env, port) {
-  const release = startChild(['src/cli/db-release.js'], env, dir);
-  const released = await new Promise((r) => release.child.on('exit', r));
-  if (released !== 0) throw new Error(`${name}: db-release failed: ${release.output().slice(-2000)}`);
+  const steps = fs.existsSync(path.join(dir, 'src/cli/db-release.js'))
+    ? ['src/cli/db-release.js']
+    : ['src/cli/migrate.js', 'src/cli/catalog-load.js'];
+  for (const step of steps) {
+    const release = startChild([step], env, dir);
+    const released = await new Promise((r) => release.child.on('exit', r));
+    if (released !== 0) throw new Error(`${name}: ${step} failed: ${release.output().slice(-2000)}`);
+  }
   const serverArgs = (process.env.BENCH_SERVER_NODE_ARGS || '').split(' ').filter(Boolean);
   const proc = startChild([...serverArgs, 'src/server.js'], env, dir);
   const base = `http://127.0.0.1:${port}`;
