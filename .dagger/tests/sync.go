@@ -78,13 +78,19 @@ func (t *Tests) SyncFrontend(ctx context.Context) error {
 	}
 	errs = append(errs, second.want("second sync (same site)", 0, 2, 0, nil)...)
 
-	for key, want := range map[string]string{"index.html": "no-cache", syncAsset: "public, max-age=31536000, immutable"} {
-		head, err := s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(syncBucket), Key: aws.String(key)})
+	for _, want := range []struct{ key, cacheControl, contentType string }{
+		{"index.html", "no-cache", "text/html"},
+		{syncAsset, "public, max-age=31536000, immutable", "text/javascript"},
+	} {
+		head, err := s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(syncBucket), Key: aws.String(want.key)})
 		if err != nil {
 			return err
 		}
-		if got := aws.ToString(head.CacheControl); got != want {
-			errs = append(errs, fmt.Errorf("%s: Cache-Control %q, want %q", key, got, want))
+		if got := aws.ToString(head.CacheControl); got != want.cacheControl {
+			errs = append(errs, fmt.Errorf("%s: Cache-Control %q, want %q", want.key, got, want.cacheControl))
+		}
+		if got := aws.ToString(head.ContentType); !strings.HasPrefix(got, want.contentType) {
+			errs = append(errs, fmt.Errorf("%s: Content-Type %q, want %s", want.key, got, want.contentType))
 		}
 	}
 
@@ -107,6 +113,10 @@ func (t *Tests) SyncFrontend(ctx context.Context) error {
 		} else if s := aws.ToString(got.Invalidation.Status); !strings.EqualFold(s, "completed") {
 			errs = append(errs, fmt.Errorf("third sync returned before invalidation %s completed (%s)", third.invalidationID, s))
 		}
+	}
+	// Pruned means gone from the bucket, not only counted.
+	if _, err := s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(syncBucket), Key: aws.String("old-page.html")}); err == nil {
+		errs = append(errs, fmt.Errorf("third sync: old-page.html is still in the bucket"))
 	}
 	return errors.Join(errs...)
 }
