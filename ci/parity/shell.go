@@ -24,21 +24,30 @@ type Call struct {
 // Arg is one --name=value argument of a call.
 type Arg struct{ Name, Value string }
 
+// split divides the words after `call` and the function into the function's
+// arguments (flags) and what the call chains after them, from the first bare word.
+func (c Call) split() (args, chain []string) {
+	rest := c.Words[1:]
+	for len(rest) > 0 && strings.HasPrefix(rest[0], "-") {
+		rest = rest[1:] // flags before the function
+	}
+	if len(rest) == 0 {
+		return nil, nil
+	}
+	rest = rest[1:] // the function
+	n := 0
+	for n < len(rest) && strings.HasPrefix(rest[n], "-") {
+		n++
+	}
+	return rest[:n], rest[n:]
+}
+
 // Args returns the call's arguments after the function name, up to the
 // function it chains (Chain).
 func (c Call) Args() ([]Arg, error) {
+	words, _ := c.split()
 	var out []Arg
-	seen := false
-	for _, w := range c.Words[1:] {
-		if !seen {
-			if !strings.HasPrefix(w, "-") {
-				seen = true
-			}
-			continue
-		}
-		if !strings.HasPrefix(w, "-") {
-			break // the chained function (Chain)
-		}
+	for _, w := range words {
 		if !strings.HasPrefix(w, "--") {
 			return nil, fmt.Errorf("%s: argument %q of `dagger call %s` is not written --name=value", c.Where, w, c.Function)
 		}
@@ -54,17 +63,8 @@ func (c Call) Args() ([]Arg, error) {
 // Chain returns what the call chains after the function's arguments (e.g.
 // deploy's "summary": the report's stage table), words as written.
 func (c Call) Chain() []string {
-	seen := false
-	for i, w := range c.Words[1:] {
-		if strings.HasPrefix(w, "-") {
-			continue
-		}
-		if seen {
-			return c.Words[i+1:]
-		}
-		seen = true
-	}
-	return nil
+	_, chain := c.split()
+	return chain
 }
 
 // Install is one installation of the Dagger CLI: built from the pinned source
