@@ -21,7 +21,11 @@ import (
 const (
 	rehearsalRegion      = "us-east-1"
 	rehearsalStateBucket = "eventmall-rehearsal-state"
-	rehearsalLockTable   = "eventmall-rehearsal-locks"
+	// No lock table: a rehearsal locks as the default setup does, state
+	// locks and the deploy lock as S3 objects next to the state (base's
+	// lock_table_name empty). The module test (ci/module-test.sh) runs the
+	// optional DynamoDB table as well.
+	rehearsalLockTable   = ""
 	rehearsalEnvironment = "rehearsal"
 	// The stacks a rehearsal applies: the real ones.
 	rehearsalStacks = "terraform/stacks"

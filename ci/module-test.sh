@@ -2,8 +2,8 @@
 # Real `dagger call`s of the module in the engine: each stage alone, the
 # Terraform plan/apply plumbing, publish, sync + invalidation against moto,
 # a full deploy rehearsal, the deploy's guards (base left to an administrator,
-# the freeze, one deploy at a time: a held lock in the DynamoDB table and as an S3 object (no table),
-# two deploys started together, with the table and without;
+# the freeze, one deploy at a time: a held lock as an S3 object (the default) and in the optional
+# DynamoDB table, two deploys started together, without the table and with it;
 # the destroy guard), release safety (history, drift, preflight; plan parity, a second release and a
 # rollback), a rollout ECS rolls back, a release leaving the database empty, an injected failure (the
 # cases that deploy modified copies need MODULE_TEST_SOURCE_COPIES=1, i.e. ci/test.sh --full), a sibling
@@ -128,18 +128,24 @@ ok "moto resources created (distribution $DIST); offline provider values in $TMP
 AWS=(aws --access-key-id=env://AWS_ACCESS_KEY_ID --secret-access-key=env://AWS_SECRET_ACCESS_KEY
      --session-token=env://AWS_SESSION_TOKEN --region=us-east-1 --endpoint-url="$REHEARSAL_AWS_ENDPOINT")
 # The real stacks, through the offline AWS provider (a stand-in serving hashicorp/aws's published
-# schema; docs/rehearsal.md says what it cannot tell). State in moto's S3, locks in its DynamoDB.
+# schema; docs/rehearsal.md says what it cannot tell). State in moto's S3, locked as the default
+# setup locks it: S3 objects next to each state (use_lockfile), the deploy lock too. The optional
+# DynamoDB lock table (older setups) runs in the cases that name it (DEPLOY_TABLE), each stopping
+# before any apply: a deploy applying beside another in moto's DynamoDB now and then saw its own
+# lock's conditional PutItem or DeleteItem refused (stops 20 and 22's verification; S3 locks, taken
+# by the same runs, never were).
 OFFLINE_AWS=6.47.0
 OFFLINE=(with-offline-provider --version="$OFFLINE_AWS" --values="$TMP/offline-values.json")
-STACK=(stack --state-bucket=eventmall-rehearsal-state --lock-table=eventmall-rehearsal-locks --environment=rehearsal)
+STACK=(stack --state-bucket=eventmall-rehearsal-state --environment=rehearsal)
 
 echo "== a deploy before base is bootstrapped: refused"
 DEPLOY=(deploy --aws-access-key-id=env://AWS_ACCESS_KEY_ID --aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY
         --aws-session-token=env://AWS_SESSION_TOKEN --region=us-east-1
-        --state-bucket=eventmall-rehearsal-state --lock-table=eventmall-rehearsal-locks --environment=rehearsal
+        --state-bucket=eventmall-rehearsal-state --environment=rehearsal
         --slack-token=env://SLACK_TOKEN --slack-channel=#drops --slack-api-url="$REHEARSAL_SLACK_API"
         --aws-endpoint-url="$REHEARSAL_AWS_ENDPOINT"
         --offline-aws-provider="$OFFLINE_AWS" --offline-aws-values="$TMP/offline-values.json")
+DEPLOY_TABLE=("${DEPLOY[@]}" --lock-table=eventmall-rehearsal-locks)
 # The freeze is judged at a fixed time outside every window of the catalogue,
 # so the rehearsal does not depend on the hour CI runs at.
 CALM=2026-12-01T12:00:00+01:00
@@ -162,7 +168,7 @@ expect_ok stage-version "${AWS[@]}" "${OFFLINE[@]}" "${STACK[@]}" --name=base co
 [ "$(head -n 1 "$LOGS/stage-version.out")" = "$ENGINE_LABEL" ] || { show stage-version; die "a stack's stage does not run $ENGINE_LABEL"; }
 ok "engine: $(cat "$LOGS/engine.out"); a stack's stage prints $(head -n 1 "$LOGS/stage-version.out")"
 
-echo "== terraform, one stack alone: the administrator bootstraps the real base stack (saved plan, apply of that plan, state in S3 (moto), locked by S3 lock objects and the DynamoDB table)"
+echo "== terraform, one stack alone: the administrator bootstraps the real base stack (saved plan, apply of that plan, state in S3 (moto), locked by S3 lock objects)"
 echo "   (offline provider (schema of hashicorp/aws $OFFLINE_AWS), $ENGINE_LABEL)"
 expect_ok plan-base "${AWS[@]}" "${OFFLINE[@]}" "${STACK[@]}" --name=base plan summary
 grep -qE '^\+[1-9][0-9]* ~0 -0$' "$LOGS/plan-base.out" || { show plan-base; die "first plan of base should only add"; }
@@ -283,47 +289,16 @@ print("  Slack: 1 deploy message, %d threaded stage replies, final update: %s" %
 PY
 ok "deploy rehearsal green; Slack thread recorded"
 
-echo "== deploy lock: released after a deploy; a deploy while another holds it is refused naming the holder; unlock"
-lock_item() { # lock_item get|put|absent: the deploy lock item of the rehearsal environment in moto
-  "$REHEARSAL_PYTHON" - "$REHEARSAL_AWS_ENDPOINT" "$1" <<'PY'
-import boto3, sys, time
-ddb = boto3.client("dynamodb", endpoint_url=sys.argv[1], region_name="us-east-1")
-key = {"LockID": {"S": "eventmall-deploy/rehearsal"}}
-if sys.argv[2] == "put":  # stands for a deploy running elsewhere (another vendor, a laptop)
-    now = int(time.time())
-    ddb.put_item(TableName="eventmall-rehearsal-locks", Item={**key, "RunID": {"S": "rehearsal-other"},
-        "Owner": {"S": "another-deploy@rehearsal"}, "StartedAt": {"S": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))},
-        "ExpiresAt": {"N": str(now + 3600)}})
-else:
-    item = ddb.get_item(TableName="eventmall-rehearsal-locks", Key=key, ConsistentRead=True).get("Item")
-    assert item is None, item
-PY
-}
-lock_item absent || die "the deploy lock was not released after the deploy"
-lock_item put
-if dc deploy-locked "${DEPLOY[@]}" --now=$CALM; then die "a deploy ran while another held the deploy lock"; fi
-grep -q 'another deploy of rehearsal holds the deploy lock: run rehearsal-other by another-deploy@rehearsal' "$LOGS/deploy-locked.err" \
-  || { show deploy-locked; die "the refused deploy does not name the lock's holder"; }
-grep -qE '^(plan|apply) ' "$LOGS/deploy-locked.out" && die "a terraform stage ran without the deploy lock"
-expect_ok unlock "${AWS[@]}" unlock --lock-table=eventmall-rehearsal-locks --environment=rehearsal --run-id=rehearsal-other
-grep -q 'released the deploy lock of rehearsal held by run rehearsal-other (another-deploy@rehearsal)' "$LOGS/unlock.out" || { show unlock; die "unlock did not say whose lock it released"; }
-lock_item absent || die "unlock left the lock"
-ok "deploy lock: released after the deploy; the second deploy refused naming run rehearsal-other; unlock released it"
-
-echo "== deploy lock without a lock table: an S3 object next to the state (conditional writes), refused while held, unlock --state-bucket"
-# The same deploy without --lock-table: state locks are S3 objects only (use_lockfile), the
-# deploy lock is s3://eventmall-rehearsal-state/rehearsal/eventmall-deploy.lock.
-DEPLOY_S3=()
-for a in "${DEPLOY[@]}"; do [[ $a == --lock-table=* ]] || DEPLOY_S3+=("$a"); done
+echo "== deploy lock: an S3 object next to the state (conditional writes), released after a deploy; a deploy while another holds it is refused naming the holder; unlock --state-bucket"
 LOCK_OBJECT=s3://eventmall-rehearsal-state/rehearsal/eventmall-deploy.lock
 lock_object() { # lock_object put|absent: the deploy lock object of the rehearsal environment in moto
   "$REHEARSAL_PYTHON" - "$REHEARSAL_AWS_ENDPOINT" "$1" <<'PY'
 import boto3, botocore, json, sys, time
 s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1")
 where = dict(Bucket="eventmall-rehearsal-state", Key="rehearsal/eventmall-deploy.lock")
-if sys.argv[2] == "put":  # stands for a deploy running elsewhere that passes no table
+if sys.argv[2] == "put":  # stands for a deploy running elsewhere (another vendor, a laptop)
     now = int(time.time())
-    s3.put_object(**where, Body=json.dumps({"LockID": "eventmall-deploy/rehearsal", "RunID": "rehearsal-other-s3",
+    s3.put_object(**where, Body=json.dumps({"LockID": "eventmall-deploy/rehearsal", "RunID": "rehearsal-other",
         "Owner": "another-deploy@rehearsal", "StartedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
         "ExpiresAt": str(now + 3600)}).encode())
 else:
@@ -335,18 +310,48 @@ else:
         raise SystemExit("the deploy lock object is still there")
 PY
 }
-lock_object absent || die "a deploy with a lock table left an S3 deploy lock object"
+lock_item() { # lock_item put|absent: the deploy lock item of the rehearsal environment in the optional lock table
+  "$REHEARSAL_PYTHON" - "$REHEARSAL_AWS_ENDPOINT" "$1" <<'PY'
+import boto3, sys, time
+ddb = boto3.client("dynamodb", endpoint_url=sys.argv[1], region_name="us-east-1")
+key = {"LockID": {"S": "eventmall-deploy/rehearsal"}}
+if sys.argv[2] == "put":  # stands for a deploy running elsewhere that passes the table
+    now = int(time.time())
+    ddb.put_item(TableName="eventmall-rehearsal-locks", Item={**key, "RunID": {"S": "rehearsal-other"},
+        "Owner": {"S": "another-deploy@rehearsal"}, "StartedAt": {"S": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))},
+        "ExpiresAt": {"N": str(now + 3600)}})
+else:
+    item = ddb.get_item(TableName="eventmall-rehearsal-locks", Key=key, ConsistentRead=True).get("Item")
+    assert item is None, item
+PY
+}
+lock_object absent || die "the deploy lock was not released after the deploy"
+lock_item absent || die "a deploy without a lock table wrote the table's deploy lock"
 lock_object put
-if dc deploy-locked-s3 "${DEPLOY_S3[@]}" --now=$CALM; then die "a deploy without a lock table ran while the S3 deploy lock was held"; fi
-grep -q 'another deploy of rehearsal holds the deploy lock: run rehearsal-other-s3 by another-deploy@rehearsal' "$LOGS/deploy-locked-s3.err" \
-  && grep -q 'unlock --state-bucket=eventmall-rehearsal-state --environment=rehearsal --run-id=rehearsal-other-s3' "$LOGS/deploy-locked-s3.err" \
-  || { show deploy-locked-s3; die "the refused deploy (no table) does not name the S3 lock's holder and how to unlock it"; }
-grep -qE '^(plan|apply) ' "$LOGS/deploy-locked-s3.out" && die "a terraform stage ran without the deploy lock (no table)"
-expect_ok unlock-s3 "${AWS[@]}" unlock --state-bucket=eventmall-rehearsal-state --environment=rehearsal --run-id=rehearsal-other-s3
-grep -qF "released the deploy lock of rehearsal held by run rehearsal-other-s3 (another-deploy@rehearsal)" "$LOGS/unlock-s3.out" && grep -qF "($LOCK_OBJECT)" "$LOGS/unlock-s3.out" \
-  || { show unlock-s3; die "unlock --state-bucket did not say whose S3 lock it released"; }
-lock_object absent || die "unlock --state-bucket left the lock object"
-ok "deploy lock without a table ($LOCK_OBJECT): the deploy refused naming run rehearsal-other-s3; unlock --state-bucket released it"
+if dc deploy-locked "${DEPLOY[@]}" --now=$CALM; then die "a deploy ran while another held the deploy lock"; fi
+grep -q 'another deploy of rehearsal holds the deploy lock: run rehearsal-other by another-deploy@rehearsal' "$LOGS/deploy-locked.err" \
+  && grep -q 'unlock --state-bucket=eventmall-rehearsal-state --environment=rehearsal --run-id=rehearsal-other' "$LOGS/deploy-locked.err" \
+  || { show deploy-locked; die "the refused deploy does not name the lock's holder and how to unlock it"; }
+grep -qE '^(plan|apply) ' "$LOGS/deploy-locked.out" && die "a terraform stage ran without the deploy lock"
+expect_ok unlock "${AWS[@]}" unlock --state-bucket=eventmall-rehearsal-state --environment=rehearsal --run-id=rehearsal-other
+grep -qF "released the deploy lock of rehearsal held by run rehearsal-other (another-deploy@rehearsal)" "$LOGS/unlock.out" && grep -qF "($LOCK_OBJECT)" "$LOGS/unlock.out" \
+  || { show unlock; die "unlock did not say whose lock it released"; }
+lock_object absent || die "unlock left the lock object"
+ok "deploy lock ($LOCK_OBJECT): released after the deploy; the second deploy refused naming run rehearsal-other; unlock --state-bucket released it"
+
+echo "== deploy lock in the optional DynamoDB table: refused while held, naming the holder; unlock --lock-table"
+lock_item put
+if dc deploy-locked-table "${DEPLOY_TABLE[@]}" --now=$CALM; then die "a deploy with a lock table ran while another held the table's deploy lock"; fi
+grep -q 'another deploy of rehearsal holds the deploy lock: run rehearsal-other by another-deploy@rehearsal' "$LOGS/deploy-locked-table.err" \
+  && grep -q 'unlock --lock-table=eventmall-rehearsal-locks --environment=rehearsal --run-id=rehearsal-other' "$LOGS/deploy-locked-table.err" \
+  || { show deploy-locked-table; die "the refused deploy (lock table) does not name the holder and how to unlock it"; }
+grep -qE '^(plan|apply) ' "$LOGS/deploy-locked-table.out" && die "a terraform stage ran without the deploy lock (lock table)"
+expect_ok unlock-table "${AWS[@]}" unlock --lock-table=eventmall-rehearsal-locks --environment=rehearsal --run-id=rehearsal-other
+grep -q 'released the deploy lock of rehearsal held by run rehearsal-other (another-deploy@rehearsal)' "$LOGS/unlock-table.out" \
+  && grep -qF '(item eventmall-deploy/rehearsal of table eventmall-rehearsal-locks)' "$LOGS/unlock-table.out" \
+  || { show unlock-table; die "unlock --lock-table did not say whose lock it released"; }
+lock_item absent || die "unlock --lock-table left the lock"
+ok "deploy lock in the table: the deploy refused naming run rehearsal-other; unlock --lock-table released it"
 
 echo "== two deploys of the unchanged source start together (--full-plan): one takes the deploy lock, the other refuses naming its holder"
 : >"$REHEARSAL_SLACK_RECORD"
@@ -359,10 +364,13 @@ elif [ "$rc_b" = 0 ] && [ "$rc_a" != 0 ]; then won=b lost=a
 else show deploy-together-a; show deploy-together-b; die "two deploys started together: want exactly one to pass, exits $rc_a and $rc_b"; fi
 grep -q 'deploy failed at stage deploy-lock' "$LOGS/deploy-together-$lost.err" \
   && grep -q "another deploy of rehearsal holds the deploy lock: run rehearsal-together-$won by " "$LOGS/deploy-together-$lost.err" \
+  && grep -q "unlock --state-bucket=eventmall-rehearsal-state --environment=rehearsal --run-id=rehearsal-together-$won" "$LOGS/deploy-together-$lost.err" \
   || { show "deploy-together-$lost"; die "the second deploy does not refuse naming the holder (run rehearsal-together-$won)"; }
 grep -qE '^(plan|apply) [a-z]+ ' "$LOGS/deploy-together-$lost.err" && die "the refused deploy ran a terraform stage"
+grep -qE "^deploy-lock .*succeeded .*run rehearsal-together-$won \($LOCK_OBJECT\)" "$LOGS/deploy-together-$won.out" "$LOGS/deploy-together-$won.err" \
+  || { show "deploy-together-$won"; die "the deploy that ran did not take $LOCK_OBJECT"; }
 grep -q "^smoke-test .*succeeded" "$LOGS/deploy-together-$won.out" || die "the deploy holding the lock did not finish"
-lock_item absent || die "the deploy lock was not released after the two deploys"
+lock_object absent || die "the deploy lock was not released after the two deploys"
 # The one that ran is an unchanged deploy: every real stack plans +0 ~0 -0, the immutable registry keeps the image.
 W="$LOGS/deploy-together-$won.out"
 cat "$W"
@@ -373,32 +381,39 @@ done
 grep -qE '^publish-backend .*succeeded .*not pushed' "$W" || die "an unchanged deploy pushed again"
 grep -q '^smoke-test .*succeeded' "$W" || die "the unchanged deploy's smoke test did not pass"
 ok "unchanged deploy: +0 ~0 -0 for base, network, edge, data and service; nothing applied; nothing pushed; smoke test passed"
-ok "two deploys together: rehearsal-together-$won took the lock and passed; rehearsal-together-$lost refused at deploy-lock naming it, ran no terraform"
+ok "two deploys together: rehearsal-together-$won took $LOCK_OBJECT and passed; rehearsal-together-$lost refused at deploy-lock naming it, ran no terraform"
 
-echo "== two deploys without a lock table start together: one takes the S3 deploy lock, the other refuses naming its holder"
-# base was bootstrapped with the table (lock_table_name): a deploy without one plans base's
-# DynamoDB grants away, and that base change stops it at plan base (an environment's deploys all
-# pass the table or none do; switching is the administrator's apply of base). Nothing is applied.
+echo "== two deploys with the lock table start together: one takes the table's deploy lock, the other refuses naming its holder"
+# base was bootstrapped without a table (lock_table_name empty): a deploy passing one plans base's
+# DynamoDB grants in (its state lock taken in the table: the engine's S3 backend with
+# dynamodb_table), and that base change stops it at plan base (an environment's deploys all pass the
+# table or none do; switching is the administrator's apply of base). Nothing is applied.
 : >"$REHEARSAL_SLACK_RECORD"
-dc deploy-s3-a "${DEPLOY_S3[@]}" --now=$CALM --full-plan --run-id=rehearsal-s3-a & PID_A=$!
-dc deploy-s3-b "${DEPLOY_S3[@]}" --now=$CALM --full-plan --run-id=rehearsal-s3-b & PID_B=$!
+dc deploy-table-a "${DEPLOY_TABLE[@]}" --now=$CALM --full-plan --run-id=rehearsal-table-a & PID_A=$!
+dc deploy-table-b "${DEPLOY_TABLE[@]}" --now=$CALM --full-plan --run-id=rehearsal-table-b & PID_B=$!
 rc_a=0; wait "$PID_A" || rc_a=$?
 rc_b=0; wait "$PID_B" || rc_b=$?
-if grep -q 'deploy failed at stage deploy-lock' "$LOGS/deploy-s3-b.err" && ! grep -q 'deploy failed at stage deploy-lock' "$LOGS/deploy-s3-a.err"; then won=a lost=b
-elif grep -q 'deploy failed at stage deploy-lock' "$LOGS/deploy-s3-a.err" && ! grep -q 'deploy failed at stage deploy-lock' "$LOGS/deploy-s3-b.err"; then won=b lost=a
-else show deploy-s3-a; show deploy-s3-b; die "two deploys without a table started together: want exactly one refused at deploy-lock (exits $rc_a, $rc_b)"; fi
-grep -q "another deploy of rehearsal holds the deploy lock: run rehearsal-s3-$won by " "$LOGS/deploy-s3-$lost.err" \
-  && grep -q "unlock --state-bucket=eventmall-rehearsal-state --environment=rehearsal --run-id=rehearsal-s3-$won" "$LOGS/deploy-s3-$lost.err" \
-  || { show "deploy-s3-$lost"; die "the second deploy (no table) does not refuse naming the holder (run rehearsal-s3-$won)"; }
-grep -qE '^(plan|apply) [a-z]+ ' "$LOGS/deploy-s3-$lost.err" && die "the refused deploy (no table) ran a terraform stage"
-grep -qE "^deploy-lock .*succeeded .*run rehearsal-s3-$won \($LOCK_OBJECT\)" "$LOGS/deploy-s3-$won.err" "$LOGS/deploy-s3-$won.out" \
-  || { show "deploy-s3-$won"; die "the deploy without a table did not take $LOCK_OBJECT"; }
-grep -q 'deploy failed at stage plan base' "$LOGS/deploy-s3-$won.err" && grep -q 'apply base as an administrator' "$LOGS/deploy-s3-$won.err" \
-  || { show "deploy-s3-$won"; die "the deploy without a table did not stop at base's lock_table_name change"; }
-grep -qE '^apply [a-z]+ ' "$LOGS/deploy-s3-$won.err" && die "a deploy without a table applied a stack"
-lock_object absent || die "the S3 deploy lock was not released after the two deploys"
-lock_item absent || die "a deploy without a table wrote the table's deploy lock"
-ok "two deploys without a table: rehearsal-s3-$won took $LOCK_OBJECT (then stopped at plan base: base holds the table's grants), rehearsal-s3-$lost refused at deploy-lock naming it; the object released"
+if grep -q 'deploy failed at stage deploy-lock' "$LOGS/deploy-table-b.err" && ! grep -q 'deploy failed at stage deploy-lock' "$LOGS/deploy-table-a.err"; then won=a lost=b
+elif grep -q 'deploy failed at stage deploy-lock' "$LOGS/deploy-table-a.err" && ! grep -q 'deploy failed at stage deploy-lock' "$LOGS/deploy-table-b.err"; then won=b lost=a
+else show deploy-table-a; show deploy-table-b; die "two deploys with the table started together: want exactly one refused at deploy-lock (exits $rc_a, $rc_b)"; fi
+grep -q "another deploy of rehearsal holds the deploy lock: run rehearsal-table-$won by " "$LOGS/deploy-table-$lost.err" \
+  && grep -q "unlock --lock-table=eventmall-rehearsal-locks --environment=rehearsal --run-id=rehearsal-table-$won" "$LOGS/deploy-table-$lost.err" \
+  || { show "deploy-table-$lost"; die "the second deploy (lock table) does not refuse naming the holder (run rehearsal-table-$won)"; }
+grep -qE '^(plan|apply) [a-z]+ ' "$LOGS/deploy-table-$lost.err" && die "the refused deploy (lock table) ran a terraform stage"
+grep -qE "^deploy-lock .*succeeded .*run rehearsal-table-$won \(item eventmall-deploy/rehearsal of table eventmall-rehearsal-locks\)" "$LOGS/deploy-table-$won.err" "$LOGS/deploy-table-$won.out" \
+  || { show "deploy-table-$won"; die "the deploy with the table did not take the table's deploy lock"; }
+grep -q 'deploy failed at stage plan base' "$LOGS/deploy-table-$won.err" && grep -q 'apply base as an administrator' "$LOGS/deploy-table-$won.err" \
+  || { show "deploy-table-$won"; die "the deploy with the table did not stop at base's lock_table_name change"; }
+grep -qE '^apply [a-z]+ ' "$LOGS/deploy-table-$won.err" && die "a deploy with the table applied a stack"
+lock_item absent || die "the table's deploy lock was not released after the two deploys"
+lock_object absent || die "a deploy with the table wrote the S3 deploy lock object"
+"$REHEARSAL_PYTHON" - "$REHEARSAL_AWS_ENDPOINT" <<'PY' || die "a state lock of the table deploys is still held"
+import boto3, sys
+ddb = boto3.client("dynamodb", endpoint_url=sys.argv[1], region_name="us-east-1")
+held = [i["LockID"]["S"] for i in ddb.scan(TableName="eventmall-rehearsal-locks")["Items"] if not i["LockID"]["S"].endswith("-md5")]
+assert not held, f"locks still held in the table: {held}"
+PY
+ok "two deploys with the table: rehearsal-table-$won took the table's lock (then stopped at plan base: base lacks the table's grants), rehearsal-table-$lost refused at deploy-lock naming it; nothing held in the table"
 
 echo "== and again without --full-plan: every stack skipped, the reason named"
 expect_ok deploy-unchanged "${DEPLOY[@]}" --now=$CALM
@@ -478,7 +493,7 @@ grep -q 'deploy failed at stage validate-catalog' "$LOGS/deploy-catalogue-bad.er
   || { show deploy-catalogue-bad; die "the invalid catalogue did not stop the deploy at validate-catalog naming priceCents"; }
 grep -qE '^(deploy-lock|plan [a-z]+|publish-catalogue|load-catalogue) +succeeded' "$LOGS/deploy-catalogue-bad.err" && die "a stage after validate-catalog ran"
 [ "$(catalogue_objects)" = "$objects_before" ] || die "an invalid catalogue was published"
-lock_item absent || die "the invalid catalogue's deploy left a deploy lock"
+lock_object absent || die "the invalid catalogue's deploy left a deploy lock"
 ok "an invalid catalogue stops at validate-catalog naming priceCents: nothing published, locked or planned"
 
 # And back to the source's own catalogue, the same way (the rest of this test deploys the source).
@@ -496,7 +511,7 @@ echo "== release safety: history, drift, preflight (plan parity and rollback: wi
 CREDS=(--aws-access-key-id=env://AWS_ACCESS_KEY_ID --aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY
        --aws-session-token=env://AWS_SESSION_TOKEN --region=us-east-1 --aws-endpoint-url="$REHEARSAL_AWS_ENDPOINT")
 WHERE=(--state-bucket=eventmall-rehearsal-state --environment=rehearsal)
-TFARGS=(--lock-table=eventmall-rehearsal-locks --offline-aws-provider="$OFFLINE_AWS" --offline-aws-values="$TMP/offline-values.json")
+TFARGS=(--offline-aws-provider="$OFFLINE_AWS" --offline-aws-values="$TMP/offline-values.json")
 SLACK=(--slack-token=env://SLACK_TOKEN --slack-channel=#drops --slack-api-url="$REHEARSAL_SLACK_API")
 expect_ok history-1 history "${CREDS[@]}" "${WHERE[@]}" --as-json
 FIRST_ID=$("$REHEARSAL_PYTHON" -c 'import json,sys; r=json.load(open(sys.argv[1]))[0]; assert r["kind"]=="deploy" and r["outcome"]=="succeeded", r; assert r["image"] and r["site"]["indexVersionId"] and r["revision"], r; assert any(s["name"]=="freeze" for s in r["stages"]) and all(st in r["plans"] for st in ("base","network","edge","data","service")), r; print(r["id"])' "$LOGS/history-1.out") \
@@ -539,14 +554,14 @@ for t in sns.list_topics()["Topics"]:
     for sub in sns.list_subscriptions_by_topic(TopicArn=t["TopicArn"])["Subscriptions"]:
         sns.unsubscribe(SubscriptionArn=sub["SubscriptionArn"])
 PY
-lock_item put
+lock_object put
 # and a state lock held as an S3 object (use_lockfile), as a run elsewhere planning network leaves it
 state_lock_object() { "$REHEARSAL_PYTHON" -c 'import boto3,sys; s3=boto3.client("s3",endpoint_url=sys.argv[1],region_name="us-east-1"); k=dict(Bucket="eventmall-rehearsal-state",Key="rehearsal/network.tfstate.tflock"); s3.put_object(**k,Body=b"{\"ID\":\"other\",\"Who\":\"another-deploy@rehearsal\"}") if sys.argv[2]=="put" else s3.delete_object(**k)' "$REHEARSAL_AWS_ENDPOINT" "$1"; }
 state_lock_object put
 : >"$REHEARSAL_SLACK_RECORD"
 if dc preflight-nogo "${PREFLIGHT[@]}"; then die "preflight said go with drift, no alarm subscriber and a deploy lock held"; fi
 for line in "NO-GO +scheduled scaling +scaling: no scheduled action at cron\(40 23" "NO-GO +alarm subscriber +no subscriber on arn:aws:sns:us-east-1:[0-9]+:eventmall-rehearsal-alarms" \
-            "NO-GO +no drift +site: $EDITED differs" "NO-GO +no deploy lock +held: eventmall-deploy/rehearsal \(run rehearsal-other by another-deploy@rehearsal[^)]*\), s3://eventmall-rehearsal-state/rehearsal/network.tfstate.tflock" \
+            "NO-GO +no drift +site: $EDITED differs" "NO-GO +no deploy lock +held: s3://eventmall-rehearsal-state/rehearsal/eventmall-deploy.lock \(run rehearsal-other by another-deploy@rehearsal[^)]*\), s3://eventmall-rehearsal-state/rehearsal/network.tfstate.tflock" \
             "go +drop in catalogue +drop nn-d1" "go +freeze in place " "go +running = last deploy " \
             "preflight rehearsal, drop 2026-12-04: NO-GO \(visible publicly, scheduled scaling, alarm subscriber, no drift, no deploy lock\)"; do
   grep -qE "$line" "$LOGS/preflight-nogo.err" || { show preflight-nogo; die "preflight's table lacks: $line"; }
@@ -555,7 +570,7 @@ grep -q 'NO-GO (visible publicly, scheduled scaling' "$REHEARSAL_SLACK_RECORD" |
 # The repairs: the site synced again, the action and the subscriber back, the lock released.
 expect_ok sync-restore "${AWS[@]}" sync-frontend --bucket=eventmall-rehearsal-site --distribution-id="$DIST" summary
 "$REHEARSAL_PYTHON" ci/rehearsal/moto_setup.py "$REHEARSAL_AWS_ENDPOINT" "$REHEARSAL_REGISTRY" "$ROOT" >/dev/null
-expect_ok unlock-preflight "${AWS[@]}" unlock --lock-table=eventmall-rehearsal-locks --environment=rehearsal --run-id=rehearsal-other
+expect_ok unlock-preflight "${AWS[@]}" unlock --state-bucket=eventmall-rehearsal-state --environment=rehearsal --run-id=rehearsal-other
 state_lock_object delete
 expect_ok preflight-go "${PREFLIGHT[@]}"
 cat "$LOGS/preflight-go.out"
@@ -604,14 +619,14 @@ SECOND_IMAGE=$(service_image); site_index >"$TMP/index-2.html"
 ok "release 2 ($SECOND_IMAGE, break glass inside a freeze): plan parity matched, only the image differs"
 
 # A rollback takes the deploy lock too: refused while another deploy holds it, before it reads the history.
-lock_item put
+lock_object put
 if dc rollback-locked rollback "${CREDS[@]}" "${WHERE[@]}" "${TFARGS[@]}" "${SLACK[@]}"; then die "a rollback ran while another deploy held the deploy lock"; fi
 grep -q 'rollback failed at stage deploy-lock' "$LOGS/rollback-locked.err" \
   && grep -q 'another deploy of rehearsal holds the deploy lock: run rehearsal-other by another-deploy@rehearsal' "$LOGS/rollback-locked.err" \
   || { show rollback-locked; die "the rollback was not refused at deploy-lock naming the holder"; }
 grep -qE '^(rollback-target|outputs|plan|apply) ' "$LOGS/rollback-locked.err" && die "the refused rollback ran a stage after the lock"
 [ "$(service_image)" = "$SECOND_IMAGE" ] || die "the refused rollback changed the service stack"
-expect_ok unlock-rollback "${AWS[@]}" unlock --lock-table=eventmall-rehearsal-locks --environment=rehearsal --run-id=rehearsal-other
+expect_ok unlock-rollback "${AWS[@]}" unlock --state-bucket=eventmall-rehearsal-state --environment=rehearsal --run-id=rehearsal-other
 ok "rollback refused at deploy-lock while run rehearsal-other held it; nothing read or applied"
 
 : >"$REHEARSAL_SLACK_RECORD"
@@ -723,12 +738,11 @@ ok "failed test-backend stopped deploy: no state change, no image pushed, Slack 
 fi
 echo "== a sibling fails while an apply runs: the apply finishes and keeps its state, the locks are released, the next deploy passes"
 # edge and data apply side by side. One leaf resource is taken out of each stack's state (as
-# `terraform state rm` would; the S3 backend's digest in the lock table follows), so both plan +1,
+# `terraform state rm` would), so both plan +1,
 # and the offline provider's values file (faults) makes edge's apply slow and data's fail.
 "$REHEARSAL_PYTHON" - "$REHEARSAL_AWS_ENDPOINT" <<'PY' || die "could not take the leaf resources out of the edge and data states"
-import boto3, hashlib, json, sys
+import boto3, json, sys
 s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1")
-ddb = boto3.client("dynamodb", endpoint_url=sys.argv[1], region_name="us-east-1")
 bucket = "eventmall-rehearsal-state"
 for stack, typ in (("edge", "aws_s3_bucket_lifecycle_configuration"), ("data", "aws_ecr_lifecycle_policy")):
     key = f"rehearsal/{stack}.tfstate"
@@ -738,7 +752,6 @@ for stack, typ in (("edge", "aws_s3_bucket_lifecycle_configuration"), ("data", "
     st["resources"], st["serial"] = kept, st["serial"] + 1
     body = json.dumps(st, indent=2).encode()
     s3.put_object(Bucket=bucket, Key=key, Body=body)
-    ddb.put_item(TableName="eventmall-rehearsal-locks", Item={"LockID": {"S": f"{bucket}/{key}-md5"}, "Digest": {"S": hashlib.md5(body).hexdigest()}})
 PY
 "$REHEARSAL_PYTHON" - "$TMP/offline-values.json" "$TMP/offline-values-faults.json" <<'PY'
 import json, sys
@@ -758,10 +771,10 @@ grep -qE '^apply service +succeeded' "$LOGS/deploy-sibling.out" "$LOGS/deploy-si
 "$REHEARSAL_PYTHON" - "$REHEARSAL_AWS_ENDPOINT" <<'PY' || die "edge's state or the locks are not as a finished apply leaves them"
 import boto3, json, sys
 s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1")
-ddb = boto3.client("dynamodb", endpoint_url=sys.argv[1], region_name="us-east-1")
 st = json.loads(s3.get_object(Bucket="eventmall-rehearsal-state", Key="rehearsal/edge.tfstate")["Body"].read())
 assert any(r["type"] == "aws_s3_bucket_lifecycle_configuration" for r in st["resources"]), "edge's state lacks what its apply created"
-held = [i["LockID"]["S"] for i in ddb.scan(TableName="eventmall-rehearsal-locks")["Items"] if not i["LockID"]["S"].endswith("-md5")]
+objects = s3.list_objects_v2(Bucket="eventmall-rehearsal-state", Prefix="rehearsal/").get("Contents", [])
+held = [o["Key"] for o in objects if o["Key"].endswith(".tflock") or o["Key"].endswith("eventmall-deploy.lock")]
 assert not held, f"locks still held: {held}"
 PY
 expect_ok deploy-after-sibling "${DEPLOY[@]}" --now=$CALM

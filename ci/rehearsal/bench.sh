@@ -60,7 +60,7 @@ run() { # run NAME: one deploy of the copy, wall time to $OUT/NAME.seconds
   dagger --progress=plain call --source="$T/src" deploy \
     --aws-access-key-id=env://AWS_ACCESS_KEY_ID --aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY \
     --aws-session-token=env://AWS_SESSION_TOKEN --region=us-east-1 \
-    --state-bucket=eventmall-rehearsal-state --lock-table=eventmall-rehearsal-locks --environment=rehearsal \
+    --state-bucket=eventmall-rehearsal-state --environment=rehearsal \
     --slack-token=env://SLACK_TOKEN --slack-channel=#bench --slack-api-url="$REHEARSAL_SLACK_API" \
     --aws-endpoint-url="$REHEARSAL_AWS_ENDPOINT" \
     --offline-aws-provider=6.47.0 --offline-aws-values="$T/offline-values.json" \
@@ -74,7 +74,7 @@ run() { # run NAME: one deploy of the copy, wall time to $OUT/NAME.seconds
 dagger --progress=plain call --source="$T/src" aws --access-key-id=env://AWS_ACCESS_KEY_ID --secret-access-key=env://AWS_SECRET_ACCESS_KEY \
   --session-token=env://AWS_SESSION_TOKEN --region=us-east-1 --endpoint-url="$REHEARSAL_AWS_ENDPOINT" \
   with-offline-provider --version=6.47.0 --values="$T/offline-values.json" \
-  stack --state-bucket=eventmall-rehearsal-state --lock-table=eventmall-rehearsal-locks --environment=rehearsal --name=base \
+  stack --state-bucket=eventmall-rehearsal-state --environment=rehearsal --name=base \
   plan apply >"$OUT/base.out" 2>"$OUT/base.log" || { tail -30 "$OUT/base.log"; echo "bootstrapping base failed" >&2; exit 1; }
 
 run cold
