@@ -6,7 +6,7 @@
 //
 //   node bench/route-cpu.js --baseline DIR [--rounds 3] [--seconds 6] [--connections 32]
 //                           [--routes mix,session,drops,product,order-soldout,session-order]
-//                           [--rush N] [--stock 200] [--out FILE]
+//                           [--rush N] [--stock 200] [--log-level warn] [--out FILE]
 //
 // Before the rounds the limited items are sold out (as after the rush of bench/run.js, which the
 // closed loop there follows): the mix's orders are then sold-out refusals, as in run.js. With
@@ -21,6 +21,8 @@
 //   order-soldout  POST /api/orders of a sold-out item (a session of the thread, a fresh key)
 //   session-order  a new session and its first order of an item in stock (1,000,000 units):
 //                  "order" below is (CPU of the run - sessions x CPU per session) / orders
+// --log-level: the backends' LOG_LEVEL; warn (the default) leaves out the access log, info is
+// production's (a line per request).
 // Env: BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") for both backends.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -45,6 +47,7 @@ const { values: opt } = parseArgs({
     stock: { type: 'string', default: '200' },
     rush: { type: 'string', default: '' },
     routes: { type: 'string', default: 'mix,session,drops,product,order-soldout,session-order' },
+    'log-level': { type: 'string', default: 'warn' },
     out: { type: 'string', default: '' },
   },
 });
@@ -88,7 +91,7 @@ async function startBackend(name, dir, dbName, catalogDir) {
   const port = 19000 + Math.floor(Math.random() * 1000);
   const env = {
     PORT: String(port), DB_NAME: dbName, CATALOG_DIR: catalogDir, CATALOG_SHIFT_TO_TODAY: 'false',
-    LOG_LEVEL: 'warn', STATIC_DIR: '', RATE_LIMIT_SESSIONS_PER_10S: '0', RATE_LIMIT_ORDERS_PER_10S: '0',
+    LOG_LEVEL: opt['log-level'], STATIC_DIR: '', RATE_LIMIT_SESSIONS_PER_10S: '0', RATE_LIMIT_ORDERS_PER_10S: '0',
   };
   return { name, dir, dbName, ...(await releaseAndServe(name, dir, env, port)) };
 }
