@@ -348,7 +348,15 @@ func (s *standInTier) get(ctx context.Context, a *Aws, data stackio.Outputs) (*d
 	return s.t, s.err
 }
 
+// warm starts the tier in the background as soon as the data stack's
+// outputs are known, so that MariaDB boots while other stages run; the
+// stage that needs it first waits in get for the start in flight.
+func (s *standInTier) warm(ctx context.Context, a *Aws, data stackio.Outputs) {
+	go func() { _, _ = s.get(ctx, a, data) }()
+}
+
 func (s *standInTier) stop(ctx context.Context) {
+	s.once.Do(func() {}) // waits for a start in flight (warm)
 	if s.t != nil {
 		s.t.stop(ctx)
 	}
@@ -631,8 +639,15 @@ func (d *deployment) walk(ctx context.Context, site *dagger.Directory, image *da
 			},
 		},
 	}
-	defer d.tier.stop(context.WithoutCancel(ctx))
-	defer func() { d.standIn.stop(context.WithoutCancel(ctx)) }()
+	defer func() {
+		// The task and edge (killed) beside the data tier (stopped).
+		stopCtx := context.WithoutCancel(ctx)
+		var wg gosync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); d.standIn.stop(stopCtx) }()
+		go func() { defer wg.Done(); d.tier.stop(stopCtx) }()
+		wg.Wait()
+	}()
 	done := map[string]chan struct{}{}
 	for _, n := range graph.Nodes() {
 		done[n] = make(chan struct{})
@@ -667,6 +682,9 @@ func (d *deployment) walk(ctx context.Context, site *dagger.Directory, image *da
 				mu.Lock()
 				values.Stacks[n] = outs
 				mu.Unlock()
+				if n == "data" && d.rehearsal {
+					d.tier.warm(gctx, d.aws, outs)
+				}
 			} else {
 				mu.Lock()
 				in, err := graph.StepInputs(n, values)

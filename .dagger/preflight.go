@@ -207,15 +207,16 @@ func (m *Eventmall) visible(ctx context.Context, a *Aws, r *driftResult, stateBu
 			return fail("%v", err)
 		}
 		defer tier.stop(context.WithoutCancel(ctx))
-		api, why := a.startTask(ctx, c, tier)
+		var running standInResult
+		defer func() { running.stop(context.WithoutCancel(ctx)) }()
+		why, err := a.startTaskBehindEdge(ctx, c, tier, str(r.outputs["edge"], "site_bucket_name"), &running)
+		if err != nil {
+			return fail("%v", err)
+		}
 		if why != "" {
 			return fail("the service's task (stand-in) %s", why)
 		}
-		running := standInResult{running: []*dagger.Service{api}}
-		defer func() { running.stop(context.WithoutCancel(ctx)) }()
-		if base, err = a.startEdge(ctx, api, c.Port, str(r.outputs["edge"], "site_bucket_name"), &running); err != nil {
-			return fail("%v", err)
-		}
+		base = running.edgeURL
 		via = " (the edge stand-in)"
 	}
 	if base == "" {

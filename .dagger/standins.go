@@ -21,6 +21,8 @@ import (
 	"dagger/eventmall/stackio"
 	"dagger/eventmall/standintls"
 	"dagger/eventmall/taskdef"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // Rehearsal only: stand-ins for what runs on AWS and cannot run here.
@@ -181,11 +183,22 @@ func (a *Aws) startDataStandIns(ctx context.Context, outputs stackio.Outputs) (*
 		WithEnvVariable("CACHE_BUSTER", cacheBuster()).
 		WithExposedPort(cachePort).
 		AsService(dagger.ContainerAsServiceOpts{Args: []string{"memcached", "-p", strconv.Itoa(cachePort)}, UseEntrypoint: true})
-	if db, err = db.Start(ctx); err != nil {
-		return nil, fmt.Errorf("starting the MariaDB stand-in for %s: %w", data.DatabaseEndpoint, err)
-	}
-	if cache, err = cache.Start(ctx); err != nil {
-		return nil, fmt.Errorf("starting the memcached stand-in for %s: %w", data.CacheEndpoint, err)
+	// Both at once: the first task waits for the slower of the two, not for their sum.
+	var g errgroup.Group
+	g.Go(func() (err error) {
+		if db, err = db.Start(ctx); err != nil {
+			return fmt.Errorf("starting the MariaDB stand-in for %s: %w", data.DatabaseEndpoint, err)
+		}
+		return nil
+	})
+	g.Go(func() (err error) {
+		if cache, err = cache.Start(ctx); err != nil {
+			return fmt.Errorf("starting the memcached stand-in for %s: %w", data.CacheEndpoint, err)
+		}
+		return nil
+	})
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	t.db, t.cache, t.data = db, cache, files
 	return t, nil
@@ -244,11 +257,8 @@ func appendHost(hosts []string, h string) []string {
 }
 
 func (t *dataStandIns) stop(ctx context.Context) {
-	for _, s := range []*dagger.Service{t.db, t.cache} {
-		if s != nil {
-			_, _ = s.Stop(ctx)
-		}
-	}
+	// Stopped, not killed: MariaDB's files are kept for the next deploy.
+	stopServices(ctx, false, t.db, t.cache)
 }
 
 // bind makes the data stack's endpoints resolve to the stand-ins.
