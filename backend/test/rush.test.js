@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPool } from '../src/lib/db.js';
 import { manualClock } from '../src/lib/clock.js';
-import { SessionSigner, customerIdOf, parseSessionKeys, sessionKeyIds, sessionKeysToWrite } from '../src/lib/session-token.js';
+import { SessionSigner, VERIFIED_TOKENS_MAX, customerIdOf, parseSessionKeys, sessionKeyIds, sessionKeysToWrite } from '../src/lib/session-token.js';
 import { loadConfig } from '../src/config.js';
 import pino from 'pino';
 import { loggerOptions } from '../src/app.js';
@@ -218,6 +218,33 @@ describe('session tokens (pure)', () => {
     assert.ok(rotated.mint(0).token.split('.')[2] !== t.token.split('.')[2], 'new tokens name the new key');
     assert.equal(new SessionSigner([k2], 1000).verify(t.token, 1), null);
     assert.equal(rotated.verify(t.token, 1000), null, 'expired at expiresAt');
+  });
+
+  test('verified tokens are remembered: a later check costs no HMAC, still ends at the expiry, and the memory is bounded', () => {
+    const signer = new SessionSigner([k1], 1000);
+    const t = signer.mint(0);
+    const hmac = crypto.createHmac;
+    let macs = 0;
+    crypto.createHmac = (...a) => { macs += 1; return hmac(...a); };
+    try {
+      assert.equal(signer.verify(t.token, 1).customerId, t.customerId, 'a minted token is remembered');
+      const other = new SessionSigner([k1], 1000);
+      assert.equal(other.verify(t.token, 1).customerId, t.customerId, 'another task verifies it once');
+      assert.equal(other.verify(t.token, 2).customerId, t.customerId);
+      assert.equal(macs, 1, 'one HMAC for three checks in two tasks');
+      const forged = `${t.token.slice(0, -2)}${t.token.endsWith('AA') ? 'BB' : 'AA'}`;
+      assert.equal(other.verify(forged, 3), null);
+      assert.equal(other.verify(forged, 4), null, 'a refused token is not remembered');
+      assert.equal(macs, 3);
+    } finally {
+      crypto.createHmac = hmac;
+    }
+    assert.equal(signer.verify(t.token, 1000), null, 'a remembered token expires at expiresAt');
+    assert.ok(!signer.verified.has(t.token), 'and is forgotten then');
+    for (let i = 0; i < VERIFIED_TOKENS_MAX + 10; i++) signer.mint(0);
+    assert.equal(signer.verified.size, VERIFIED_TOKENS_MAX);
+    const ids = new Set(Array.from({ length: 600 }, () => signer.mint(0).token.split('.')[0]));
+    assert.equal(ids.size, 600, 'ids drawn from the refilled pool do not repeat');
   });
 
   test('the stored customer id is the SHA-256 of the token id, and not part of the token', () => {

@@ -16,6 +16,14 @@ import crypto from 'node:crypto';
 
 const SIGNED_TOKEN_RE = /^([A-Za-z0-9_-]{43})\.([0-9a-z]{1,11})\.([0-9a-f]{8})\.([A-Za-z0-9_-]{43})$/;
 const MIN_KEY_BYTES = 32;
+// Tokens this process minted or verified, remembered (oldest dropped first) so that a customer's
+// every request after the first costs a Map look-up, not an HMAC and a SHA-256 (the largest
+// per-request entries of the customer mix's profile after the socket writes, backend/README.md).
+// Only tokens that verified are kept; their expiry is still checked on every use. ~250 bytes each.
+export const VERIFIED_TOKENS_MAX = 32_768;
+// Session ids are drawn from one random buffer refilled every ID_POOL ids, not one call per id.
+const ID_BYTES = 32;
+const ID_POOL = 256;
 
 const kidOf = (key) => crypto.createHash('sha256').update(key).digest('hex').slice(0, 8);
 
@@ -94,6 +102,24 @@ export class SessionSigner {
     if (!keys.length) throw new Error('SessionSigner needs at least one key');
     this.keys = keys.map((k) => ({ kid: kidOf(k), key: k }));
     this.ttlMs = ttlMs;
+    /** @type {Map<string, {customerId: string, expiresAt: number}>} */
+    this.verified = new Map();
+    this.idPool = Buffer.alloc(ID_BYTES * ID_POOL);
+    this.idNext = ID_POOL;
+  }
+
+  _randomId() {
+    if (this.idNext === ID_POOL) {
+      crypto.randomFillSync(this.idPool);
+      this.idNext = 0;
+    }
+    const at = ID_BYTES * this.idNext++;
+    return this.idPool.toString('base64url', at, at + ID_BYTES);
+  }
+
+  _remember(token, session) {
+    if (this.verified.size >= VERIFIED_TOKENS_MAX) this.verified.delete(this.verified.keys().next().value);
+    this.verified.set(token, session);
   }
 
   _mac(key, id, exp) {
@@ -102,11 +128,14 @@ export class SessionSigner {
 
   /** A new token expiring ttlMs after now. */
   mint(now) {
-    const id = crypto.randomBytes(32).toString('base64url');
+    const id = this._randomId();
     const expiresAt = now + this.ttlMs;
     const exp = expiresAt.toString(36);
     const { kid, key } = this.keys[0];
-    return { token: `${id}.${exp}.${kid}.${this._mac(key, id, exp)}`, customerId: customerIdOf(id), expiresAt };
+    const token = `${id}.${exp}.${kid}.${this._mac(key, id, exp)}`;
+    const customerId = customerIdOf(id);
+    this._remember(token, Object.freeze({ customerId, expiresAt }));
+    return { token, customerId, expiresAt };
   }
 
   /**
@@ -115,6 +144,12 @@ export class SessionSigner {
    */
   verify(token, now) {
     if (typeof token !== 'string' || token.length > 120) return null;
+    const known = this.verified.get(token);
+    if (known !== undefined) {
+      if (known.expiresAt > now) return known;
+      this.verified.delete(token);
+      return null;
+    }
     const m = SIGNED_TOKEN_RE.exec(token);
     if (!m) return null;
     const [, id, exp, kid, mac] = m;
@@ -125,6 +160,8 @@ export class SessionSigner {
     if (want.length !== got.length || !crypto.timingSafeEqual(want, got)) return null;
     const expiresAt = parseInt(exp, 36);
     if (!(expiresAt > now)) return null;
-    return { customerId: customerIdOf(id), expiresAt };
+    const session = Object.freeze({ customerId: customerIdOf(id), expiresAt });
+    this._remember(token, session);
+    return session;
   }
 }
