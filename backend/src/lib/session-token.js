@@ -1,5 +1,5 @@
 // Signed, expiring session tokens: creating one costs no database write and checking one no
-// look-up of any kind (HMAC-SHA256 over the random id and the expiry).
+// database or cache look-up (HMAC-SHA256 over the random id and the expiry).
 //
 //   token = <id>.<expiry, ms, base36>.<key id>.<mac>
 //     id      32 random bytes, base64url (43 characters): the secret part, never stored
@@ -17,8 +17,8 @@ import crypto from 'node:crypto';
 const SIGNED_TOKEN_RE = /^([A-Za-z0-9_-]{43})\.([0-9a-z]{1,11})\.([0-9a-f]{8})\.([A-Za-z0-9_-]{43})$/;
 const MIN_KEY_BYTES = 32;
 // Tokens this process minted or verified, remembered (oldest dropped first) so that a customer's
-// every request after the first costs a Map look-up, not an HMAC and a SHA-256 (the largest
-// per-request entries of the customer mix's profile after the socket writes, backend/README.md).
+// every request after the first costs a Map look-up, not an HMAC and a SHA-256 (among the top
+// JS entries of the customer mix's profile after the socket writes, backend/README.md).
 // Only tokens that verified are kept; their expiry is still checked on every use. ~250 bytes each.
 export const VERIFIED_TOKENS_MAX = 32_768;
 // Session ids are drawn from one random buffer refilled every ID_POOL ids, not one call per id.
