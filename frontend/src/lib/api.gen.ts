@@ -832,9 +832,26 @@ export interface components {
             /** Format: date-time */
             serverTime: string;
             /** @description null when no event is loaded */
-            event: components["schemas"]["EventInfo"] | null;
+            event: {
+                id: string;
+                name: string;
+                /** @description IANA time zone */
+                timeZone: string;
+            } | null;
             /** @description the live drop; null between drops */
-            drop: components["schemas"]["Drop"] | null;
+            drop: {
+                id: string;
+                /**
+                 * Format: date
+                 * @description the day in the event's time zone
+                 */
+                date: string;
+                /** Format: date-time */
+                startsAt: string;
+                /** Format: date-time */
+                endsAt: string;
+                products: components["schemas"]["Product"][];
+            } | null;
             /** Format: date-time */
             nextDropAt: string | null;
             secondsUntilNextDrop: number | null;
