@@ -38,7 +38,7 @@ const drop = {
 // anyOf [$ref, null]: fast-json-stringify serializes an anyOf by running a validator over the
 // value to pick the branch (the whole Drop, products included, on every GET /api/drops/current),
 // while a type list costs one `=== null` test. The schema is still written once, above.
-const nullableObject = ({ $id, ...schema }) => ({ ...schema, type: ['object', 'null'] });
+const nullableObject = ({ $id: _id, ...schema }) => ({ ...schema, type: ['object', 'null'] });
 
 export const sharedSchemas = [
   {
