@@ -5,6 +5,7 @@
 //                    [--kill-cache-at 30] [--stock 1000] [--limited 5]
 //                    [--closed-seconds 10] [--closed-connections 64]
 //                    [--baseline DIR]      # a second backend checkout, measured in the same run
+//                    [--this-first]        # measure this checkout before the baseline (default: after)
 //                    [--skip-ceiling] [--out FILE] [--label NAME]
 //                    [--record-capacity]   # write bench/capacity.json (read by the sizing check)
 //                    [--waiting-room 150]  # WAITING_ROOM=on with this inlet (buyers per second)
@@ -47,6 +48,7 @@ const { values: opt } = parseArgs({
     'closed-connections': { type: 'string', default: '64' },
     connections: { type: 'string', default: '256' },
     baseline: { type: 'string', default: '' },
+    'this-first': { type: 'boolean', default: false },
     'skip-ceiling': { type: 'boolean', default: false },
     'skip-rush': { type: 'boolean', default: false },
     'record-capacity': { type: 'boolean', default: false },
@@ -261,7 +263,13 @@ async function main() {
   result.bare.push(await closedLoop(bare.base));
 
   const targets = [{ name: 'this checkout', dir: BACKEND, dbName: 'em_bench' }];
-  if (opt.baseline) targets.unshift({ name: `baseline (${opt.baseline})`, dir: path.resolve(opt.baseline), dbName: 'em_bench_base' });
+  // The second backend shares MariaDB with the first one's leftovers (its purge and page
+  // flushing of 20,000 customers): --this-first swaps the order, to see what that costs.
+  if (opt.baseline) {
+    const base = { name: `baseline (${opt.baseline})`, dir: path.resolve(opt.baseline), dbName: 'em_bench_base' };
+    if (opt['this-first']) targets.push(base);
+    else targets.unshift(base);
+  }
   for (const t of targets) {
     if (!fs.existsSync(path.join(t.dir, 'src/server.js'))) throw new Error(`--baseline ${t.dir}: no src/server.js there`);
     const backend = await startBackend(t.dir, t.dbName, catalogDir);

@@ -40,6 +40,9 @@ const drop = {
 // while a type list costs one `=== null` test. The schema is still written once, above.
 const nullableObject = ({ $id: _id, ...schema }) => ({ ...schema, type: ['object', 'null'] });
 
+/** The most units one order may ask for. */
+export const MAX_ORDER_QUANTITY = 100;
+
 export const sharedSchemas = [
   {
     $id: 'Error',
@@ -132,7 +135,7 @@ export const sharedSchemas = [
     required: ['productId'],
     properties: {
       productId: { type: 'string', pattern: ID_RE.source, description: 'a product id: lowercase letters, digits and "-"' },
-      quantity: { type: 'integer', minimum: 1, maximum: 100, default: 1, description: 'a whole number between 1 and 100' },
+      quantity: { type: 'integer', minimum: 1, maximum: MAX_ORDER_QUANTITY, default: 1, description: `a whole number between 1 and ${MAX_ORDER_QUANTITY}` },
     },
   },
   {

@@ -156,7 +156,12 @@ export function loadConfig(env = process.env, opts = {}) {
     cfg.sessionKeysSource = 'random, this process only';
     cfg.sessionKeys = null;
   }
-  cfg.sessionQueueMax = parseCount('SESSION_INSERT_QUEUE_MAX', env.SESSION_INSERT_QUEUE_MAX, 5000, problems);
+  // Rounds of in-process requests a task runs before it listens (src/warmup.js); 0: none.
+  cfg.warmUpRounds = parseCount('WARM_UP_ROUNDS', env.WARM_UP_ROUNDS, 1000, problems);
+  if (env.SESSION_INSERT_QUEUE_MAX !== undefined && env.SESSION_INSERT_QUEUE_MAX !== '') {
+    problems.push('SESSION_INSERT_QUEUE_MAX is no longer read: a session row is written by its first order\'s own transaction; bound those with FIRST_ORDERS_IN_FLIGHT_MAX and unset it');
+  }
+  cfg.firstOrdersMax = parseCount('FIRST_ORDERS_IN_FLIGHT_MAX', env.FIRST_ORDERS_IN_FLIGHT_MAX, 5000, problems);
   cfg.rateLimit = {
     sessionsPer10s: parseCount('RATE_LIMIT_SESSIONS_PER_10S', env.RATE_LIMIT_SESSIONS_PER_10S, 20, problems),
     ordersPer10s: parseCount('RATE_LIMIT_ORDERS_PER_10S', env.RATE_LIMIT_ORDERS_PER_10S, 20, problems),

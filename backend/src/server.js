@@ -12,6 +12,7 @@ import { WaitingRoom } from './waiting-room.js';
 import { buildApp, loggerOptions } from './app.js';
 import { scrubMessage } from './lib/logsafe.js';
 import { DbAuth, secretsManagerSource } from './lib/dbauth.js';
+import { warmUp } from './warmup.js';
 
 async function main() {
   let config;
@@ -44,7 +45,7 @@ async function main() {
     logger.warn({ sessionKeys: config.sessionKeysSource }, 'SESSION_KEYS not set: sessions are signed with a key '
       + (config.sessionKeys ? 'derived from DB_PASSWORD (a password rotation ends every session)' : 'of this process only (not shared by other tasks, lost on restart)'));
   }
-  const shop = new Shop({ pool, cache, clock, logger, sessionKeys: config.sessionKeys, sessionQueueMax: config.sessionQueueMax });
+  const shop = new Shop({ pool, cache, clock, logger, sessionKeys: config.sessionKeys, firstOrdersMax: config.firstOrdersMax });
   const rateLimiter = new RateLimiter({ cache, logger, limits: { session: config.rateLimit.sessionsPer10s, order: config.rateLimit.ordersPer10s } });
   let waitingRoom = null;
   if (config.waitingRoom.enabled) {
@@ -73,6 +74,10 @@ async function main() {
       setInterval(purge, every).unref();
     }, Math.floor(Math.random() * every)).unref();
   }
+  // Hot code, open connections and a filled cache before the load balancer sends the first
+  // customer (the health check fails until the server listens).
+  const warm = await warmUp({ app, pool, rounds: config.warmUpRounds });
+  logger.info(warm, 'warmed up');
   await app.listen({ port: config.port, host: '0.0.0.0' });
 
   let stopping = false;

@@ -89,14 +89,13 @@ export class Shop {
   /**
    * @param {{pool: any, cache: import('./lib/cache.js').Cache, clock: {now(): number}, logger?: any}} deps
    */
-  constructor({ pool, cache, clock, logger, sessionKeys = null, sessionQueueMax = 5000 }) {
+  constructor({ pool, cache, clock, logger, sessionKeys = null, firstOrdersMax = 5000 }) {
     this.pool = pool;
     this.cache = cache;
     this.clock = clock;
     this.logger = logger;
-    this.sessionQueue = [];
-    this.sessionQueueMax = sessionQueueMax;
-    this.sessionFlushes = 0;
+    this.firstOrdersMax = firstOrdersMax;
+    this.firstOrdersInFlight = 0; // orders also writing their customer's session row
     // Without configured keys (tests, a one-process local shop): a random key of this process.
     this.signer = new SessionSigner(sessionKeys ?? [crypto.randomBytes(32)], SESSION_TTL_MS);
     this.persisted = new Map(); // customerId -> expiresAt: session row written by this process
@@ -245,36 +244,19 @@ export class Shop {
 
   /**
    * A session row is written on a customer's first order only (sessions cost nothing to create),
-   * hashed (the customer id, never the token). The inserts are batched ("group commit" in the
-   * app): the first goes out at once, those arriving meanwhile go together as one multi-row
-   * INSERT when it returns. The queue is bounded: beyond sessionQueueMax waiting rows the order
-   * is answered 503 at once instead of piling up behind the database.
+   * hashed (the customer id, never the token), by that order's own transaction (one more
+   * statement in its round trip: no separate INSERT, no separate commit). Bounded: beyond
+   * firstOrdersMax first orders in flight, a first order is answered 503 at once instead of
+   * piling up behind the database. Returns the row to write (counted in flight until placeOrder answers), or null when it
+   * is written already.
    */
-  _insertSession(row) {
-    if (this.sessionQueue.length >= this.sessionQueueMax) {
-      return Promise.reject(new ShopError('busy', 'Too many new customers at once; please retry in a moment.'));
+  _sessionToPersist(session) {
+    if (this.persisted.has(session.id)) return null;
+    if (this.firstOrdersInFlight >= this.firstOrdersMax) {
+      throw new ShopError('busy', 'Too many new customers at once; please retry in a moment.');
     }
-    return new Promise((resolve, reject) => {
-      this.sessionQueue.push({ row, resolve, reject });
-      if (this.sessionFlushes < 2) this._flushSessions();
-    });
-  }
-
-  async _flushSessions() {
-    this.sessionFlushes++;
-    try {
-      while (this.sessionQueue.length) {
-        const batch = this.sessionQueue.splice(0, 500);
-        try {
-          await q(this.pool, 'INSERT IGNORE INTO sessions (id, created_at, expires_at) VALUES ?', [batch.map((b) => b.row)]);
-          for (const b of batch) b.resolve();
-        } catch (err) {
-          for (const b of batch) b.reject(err);
-        }
-      }
-    } finally {
-      this.sessionFlushes--;
-    }
+    this.firstOrdersInFlight++; // released by placeOrder when the order is answered
+    return { id: session.id, createdAt: new Date(this.clock.now()), expiresAt: session.expiresAt };
   }
 
   /** A new signed session: no database write, no cache write. */
@@ -364,18 +346,13 @@ export class Shop {
 
   /**
    * Before an order attempt: flag its key (so a later refusal knows to look for a replay; if
-   * memcached fails here the flag history is reset so absence is not trusted), and on the
-   * customer's first order persist the session row (hashed id) through the bounded queue.
+   * memcached fails here the flag history is reset so absence is not trusted).
    */
-  async _beforeOrder(session, key) {
+  async _beforeOrder(key) {
     if (!(await this.cache.set(`idem:${key}`, '1', KEY_FLAG_SEC))) {
       await this.cache.del('idem:epoch');
       this._epoch = null;
     }
-    if (this.persisted.has(session.id)) return;
-    const now = this.clock.now();
-    await this._db(this._insertSession([session.id, new Date(now), session.expiresAt]));
-    this._rememberPersisted(session.id, session.expiresAt);
   }
 
   /** Delete expired sessions (their orders stay). Returns the number of rows deleted. */
@@ -453,13 +430,25 @@ export class Shop {
       return refuse(new ShopError('sold_out', `"${p.name}" is sold out.`, { field: 'productId' }));
     }
 
-    await this._beforeOrder(session, key);
+    const newSession = this._sessionToPersist(session);
+    try {
+      await this._beforeOrder(key);
+      return await this._placeOrder({ sessionId, key, hash, productId, quantity, now, p, entry, refuse, newSession });
+    } finally {
+      if (newSession) this.firstOrdersInFlight--;
+    }
+  }
+
+  /** The order statement, retried on a stale cache entry or a lock wait; the refusals mapped. */
+  async _placeOrder({ sessionId, key, hash, productId, quantity, now, p, entry, refuse, newSession }) {
     // What the order will write, as the cache shows it; the order statement writes it only if the
     // locked row holds exactly these values (else it refuses, and the row's values are used).
     let expect = { dropId: p.dropId, priceCents: p.priceCents, currency: p.currency, limitPerCustomer: p.limitPerCustomer };
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this._orderTx({ sessionId, key, hash, productId, quantity, now, expect });
+        const placed = await this._orderTx({ sessionId, key, hash, productId, quantity, now, expect, newSession });
+        if (newSession) this._rememberPersisted(newSession.id, newSession.expiresAt);
+        return placed;
       } catch (err) {
         // The cached price, currency, drop or limit differed from the row (a stale or poisoned
         // entry): nothing was written; again with the row's own values.
@@ -510,7 +499,7 @@ export class Shop {
    * The response is built from the values written, which are the row's (created_at is stored
    * with millisecond precision, as sent).
    */
-  async _orderTx({ sessionId, key, hash, productId, quantity, now, expect }) {
+  async _orderTx({ sessionId, key, hash, productId, quantity, now, expect, newSession = null }) {
     let conn;
     try {
       conn = await acquire(this.pool);
@@ -526,7 +515,8 @@ export class Shop {
       const total = priceCents * quantity;
       inTx = true;
       try {
-        await q(conn, `START TRANSACTION;
+        await q(conn, `START TRANSACTION;${newSession ? `
+          INSERT IGNORE INTO sessions (id, created_at, expires_at) VALUES (?, ?, ?);` : ''}
           INSERT INTO orders (id, session_id, idempotency_key, request_hash, product_id, drop_id, quantity,
               unit_price_cents, total_cents, currency, status, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'confirmed', ?);
@@ -539,7 +529,8 @@ export class Shop {
             VALUES (?, ?, IF(ROW_COUNT() = 1, ?, -1), ?)
             ON DUPLICATE KEY UPDATE quantity = quantity + ?, max_quantity = ?;
           COMMIT`,
-        [id, sessionId, key, hash, productId, dropId, quantity, priceCents, total, currency, createdAt,
+        [...(newSession ? [newSession.id, newSession.createdAt, newSession.expiresAt] : []),
+          id, sessionId, key, hash, productId, dropId, quantity, priceCents, total, currency, createdAt,
           now, now, dropId, priceCents, currency, limitPerCustomer, quantity, quantity, productId,
           sessionId, productId, quantity, limitPerCustomer, quantity, limitPerCustomer]);
         inTx = false;

@@ -89,10 +89,10 @@ export async function loadDocs(pool, docs, nowMs, { shiftToToday = false, cache 
  * Start the app on 127.0.0.1:<random port> against the given database / cache endpoints.
  * @returns {Promise<{url: string, app: any, shop: Shop, pool: any, cache: Cache, close: () => Promise<void>}>}
  */
-export async function startApp({ db, cacheServers, clock, cookieSecure, staticDir = null, poolSize = 20, cacheBreakerMs = 500, rateLimits = null, sessionQueueMax, sessionKeys = null, logger = testLogger(), waitingRoom = null, cacheTimeoutSec }) {
+export async function startApp({ db, cacheServers, clock, cookieSecure, staticDir = null, poolSize = 20, cacheBreakerMs = 500, rateLimits = null, firstOrdersMax, sessionKeys = null, logger = testLogger(), waitingRoom = null, cacheTimeoutSec }) {
   const pool = createPool(db, { connectionLimit: poolSize });
   const cache = new Cache({ servers: cacheServers, prefix: `${db.database}:`, logger, breakerMs: cacheBreakerMs, ...(cacheTimeoutSec ? { timeoutSec: cacheTimeoutSec } : {}) });
-  const shop = new Shop({ pool, cache, clock, logger, sessionQueueMax, sessionKeys });
+  const shop = new Shop({ pool, cache, clock, logger, firstOrdersMax, sessionKeys });
   const state = { shuttingDown: false };
   const rateLimiter = rateLimits ? new RateLimiter({ cache, logger, limits: rateLimits, now: () => clock.now() }) : null;
   const wr = waitingRoom ? new WaitingRoom({ shop, cache, logger, keys: shop.signer.keys.map((k) => k.key), degraded: () => false, ...waitingRoom }) : null;

@@ -305,7 +305,7 @@ describe('closed to bots: per-client limits, bounded session inserts, purge', ()
     // a generous memcached deadline (10 s): on a loaded CI box the 250 ms default, and at load 30
     // and more even 3 s, can trip and (by design)
     // open the limits; the outage test below cuts memcached for real
-    srv = await startApp({ db: tdb.db, cacheServers: [cacheProxy.address], clock, cacheBreakerMs: 300, cacheTimeoutSec: 10, logger, rateLimits: { session: LIMIT, order: LIMIT }, sessionQueueMax: 3 });
+    srv = await startApp({ db: tdb.db, cacheServers: [cacheProxy.address], clock, cacheBreakerMs: 300, cacheTimeoutSec: 10, logger, rateLimits: { session: LIMIT, order: LIMIT }, firstOrdersMax: 3 });
   });
   after(async () => {
     await srv?.close();
@@ -372,7 +372,7 @@ describe('closed to bots: per-client limits, bounded session inserts, purge', ()
     await eventually(async () => (await http(`${srv.url}/readyz`)).body.cache === 'ok');
   });
 
-  test('the session-insert queue is bounded: beyond it, a first order answers 503 with Retry-After', async () => {
+  test('first orders in flight are bounded: beyond the bound, a first order answers 503 with Retry-After', async () => {
     clock.set(clock.now() + 10_000);
     const ips = Array.from({ length: 12 }, (_, i) => `203.0.113.${i + 1}`);
     const tokens = await Promise.all(ips.map(async (ip) => (await http(`${srv.url}/api/session`, { method: 'POST', headers: from(ip) })).body.sessionId));

@@ -26,6 +26,12 @@ describe('config', () => {
     assert.equal(c2.port, 9000);
     assert.equal(c2.imageRef, 'repo@sha256:00');
     assert.throws(() => loadConfig({ ...okEnv, MIGRATE_ON_START: 'true' }), /MIGRATE_ON_START is no longer supported/);
+    assert.throws(() => loadConfig({ ...okEnv, SESSION_INSERT_QUEUE_MAX: '10' }), /SESSION_INSERT_QUEUE_MAX is no longer read.*FIRST_ORDERS_IN_FLIGHT_MAX/);
+    assert.equal(loadConfig({ ...okEnv, FIRST_ORDERS_IN_FLIGHT_MAX: '10' }).firstOrdersMax, 10);
+    assert.equal(c.firstOrdersMax, 5000);
+    assert.equal(c.warmUpRounds, 1000);
+    assert.equal(loadConfig({ ...okEnv, WARM_UP_ROUNDS: '0' }).warmUpRounds, 0);
+    assert.throws(() => loadConfig({ ...okEnv, WARM_UP_ROUNDS: 'lots' }), /WARM_UP_ROUNDS must be a whole number/);
     assert.equal(c2.catalogShiftToToday, true);
   });
 
