@@ -43,6 +43,9 @@ describe('server process', () => {
       DB_HOST: env.db.host, DB_PORT: String(env.db.port), DB_USER: env.db.user, DB_PASSWORD: env.db.password,
       DB_NAME: dbName, MEMCACHED_SERVERS: process.env.MEMCACHED_SERVERS, LOG_LEVEL: 'info',
       CATALOG_DIR: path.join(BACKEND_DIR, 'catalog'), CATALOG_SHIFT_TO_TODAY: 'true',
+      // Three tasks warming up at once on a shared CI machine (the default, 1000 rounds, took
+      // over the 30 s readiness wait there); test/warmup.test.js covers the warm-up itself.
+      WARM_UP_ROUNDS: '25',
     };
   });
   after(async () => {
@@ -100,6 +103,10 @@ describe('server process', () => {
       assert.equal(Number(m.n), fs.readdirSync(path.join(BACKEND_DIR, 'migrations')).filter((f) => f.endsWith('.sql')).length);
       assert.ok(Number(p.n) >= 16);
       for (const x of procs) assert.doesNotMatch(x.out.text, /applying migration|catalogue load|migrationsApplied/, 'a task migrated or loaded at start');
+      for (const x of procs) { // each task warmed up, then listened
+        const warmed = x.out.text.search(/"rounds":25,"requests":100,[^\n]*"msg":"warmed up"/);
+        assert.ok(warmed >= 0 && warmed < x.out.text.indexOf('Server listening'), x.out.text.slice(0, 2000));
+      }
       const check = await createAdminConnection({ ...env.db, database: dbName });
       const [[after]] = await check.query('SELECT price_cents FROM products WHERE id = ?', [probe.id]);
       await check.end();
