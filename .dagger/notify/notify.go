@@ -247,10 +247,12 @@ func tailForSlack(log string) string {
 }
 
 // FailureExcerpt returns the last n lines of a failed command's output,
-// preceded by the error diagnostics that came before them ("Error: …" and
-// the lines up to the next blank one, at most three blocks): terraform may
-// print a long follow-up (a state lock it could not release) after the
-// error that failed the run, and that error must not be cut.
+// preceded by the diagnostics that came before them (at most three blocks):
+// terraform's "Error: …" and the lines up to the next blank one, and a failed
+// node:test test ("not ok N - name" and its YAML block: location, error,
+// code). Terraform may print a long follow-up (a state lock it could not
+// release) after the error that failed the run, and npm test ends with the
+// summary of every file: the error that failed it must not be cut.
 func FailureExcerpt(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	if len(lines) <= n {
@@ -259,12 +261,26 @@ func FailureExcerpt(s string, n int) string {
 	head, tail := lines[:len(lines)-n], lines[len(lines)-n:]
 	var kept []string
 	for i, blocks := 0, 0; i < len(head) && blocks < 3; i++ {
-		if !strings.HasPrefix(strings.TrimLeft(head[i], "│ "), "Error: ") {
+		line := strings.TrimLeft(head[i], "│ ")
+		var end func(string) bool
+		limit := 8
+		switch {
+		case strings.HasPrefix(line, "Error: "):
+			end = func(l string) bool { return strings.TrimSpace(strings.TrimLeft(l, "│╵ ")) == "" }
+		case strings.HasPrefix(line, "not ok "):
+			// the test's YAML block ends with "..." (a suite's "not ok" may have
+			// none: the next test ends it); its stack is cut at the limit
+			end = func(l string) bool {
+				l = strings.TrimSpace(l)
+				return l == "..." || strings.HasPrefix(l, "ok ") || strings.HasPrefix(l, "not ok ") || strings.HasPrefix(l, "# Subtest:")
+			}
+			limit = 16
+		default:
 			continue
 		}
 		blocks++
-		for j := i; j < len(head) && j < i+8; j++ {
-			if j > i && strings.TrimSpace(strings.TrimLeft(head[j], "│╵ ")) == "" {
+		for j := i; j < len(head) && j < i+limit; j++ {
+			if j > i && end(head[j]) {
 				break
 			}
 			kept = append(kept, head[j])

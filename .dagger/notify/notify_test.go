@@ -199,3 +199,27 @@ func TestFailureExcerptKeepsEarlierErrors(t *testing.T) {
 		t.Fatalf("an error inside the tail is repeated: %q", got)
 	}
 }
+
+// A failed npm test (node:test, TAP) ends with every file's summary; the
+// failed test's name and error must come ahead of it.
+func TestFailureExcerptKeepsFailedTests(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("# Subtest: server process\n    ok 1 - invalid configuration\n")
+	b.WriteString("    not ok 2 - three tasks; SIGTERM finishes an in-flight order\n      ---\n      duration_ms: 600000.5\n")
+	b.WriteString("      failureType: 'testTimeoutFailure'\n      error: 'test timed out after 600000ms'\n      code: 'ERR_TEST_FAILURE'\n      ...\n")
+	b.WriteString("not ok 1 - server process\n")
+	for i := 0; i < 40; i++ {
+		fmt.Fprintf(&b, "    ok %d - another file's test\n", i)
+	}
+	b.WriteString("# fail 1\n")
+	got := FailureExcerpt(b.String(), 10)
+	want := "    not ok 2 - three tasks; SIGTERM finishes an in-flight order\n      ---\n      duration_ms: 600000.5\n" +
+		"      failureType: 'testTimeoutFailure'\n      error: 'test timed out after 600000ms'\n      code: 'ERR_TEST_FAILURE'\n" +
+		"not ok 1 - server process\n…\n"
+	if !strings.HasPrefix(got, want) {
+		t.Fatalf("the failed test is not kept ahead of the tail:\n%s", got)
+	}
+	if !strings.HasSuffix(got, "# fail 1") {
+		t.Fatalf("the tail is not kept:\n%s", got)
+	}
+}
