@@ -66,7 +66,7 @@ for room in off on; do
   DB_NAME=$DB PORT=$PORT LOG_LEVEL=warn WAITING_ROOM=$room RATE_LIMIT_SESSIONS_PER_10S=0 RATE_LIMIT_ORDERS_PER_10S=0 \
     node src/server.js >"$log" 2>&1 &
   PID=$!
-  for _ in $(seq 1 60); do curl -fsS "$URL/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
+  for _ in $(seq 1 120); do curl -fsS "$URL/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
   curl -fsS "$URL/readyz" >/dev/null || { tail -20 "$log"; echo "schemathesis.sh: the server did not become ready" >&2; exit 1; }
   # with the waiting room off its routes all answer 404 waiting_room_off: they are fuzzed in the "on" run
   only=(); [ "$room" = off ] && only=(--exclude-tag "waiting room")

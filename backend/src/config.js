@@ -158,6 +158,7 @@ export function loadConfig(env = process.env, opts = {}) {
   }
   // Rounds of in-process requests a task runs before it listens (src/warmup.js); 0: none.
   cfg.warmUpRounds = parseCount('WARM_UP_ROUNDS', env.WARM_UP_ROUNDS, 1000, problems);
+  cfg.warmUpMaxMs = parseCount('WARM_UP_MAX_MS', env.WARM_UP_MAX_MS, 5000, problems);
   if (env.SESSION_INSERT_QUEUE_MAX !== undefined && env.SESSION_INSERT_QUEUE_MAX !== '') {
     problems.push('SESSION_INSERT_QUEUE_MAX is no longer read: a session row is written by its first order\'s own transaction; bound those with FIRST_ORDERS_IN_FLIGHT_MAX and unset it');
   }

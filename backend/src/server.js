@@ -76,7 +76,7 @@ async function main() {
   }
   // Hot code, open connections and a filled cache before the load balancer sends the first
   // customer (the health check fails until the server listens).
-  const warm = await warmUp({ app, pool, rounds: config.warmUpRounds });
+  const warm = await warmUp({ app, pool, rounds: config.warmUpRounds, maxMs: config.warmUpMaxMs });
   logger.info(warm, 'warmed up');
   await app.listen({ port: config.port, host: '0.0.0.0' });
 

@@ -32,6 +32,9 @@ describe('config', () => {
     assert.equal(c.warmUpRounds, 1000);
     assert.equal(loadConfig({ ...okEnv, WARM_UP_ROUNDS: '0' }).warmUpRounds, 0);
     assert.throws(() => loadConfig({ ...okEnv, WARM_UP_ROUNDS: 'lots' }), /WARM_UP_ROUNDS must be a whole number/);
+    assert.equal(c.warmUpMaxMs, 5000);
+    assert.equal(loadConfig({ ...okEnv, WARM_UP_MAX_MS: '800' }).warmUpMaxMs, 800);
+    assert.throws(() => loadConfig({ ...okEnv, WARM_UP_MAX_MS: '-1' }), /WARM_UP_MAX_MS must be a whole number/);
     assert.equal(c2.catalogShiftToToday, true);
   });
 

@@ -59,6 +59,17 @@ describe('warm-up before the first customer', () => {
     assert.ok(log.lines.some((l) => l.msg === 'request' && l.url === '/api/orders' && l.status === 201), 'access log back on');
   });
 
+  test('its time budget ends it: the rounds stop, the task goes on to listen', async () => {
+    // A budget of 0 ms: spent before the first round (a starved CPU, a cache timing out every call).
+    const r = await warmUp({ app: srv.app, pool: srv.pool, rounds: 1000, maxMs: 0 });
+    assert.equal(r.requests, 0);
+    assert.equal(r.stoppedBy, 'time budget of 0 ms spent after 0 rounds');
+    // A budget that lasts some rounds, not 100,000 of them.
+    const some = await warmUp({ app: srv.app, pool: srv.pool, rounds: 100_000, maxMs: 300 });
+    assert.match(some.stoppedBy, /^time budget of 300 ms spent after [1-9][0-9]* rounds$/);
+    assert.ok(some.requests > 0 && some.requests < 400_000, String(some.requests));
+  });
+
   test('0 rounds does nothing', async () => {
     assert.deepEqual(await warmUp({ app: srv.app, pool: srv.pool, rounds: 0 }), { rounds: 0, requests: 0, connections: 0, stoppedBy: null, ms: 0 });
   });
