@@ -123,6 +123,8 @@ eval "$(bash ci/rehearsal/servers.sh env)"
 export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=AKIAEVENTMALLTEST AWS_SECRET_ACCESS_KEY=$CANARY_AWS AWS_SESSION_TOKEN=eventmall-test-session-token SLACK_TOKEN=$CANARY_SLACK
 "$REHEARSAL_PYTHON" ci/rehearsal/moto_setup.py "$REHEARSAL_AWS_ENDPOINT" "$REHEARSAL_REGISTRY" "$ROOT" "$TMP/offline-values.json" >"$TMP/moto.json"
 moto() { "$REHEARSAL_PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$TMP/moto.json" "$1"; }
+# What the test reads from and changes in moto and the Slack recorder's file: one subcommand a probe.
+probe() { "$REHEARSAL_PYTHON" ci/rehearsal/probe.py "$@"; }
 DIST=$(moto distribution_id)
 ok "moto resources created (distribution $DIST); offline provider values in $TMP/offline-values.json"
 AWS=(aws --access-key-id=env://AWS_ACCESS_KEY_ID --secret-access-key=env://AWS_SECRET_ACCESS_KEY
@@ -178,11 +180,7 @@ grep -q '"deployer_role_arn"' "$LOGS/apply-base.out" || { show apply-base; die "
 grep -q '"arn:aws:iam::123456789012:role/' "$LOGS/apply-base.out" || { show apply-base; die "base outputs are not shaped like AWS's (moto's account)"; }
 expect_ok replan-base "${AWS[@]}" "${OFFLINE[@]}" "${STACK[@]}" --name=base plan summary
 grep -qx '+0 ~0 -0' "$LOGS/replan-base.out" || { show replan-base; die "base should have no changes after apply"; }
-"$REHEARSAL_PYTHON" - "$REHEARSAL_AWS_ENDPOINT" <<'PY' || die "no state object in the S3 backend"
-import boto3, sys
-s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1")
-s3.head_object(Bucket="eventmall-rehearsal-state", Key="rehearsal/base.tfstate")
-PY
+probe state-exists base >/dev/null || die "no state object in the S3 backend"
 ok "real base: plan ($(cat "$LOGS/plan-base.out")) → apply of that plan → re-plan +0 ~0 -0; state at s3://eventmall-rehearsal-state/rehearsal/base.tfstate"
 if dc undeclared-input "${AWS[@]}" "${OFFLINE[@]}" "${STACK[@]}" --name=edge with-inputs --inputs='{"no_such_variable": 1}' plan summary; then
   die "an undeclared input was accepted"
@@ -226,18 +224,7 @@ grep -qE "^plan base .*succeeded .*\+0 ~0 -0 \(offline provider" "$LOGS/deploy.o
 for s in network edge data service; do
   grep -qE "^plan $s .*succeeded .*\+[1-9][0-9]* ~0 -0 \(offline provider" "$LOGS/deploy.out" || die "deploy report: plan $s does not show its real resource counts"
 done
-"$REHEARSAL_PYTHON" - "$REHEARSAL_AWS_ENDPOINT" <<'PY' || die "edge was not given network's outputs"
-import boto3, json, sys
-# The wiring, for real: edge's state holds the VPC and subnets network's state outputs.
-s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1")
-get = lambda k: json.loads(s3.get_object(Bucket="eventmall-rehearsal-state", Key=k)["Body"].read())
-net, edge = get("rehearsal/network.tfstate"), json.dumps(get("rehearsal/edge.tfstate"))
-for name in ("vpc_id", "private_subnet_ids"):
-    v = net["outputs"][name]["value"]
-    for x in v if isinstance(v, list) else [v]:
-        assert json.dumps(x) in edge, (name, x)
-print("  edge state holds network's vpc_id and private_subnet_ids")
-PY
+probe edge-has-network-outputs || die "edge was not given network's outputs"
 for stage in freeze test-backend test-frontend "apply service" publish-backend sync-frontend db-release ecs-stand-in wait-service-stable smoke-test; do
   grep -q "^$stage .*succeeded" "$LOGS/deploy.out" || die "deploy report lacks a successful $stage"
 done
@@ -246,85 +233,23 @@ done
 # the edge stand-in with today's drop, a product and the published image.
 grep -qE '^db-release .*succeeded' "$LOGS/deploy.out" || die "db-release did not run"
 grep -qE '^db-release .*as the migrator: db-release.js: .*grant-app-user.js: .*session-keys.js: ' "$LOGS/deploy.out" || die "the release did not run db-release, grant-app-user and session-keys as the migrator"
-"$REHEARSAL_PYTHON" - "$REHEARSAL_AWS_ENDPOINT" "$TMP/moto.json" <<'PY' || die "the release did not write the app user's secret and the session key"
-import base64, boto3, json, sys
 # The service runs as the least-privilege app user with its own session keys: both secrets are
 # created empty (as the stacks create them) and the release wrote them; the values are never printed.
-m = json.load(open(sys.argv[2]))
-sm = boto3.client("secretsmanager", endpoint_url=sys.argv[1], region_name="us-east-1")
-app = json.loads(sm.get_secret_value(SecretId=m["database_secret_arn"])["SecretString"])
-master = json.loads(sm.get_secret_value(SecretId=m["database_master_secret_arn"])["SecretString"])
-assert app["username"] == "eventmall_app" and len(app["password"]) >= 32 and app["username"] != master["username"], app["username"]
-keys = sm.get_secret_value(SecretId=m["session_keys_secret_arn"])["SecretString"].split(",")
-assert len(keys) == 1 and len(base64.b64decode(keys[0])) == 32, len(keys)
-print("  app user %s's secret written by grant-app-user.js (not the master %s); one 32-byte session key" % (app["username"], master["username"]))
-PY
-"$REHEARSAL_PYTHON" - "$REHEARSAL_AWS_ENDPOINT" <<'PY' || die "the task definition does not carry the rush sizing's waiting-room switch"
-import boto3, json, sys
+probe release-secrets "$TMP/moto.json" || die "the release did not write the app user's secret and the session key"
 # The rush sizing (terraform/modules/rush) ran on what the pipeline passed: the environment's
 # expected peak and backend/bench/capacity.json. The rehearsal's peak (1,000/s) is within what the
 # rush floor serves (terraform/policy's sizing test holds that), so the waiting room is off, and
 # the task definition terraform applied says so.
-s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1")
-state = json.loads(s3.get_object(Bucket="eventmall-rehearsal-state", Key="rehearsal/service.tfstate")["Body"].read())
-tds = [i["attributes"] for r in state["resources"] if r["type"] == "aws_ecs_task_definition" and r["name"] == "this" for i in r["instances"]]
-env = {e["name"]: e["value"] for c in json.loads(tds[0]["container_definitions"]) for e in c.get("environment", [])}
-assert env.get("WAITING_ROOM") == "off" and "WAITING_ROOM_INLET_PER_SEC" not in env, {k: v for k, v in env.items() if k.startswith("WAITING")}
-print("  task definition: WAITING_ROOM=off, from the rush sizing (expected peak within what the rush floor serves)")
-PY
+probe waiting-room-off || die "the task definition does not carry the rush sizing's waiting-room switch"
 grep -qE '^wait-service-stable .*PRIMARY, rollout COMPLETED' "$LOGS/deploy.out" || die "the rollout was not verified"
 grep -qE '^smoke-test .*drops/current: event .*running the published image' "$LOGS/deploy.out" || die "the smoke test did not check the drop and the image"
-"$REHEARSAL_PYTHON" - "$REHEARSAL_SLACK_RECORD" success <<'PY' || die "Slack thread of the deploy is wrong"
-import json, sys
-calls = [json.loads(l) for l in open(sys.argv[1])]
-assert calls and calls[0]["method"] == "chat.postMessage" and not calls[0]["form"].get("thread_ts"), calls[:1]
-parent = calls[0]
-assert all(c["token_present"] for c in calls)
-replies = [c for c in calls if c["form"].get("thread_ts")]
-assert len(replies) >= 10, len(replies)
-assert any("plan edge succeeded" in c["form"]["text"] for c in replies)
-final = calls[-1]
-assert final["method"] == "chat.update" and "succeeded" in final["form"]["text"], final
-print("  Slack: 1 deploy message, %d threaded stage replies, final update: %s" % (len(replies), final["form"]["text"]))
-PY
+probe slack-deploy-succeeded "$REHEARSAL_SLACK_RECORD" || die "Slack thread of the deploy is wrong"
 ok "deploy rehearsal green; Slack thread recorded"
 
 echo "== deploy lock: an S3 object next to the state (conditional writes), released after a deploy; a deploy while another holds it is refused naming the holder; unlock --state-bucket"
 LOCK_OBJECT=s3://eventmall-rehearsal-state/rehearsal/eventmall-deploy.lock
-lock_object() { # lock_object put|absent: the deploy lock object of the rehearsal environment in moto
-  "$REHEARSAL_PYTHON" - "$REHEARSAL_AWS_ENDPOINT" "$1" <<'PY'
-import boto3, botocore, json, sys, time
-s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1")
-where = dict(Bucket="eventmall-rehearsal-state", Key="rehearsal/eventmall-deploy.lock")
-if sys.argv[2] == "put":  # stands for a deploy running elsewhere (another vendor, a laptop)
-    now = int(time.time())
-    s3.put_object(**where, Body=json.dumps({"LockID": "eventmall-deploy/rehearsal", "RunID": "rehearsal-other",
-        "Owner": "another-deploy@rehearsal", "StartedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
-        "ExpiresAt": str(now + 3600)}).encode())
-else:
-    try:
-        s3.head_object(**where)
-    except botocore.exceptions.ClientError as e:
-        assert e.response["Error"]["Code"] in ("404", "NoSuchKey"), e
-    else:
-        raise SystemExit("the deploy lock object is still there")
-PY
-}
-lock_item() { # lock_item put|absent: the deploy lock item of the rehearsal environment in the optional lock table
-  "$REHEARSAL_PYTHON" - "$REHEARSAL_AWS_ENDPOINT" "$1" <<'PY'
-import boto3, sys, time
-ddb = boto3.client("dynamodb", endpoint_url=sys.argv[1], region_name="us-east-1")
-key = {"LockID": {"S": "eventmall-deploy/rehearsal"}}
-if sys.argv[2] == "put":  # stands for a deploy running elsewhere that passes the table
-    now = int(time.time())
-    ddb.put_item(TableName="eventmall-rehearsal-locks", Item={**key, "RunID": {"S": "rehearsal-other"},
-        "Owner": {"S": "another-deploy@rehearsal"}, "StartedAt": {"S": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))},
-        "ExpiresAt": {"N": str(now + 3600)}})
-else:
-    item = ddb.get_item(TableName="eventmall-rehearsal-locks", Key=key, ConsistentRead=True).get("Item")
-    assert item is None, item
-PY
-}
+lock_object() { probe deploy-lock-object "$1"; } # put (a deploy running elsewhere) | absent
+lock_item() { probe deploy-lock-item "$1"; } # put (a deploy elsewhere that passes the table) | absent
 lock_object absent || die "the deploy lock was not released after the deploy"
 lock_item absent || die "a deploy without a lock table wrote the table's deploy lock"
 lock_object put
@@ -407,12 +332,7 @@ grep -q 'deploy failed at stage plan base' "$LOGS/deploy-table-$won.err" && grep
 grep -qE '^apply [a-z]+ ' "$LOGS/deploy-table-$won.err" && die "a deploy with the table applied a stack"
 lock_item absent || die "the table's deploy lock was not released after the two deploys"
 lock_object absent || die "a deploy with the table wrote the S3 deploy lock object"
-"$REHEARSAL_PYTHON" - "$REHEARSAL_AWS_ENDPOINT" <<'PY' || die "a state lock of the table deploys is still held"
-import boto3, sys
-ddb = boto3.client("dynamodb", endpoint_url=sys.argv[1], region_name="us-east-1")
-held = [i["LockID"]["S"] for i in ddb.scan(TableName="eventmall-rehearsal-locks")["Items"] if not i["LockID"]["S"].endswith("-md5")]
-assert not held, f"locks still held in the table: {held}"
-PY
+probe table-locks-free || die "a state lock of the table deploys is still held"
 ok "two deploys with the table: rehearsal-table-$won took the table's lock (then stopped at plan base: base lacks the table's grants), rehearsal-table-$lost refused at deploy-lock naming it; nothing held in the table"
 
 echo "== and again without --full-plan: every stack skipped, the reason named"
@@ -432,15 +352,15 @@ why=$(unchanged_checks "$LOGS/deploy-unchanged.out") || { show deploy-unchanged;
 grep -q '^smoke-test .*succeeded' "$LOGS/deploy-unchanged.out" || die "the unchanged deploy's smoke test did not pass"
 ok "unchanged deploy: $(grep -E '^plan base ' "$LOGS/deploy-unchanged.out" | grep -oE 'skipped: .* since deploy [^;]+')"
 
-site_index() { "$REHEARSAL_PYTHON" -c 'import boto3,sys; sys.stdout.buffer.write(boto3.client("s3",endpoint_url=sys.argv[1],region_name="us-east-1").get_object(Bucket="eventmall-rehearsal-site",Key="index.html")["Body"].read())' "$REHEARSAL_AWS_ENDPOINT"; }
+site_index() { probe site-index; }
 # The image digests the service stack's state holds (exactly one).
-service_image() { "$REHEARSAL_PYTHON" -c 'import boto3,re,sys; s=boto3.client("s3",endpoint_url=sys.argv[1],region_name="us-east-1").get_object(Bucket="eventmall-rehearsal-state",Key="rehearsal/service.tfstate")["Body"].read().decode(); i=sorted(set(re.findall(r"[^\s\"\\]+/eventmall-backend@sha256:[0-9a-f]{64}", s))); assert len(i)==1, i; print(i[0])' "$REHEARSAL_AWS_ENDPOINT"; }
+service_image() { probe service-image; }
 echo "== the catalogue's fast path: a catalogue-only change goes live with no image built or pushed and no rollout"
 # A merchandiser's commit: one price, nothing else (a copy of the tree; its code digest is the source's).
 copy_source "$TMP/catalogue-only"
 "$REHEARSAL_PYTHON" ci/rehearsal/edit_catalog.py "$TMP/catalogue-only/backend/catalog" --add-cents=100 >/dev/null
-catalogue_objects() { "$REHEARSAL_PYTHON" -c 'import boto3,sys; s3=boto3.client("s3",endpoint_url=sys.argv[1],region_name="us-east-1"); print(sorted(o["Key"] for o in s3.list_objects_v2(Bucket="eventmall-rehearsal-state",Prefix="rehearsal/catalogue/").get("Contents",[])))' "$REHEARSAL_AWS_ENDPOINT"; }
-ecs_task_definition() { "$REHEARSAL_PYTHON" -c 'import boto3,sys; print(boto3.client("ecs",endpoint_url=sys.argv[1],region_name="us-east-1").describe_services(cluster="eventmall-rehearsal",services=["eventmall-rehearsal"])["services"][0]["taskDefinition"])' "$REHEARSAL_AWS_ENDPOINT"; }
+catalogue_objects() { probe catalogue-objects; }
+ecs_task_definition() { probe ecs-task-definition; }
 registry_tags() { curl -fsS "http://$EVENTMALL_REGISTRY/v2/rehearsal/eventmall-backend/tags/list"; }
 image_before=$(service_image); td_before=$(ecs_task_definition); tags_before=$(registry_tags); objects_before=$(catalogue_objects)
 expect_ok deploy-catalogue --source="$TMP/catalogue-only" "${DEPLOY[@]}" --now=$CALM
@@ -462,21 +382,7 @@ grep -qE '^ecs-stand-in .*nothing to roll out' "$C" || die "a catalogue-only dep
 grep -qE "^smoke-test +succeeded .*through the edge stand-in: .*at the catalogue's prices.*all [0-9]+ live products at the catalogue's prices" "$C" || die "the smoke test did not check the new prices through the edge stand-in"
 [ "$(service_image)" = "$image_before" ] && [ "$(ecs_task_definition)" = "$td_before" ] || die "the service's image or task definition changed"
 [ "$(registry_tags)" = "$tags_before" ] || die "an image was pushed by a catalogue-only deploy"
-"$REHEARSAL_PYTHON" - "$REHEARSAL_AWS_ENDPOINT" "$TMP/catalogue-only/backend/catalog" <<'PY' || die "the published object is not the new catalogue named by its sha256"
-import boto3, hashlib, json, os, sys
-s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1")
-keys = [o["Key"] for o in s3.list_objects_v2(Bucket="eventmall-rehearsal-state", Prefix="rehearsal/catalogue/")["Contents"]]
-files = {n: open(os.path.join(sys.argv[2], n)).read() for n in os.listdir(sys.argv[2]) if n.endswith(".json")}
-for k in keys:
-    b = s3.get_object(Bucket="eventmall-rehearsal-state", Key=k)["Body"].read()
-    assert k == "rehearsal/catalogue/%s.json" % hashlib.sha256(b).hexdigest(), k
-    doc = json.loads(b)
-    if doc["files"] == files:
-        print("  s3://eventmall-rehearsal-state/%s: %d bytes, named by their sha256, the edited catalogue's files byte for byte" % (k, len(b)))
-        break
-else:
-    raise SystemExit("no published object holds the edited catalogue: %s" % keys)
-PY
+probe catalogue-published "$TMP/catalogue-only/backend/catalog" || die "the published object is not the new catalogue named by its sha256"
 expect_ok history-catalogue history --aws-access-key-id=env://AWS_ACCESS_KEY_ID --aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY \
   --aws-session-token=env://AWS_SESSION_TOKEN --region=us-east-1 --aws-endpoint-url="$REHEARSAL_AWS_ENDPOINT" \
   --state-bucket=eventmall-rehearsal-state --environment=rehearsal --as-json
@@ -525,19 +431,7 @@ DRIFT=(drift "${CREDS[@]}" "${WHERE[@]}" "${TFARGS[@]}" "${SLACK[@]}")
 expect_ok drift-clean "${DRIFT[@]}"
 grep -q '^no drift in rehearsal' "$LOGS/drift-clean.out" || { show drift-clean; die "a clean environment reports drift"; }
 grep -q 'no drift in rehearsal' "$REHEARSAL_SLACK_RECORD" || die "drift posted nothing to Slack"
-EDITED=$("$REHEARSAL_PYTHON" - "$REHEARSAL_AWS_ENDPOINT" <<'PY'
-import boto3, sys
-s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1")
-key = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="eventmall-rehearsal-site")["Contents"] if o["Key"].startswith("assets/") and o["Key"].endswith(".js"))[0]
-body = s3.get_object(Bucket="eventmall-rehearsal-site", Key=key)["Body"].read()
-s3.put_object(Bucket="eventmall-rehearsal-site", Key=key, Body=body + b"\n// edited in the console", ContentType="text/javascript")
-# and the scale-out before midnight deleted, as by hand in the console
-boto3.client("application-autoscaling", endpoint_url=sys.argv[1], region_name="us-east-1").delete_scheduled_action(
-    ServiceNamespace="ecs", ScheduledActionName="eventmall-rehearsal-before-midnight",
-    ResourceId="service/eventmall-rehearsal/eventmall-rehearsal", ScalableDimension="ecs:service:DesiredCount")
-print(key)
-PY
-)
+EDITED=$(probe edit-behind-pipeline) || die "could not edit the site and the scaling behind the pipeline's back"
 : >"$REHEARSAL_SLACK_RECORD"
 if dc drift-dirty "${DRIFT[@]}"; then die "drift missed an object edited behind the pipeline's back"; fi
 grep -qF "site: $EDITED differs from the build" "$LOGS/drift-dirty.err" && grep -qF 'scaling: no scheduled action at cron(40 23 * * ? *): the scale-out before midnight is missing' "$LOGS/drift-dirty.err" \
@@ -547,16 +441,10 @@ ok "drift: a clean run reports nothing; $EDITED edited behind the pipeline's bac
 
 # preflight: on top of that drift, the alarm topic's subscriber gone and the deploy lock held.
 PREFLIGHT=(preflight "${CREDS[@]}" "${WHERE[@]}" "${TFARGS[@]}" "${SLACK[@]}" --drop=2026-12-04)
-"$REHEARSAL_PYTHON" - "$REHEARSAL_AWS_ENDPOINT" <<'PY'
-import boto3, sys
-sns = boto3.client("sns", endpoint_url=sys.argv[1], region_name="us-east-1")
-for t in sns.list_topics()["Topics"]:
-    for sub in sns.list_subscriptions_by_topic(TopicArn=t["TopicArn"])["Subscriptions"]:
-        sns.unsubscribe(SubscriptionArn=sub["SubscriptionArn"])
-PY
+probe drop-alarm-subscribers
 lock_object put
 # and a state lock held as an S3 object (use_lockfile), as a run elsewhere planning network leaves it
-state_lock_object() { "$REHEARSAL_PYTHON" -c 'import boto3,sys; s3=boto3.client("s3",endpoint_url=sys.argv[1],region_name="us-east-1"); k=dict(Bucket="eventmall-rehearsal-state",Key="rehearsal/network.tfstate.tflock"); s3.put_object(**k,Body=b"{\"ID\":\"other\",\"Who\":\"another-deploy@rehearsal\"}") if sys.argv[2]=="put" else s3.delete_object(**k)' "$REHEARSAL_AWS_ENDPOINT" "$1"; }
+state_lock_object() { probe state-lock-object "$1"; }
 state_lock_object put
 : >"$REHEARSAL_SLACK_RECORD"
 if dc preflight-nogo "${PREFLIGHT[@]}"; then die "preflight said go with drift, no alarm subscriber and a deploy lock held"; fi
@@ -709,7 +597,7 @@ p["scripts"]["test"] = "node -e \"console.error('injected failure: expected 10 u
 json.dump(p, open(sys.argv[1], "w"), indent=2)
 PY
 # Terraform state only: the failed deploy's history record lands in the same bucket.
-state_versions() { "$REHEARSAL_PYTHON" -c 'import boto3,sys; s3=boto3.client("s3",endpoint_url=sys.argv[1],region_name="us-east-1"); print(sorted((v["Key"],v["VersionId"]) for v in s3.list_object_versions(Bucket="eventmall-rehearsal-state").get("Versions",[]) if v["Key"].endswith(".tfstate")))' "$REHEARSAL_AWS_ENDPOINT"; }
+state_versions() { probe state-versions; }
 state_before=$(state_versions)
 tags_before=$(curl -fsS "http://$EVENTMALL_REGISTRY/v2/rehearsal/eventmall-backend/tags/list")
 : >"$REHEARSAL_SLACK_RECORD"
@@ -720,39 +608,17 @@ grep -qE '^(plan|apply) ' "$LOGS/deploy-failing.out" && die "a terraform stage r
 state_after=$(state_versions)
 [ "$state_before" = "$state_after" ] || die "Terraform state changed after a failed test"
 [ "$tags_before" = "$(curl -fsS "http://$EVENTMALL_REGISTRY/v2/rehearsal/eventmall-backend/tags/list")" ] || die "an image was published after a failed test"
-"$REHEARSAL_PYTHON" - "$REHEARSAL_SLACK_RECORD" <<'PY' || die "Slack did not get the failure naming the stage"
-import json, sys
-calls = [json.loads(l) for l in open(sys.argv[1])]
-failed = [c for c in calls if "test-backend failed" in c["form"].get("text", "")]
-assert failed, [c["form"].get("text") for c in calls]
-assert "injected failure" in failed[0]["form"].get("blocks", ""), "no log tail in the failure reply"
-final = calls[-1]
-assert final["method"] == "chat.update" and "FAILED at stage test-backend" in final["form"]["text"], final
-assert not any(c["form"].get("text", "").startswith((":white_check_mark: apply", ":white_check_mark: publish")) for c in calls)
-print("  Slack: %s" % final["form"]["text"])
-PY
+probe slack-deploy-failed "$REHEARSAL_SLACK_RECORD" test-backend "injected failure" || die "Slack did not get the failure naming the stage"
 ok "failed test-backend stopped deploy: no state change, no image pushed, Slack told with the log tail"
 
 # The reviewed plan stored above is of the changed copy: a later deploy of the source would be held to it.
-"$REHEARSAL_PYTHON" -c 'import boto3,sys; s3=boto3.client("s3",endpoint_url=sys.argv[1],region_name="us-east-1"); [s3.delete_object(Bucket="eventmall-rehearsal-state",Key=o["Key"]) for o in s3.list_objects_v2(Bucket="eventmall-rehearsal-state",Prefix="rehearsal/reviewed-plans/").get("Contents",[])]' "$REHEARSAL_AWS_ENDPOINT"
+probe delete-reviewed-plans
 fi
 echo "== a sibling fails while an apply runs: the apply finishes and keeps its state, the locks are released, the next deploy passes"
 # edge and data apply side by side. One leaf resource is taken out of each stack's state (as
 # `terraform state rm` would), so both plan +1,
 # and the offline provider's values file (faults) makes edge's apply slow and data's fail.
-"$REHEARSAL_PYTHON" - "$REHEARSAL_AWS_ENDPOINT" <<'PY' || die "could not take the leaf resources out of the edge and data states"
-import boto3, json, sys
-s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1")
-bucket = "eventmall-rehearsal-state"
-for stack, typ in (("edge", "aws_s3_bucket_lifecycle_configuration"), ("data", "aws_ecr_lifecycle_policy")):
-    key = f"rehearsal/{stack}.tfstate"
-    st = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
-    kept = [r for r in st["resources"] if not (r["mode"] == "managed" and r["type"] == typ)]
-    assert len(kept) == len(st["resources"]) - 1, (stack, typ)
-    st["resources"], st["serial"] = kept, st["serial"] + 1
-    body = json.dumps(st, indent=2).encode()
-    s3.put_object(Bucket=bucket, Key=key, Body=body)
-PY
+probe drop-leaf-resources || die "could not take the leaf resources out of the edge and data states"
 "$REHEARSAL_PYTHON" - "$TMP/offline-values.json" "$TMP/offline-values-faults.json" <<'PY'
 import json, sys
 v = json.load(open(sys.argv[1]))
@@ -768,15 +634,7 @@ grep -q 'deploy failed at stage apply data' "$LOGS/deploy-sibling.err" && grep -
 grep -qE '^apply edge +succeeded .*\+1 ~0 -0 applied' "$LOGS/deploy-sibling.out" "$LOGS/deploy-sibling.err" \
   || { show deploy-sibling; die "edge's running apply did not finish when its sibling failed"; }
 grep -qE '^apply service +succeeded' "$LOGS/deploy-sibling.out" "$LOGS/deploy-sibling.err" && die "a stage after the failure ran"
-"$REHEARSAL_PYTHON" - "$REHEARSAL_AWS_ENDPOINT" <<'PY' || die "edge's state or the locks are not as a finished apply leaves them"
-import boto3, json, sys
-s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1")
-st = json.loads(s3.get_object(Bucket="eventmall-rehearsal-state", Key="rehearsal/edge.tfstate")["Body"].read())
-assert any(r["type"] == "aws_s3_bucket_lifecycle_configuration" for r in st["resources"]), "edge's state lacks what its apply created"
-objects = s3.list_objects_v2(Bucket="eventmall-rehearsal-state", Prefix="rehearsal/").get("Contents", [])
-held = [o["Key"] for o in objects if o["Key"].endswith(".tflock") or o["Key"].endswith("eventmall-deploy.lock")]
-assert not held, f"locks still held: {held}"
-PY
+probe edge-applied-unlocked || die "edge's state or the locks are not as a finished apply leaves them"
 expect_ok deploy-after-sibling "${DEPLOY[@]}" --now=$CALM
 grep -qE '^apply data +succeeded .*\+1 ~0 -0 applied' "$LOGS/deploy-after-sibling.out" || { show deploy-after-sibling; die "the next deploy did not apply data's remaining change"; }
 grep -qE '^plan edge .*(\+0 ~0 -0|skipped)' "$LOGS/deploy-after-sibling.out" || { show deploy-after-sibling; die "the next deploy found edge's finished apply undone"; }
