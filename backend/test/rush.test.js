@@ -290,7 +290,7 @@ describe('session key rotation (src/cli/session-keys.js)', () => {
   });
 });
 
-describe('closed to bots: per-client limits, bounded session inserts, purge', () => {
+describe('closed to bots: per-client limits, bounded first orders in flight, purge', () => {
   const LIMIT = 20;
   let tdb; let pool; let srv; let clock; let cacheProxy; const lines = [];
   before(async () => {
