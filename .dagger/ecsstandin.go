@@ -190,7 +190,7 @@ func (a *Aws) startTaskBehindEdge(ctx context.Context, c taskdef.Container, tier
 			edgeURL, edgeErr = edge.Endpoint(ctx, dagger.ServiceEndpointOpts{Scheme: "http"})
 		}
 	}()
-	why = probeHealth(url)
+	why = probeHealth(url, c.HealthWindow)
 	<-edgeUp
 	if why != "" {
 		if edge != nil {
@@ -229,13 +229,19 @@ func (a *Aws) startTask(ctx context.Context, c taskdef.Container, tier *dataStan
 }
 
 // probeHealth fetches the task's health check URL (the one its task
-// definition's health check fetches) as ECS and the ALB do: every 100 ms
-// for up to 30 s (the task is usually healthy within a second or two of its
-// start). Empty when healthy; otherwise the last answer or error.
-func probeHealth(url string) string {
+// definition's health check fetches) as ECS and the ALB do, every 100 ms,
+// for as long as ECS would give the task: its health check's startPeriod +
+// interval × retries (c.HealthWindow; 30 s for a task definition without a
+// health check). The task is usually healthy within a second or two of its
+// start, after the warm-up its WARM_UP_MAX_MS bounds. Empty when healthy;
+// otherwise the last answer or error.
+func probeHealth(url string, window time.Duration) string {
+	if window <= 0 {
+		window = 30 * time.Second
+	}
 	client := &http.Client{Timeout: 5 * time.Second}
 	var last string
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); {
+	for deadline := time.Now().Add(window); time.Now().Before(deadline); {
 		resp, err := client.Get(url + "/healthz")
 		if err == nil {
 			body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))

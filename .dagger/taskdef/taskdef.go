@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Container is one container definition, as ECS would run it.
@@ -25,6 +26,9 @@ type Container struct {
 	// Port is the first container port (0: none).
 	Port        int
 	HealthCheck []string
+	// HealthWindow is how long ECS gives a new task to become healthy: its
+	// health check's startPeriod, then retries failed checks interval apart.
+	HealthWindow time.Duration
 }
 
 // SecretRef is a Secrets Manager reference of a container secret:
@@ -64,8 +68,26 @@ type rawContainer struct {
 		ContainerPort int `json:"containerPort"`
 	} `json:"portMappings"`
 	HealthCheck *struct {
-		Command []string `json:"command"`
+		Command     []string `json:"command"`
+		Interval    *int     `json:"interval"`
+		Retries     *int     `json:"retries"`
+		StartPeriod *int     `json:"startPeriod"`
 	} `json:"healthCheck"`
+}
+
+// ECS's health check defaults (seconds; retries a count), used where the
+// task definition leaves a field out.
+const (
+	defaultHealthInterval    = 30
+	defaultHealthRetries     = 3
+	defaultHealthStartPeriod = 0
+)
+
+func orDefault(v *int, def int) int {
+	if v == nil {
+		return def
+	}
+	return *v
 }
 
 type kv struct {
@@ -110,8 +132,10 @@ func Parse(containerDefinitions string) ([]Container, error) {
 		if len(r.PortMappings) > 0 {
 			c.Port = r.PortMappings[0].ContainerPort
 		}
-		if r.HealthCheck != nil {
-			c.HealthCheck = r.HealthCheck.Command
+		if h := r.HealthCheck; h != nil {
+			c.HealthCheck = h.Command
+			c.HealthWindow = time.Duration(orDefault(h.StartPeriod, defaultHealthStartPeriod)+
+				orDefault(h.Interval, defaultHealthInterval)*orDefault(h.Retries, defaultHealthRetries)) * time.Second
 		}
 		out = append(out, c)
 	}

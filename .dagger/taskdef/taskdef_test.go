@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The shape terraform/modules/service renders (jsonencode of the container definition).
@@ -41,6 +42,33 @@ func TestParse(t *testing.T) {
 	h, err := c.HealthCommand()
 	if err != nil || h[0] != "/bin/sh" || h[1] != "-c" || !strings.HasPrefix(h[2], "node -e") {
 		t.Errorf("health %v %v", h, err)
+	}
+	// interval 15 given; retries 3 and startPeriod 0 are ECS's defaults
+	if c.HealthWindow != 45*time.Second {
+		t.Errorf("health window %v, want 45s", c.HealthWindow)
+	}
+}
+
+// The time ECS gives a new task to become healthy, from its health check.
+func TestHealthWindow(t *testing.T) {
+	for _, c := range []struct {
+		check string
+		want  time.Duration
+	}{
+		{`{"command":["CMD","true"],"interval":15,"timeout":5,"retries":3,"startPeriod":30}`, 75 * time.Second}, // terraform/modules/service's
+		{`{"command":["CMD","true"]}`, 90 * time.Second},                                                        // ECS's defaults: 30 s x 3
+		{`{"command":["CMD","true"],"interval":5,"retries":1,"startPeriod":0}`, 5 * time.Second},
+	} {
+		cs, err := Parse(`[{"name":"api","image":"x","healthCheck":` + c.check + `}]`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cs[0].HealthWindow != c.want {
+			t.Errorf("%s: health window %v, want %v", c.check, cs[0].HealthWindow, c.want)
+		}
+	}
+	if cs, _ := Parse(`[{"name":"api","image":"x"}]`); cs[0].HealthWindow != 0 {
+		t.Errorf("no health check: window %v, want 0", cs[0].HealthWindow)
 	}
 }
 
