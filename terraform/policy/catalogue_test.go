@@ -7,32 +7,54 @@ import (
 	"testing"
 )
 
-// brokenModule copies the real modules/NAME into a temporary tree and applies the edits.
+// brokenModule copies the real modules/NAME into a temporary tree and applies the edits (each
+// edit's file is a file name of that module).
 func brokenModule(t *testing.T, name string, edits []edit) *Tree {
 	t.Helper()
-	root := t.TempDir()
-	dst := filepath.Join(root, "modules", name)
-	if err := os.MkdirAll(dst, 0o755); err != nil {
-		t.Fatal(err)
+	dir := filepath.Join("modules", name)
+	for i := range edits {
+		edits[i].file = filepath.Join(dir, edits[i].file)
 	}
-	files, _ := filepath.Glob(filepath.Join(realTree, "modules", name, "*.tf"))
-	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
+	return brokenTree(t, []string{dir}, edits)
+}
+
+// brokenTree copies the real folders dirs (relative to terraform/, e.g. modules/edge and
+// stacks/edge) into a temporary tree and applies the edits (each edit's file relative to
+// terraform/): a broken variant of the real code, so each check is shown to fail on it.
+func brokenTree(t *testing.T, dirs []string, edits []edit) *Tree {
+	t.Helper()
+	root := t.TempDir()
+	applied := make([]bool, len(edits))
+	for _, dir := range dirs {
+		if err := os.MkdirAll(filepath.Join(root, dir), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		text := string(src)
-		for _, e := range edits {
-			if filepath.Base(f) != e.file {
-				continue
+		files, _ := filepath.Glob(filepath.Join(realTree, dir, "*.tf"))
+		for _, f := range files {
+			src, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
 			}
-			if !strings.Contains(text, e.old) {
-				t.Fatalf("the edit no longer applies: %q not in %s (update the broken variant)", e.old, e.file)
+			rel := filepath.Join(dir, filepath.Base(f))
+			text := string(src)
+			for i, e := range edits {
+				if e.file != rel {
+					continue
+				}
+				if !strings.Contains(text, e.old) {
+					t.Fatalf("the edit no longer applies: %q not in %s (update the broken variant)", e.old, e.file)
+				}
+				text = strings.Replace(text, e.old, e.new, e.n)
+				applied[i] = true
 			}
-			text = strings.Replace(text, e.old, e.new, e.n)
+			if err := os.WriteFile(filepath.Join(root, rel), []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
-		if err := os.WriteFile(filepath.Join(dst, filepath.Base(f)), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
+	}
+	for i, ok := range applied {
+		if !ok {
+			t.Fatalf("the edit of %s found no such file under %v", edits[i].file, dirs)
 		}
 	}
 	return load(t, root)

@@ -1,16 +1,14 @@
 package policy
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/zclconf/go-cty/cty"
 )
 
-// edit is one change to a file of the real modules/base: old (which must be found) becomes new,
-// n times (-1: every occurrence).
+// edit is one change to a file of the real tree (brokenModule, brokenTree): old (which must be
+// found) becomes new, n times (-1: every occurrence).
 type edit struct {
 	file, old, new string
 	n              int
@@ -37,36 +35,11 @@ const passedToCondition = `
     }
 `
 
-// brokenBase copies the real modules/base into a temporary tree and applies the edits: a broken
-// variant of the real policy, so each finding of the threat model is shown to fail the check.
+// brokenBase is a broken variant of the real modules/base, so each finding of the threat model
+// is shown to fail the check.
 func brokenBase(t *testing.T, edits []edit) *Tree {
 	t.Helper()
-	root := t.TempDir()
-	dst := filepath.Join(root, "modules", "base")
-	if err := os.MkdirAll(dst, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	files, _ := filepath.Glob(filepath.Join(realTree, "modules", "base", "*.tf"))
-	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		text := string(src)
-		for _, e := range edits {
-			if filepath.Base(f) != e.file {
-				continue
-			}
-			if !strings.Contains(text, e.old) {
-				t.Fatalf("the edit no longer applies: %q not in %s (update the broken variant)", e.old, e.file)
-			}
-			text = strings.Replace(text, e.old, e.new, e.n)
-		}
-		if err := os.WriteFile(filepath.Join(dst, filepath.Base(f)), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return load(t, root)
+	return brokenModule(t, "base", edits)
 }
 
 // Each finding of the threat model (issue 16) fails CheckCIRoles on a broken variant of the real

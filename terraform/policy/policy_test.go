@@ -120,13 +120,6 @@ func TestEveryCheckFailsOnItsBrokenFixture(t *testing.T) {
 		{"service_reads_master", CheckServiceRoles, `the task role may secretsmanager:GetSecretValue on arn:aws:secretsmanager:ap-northeast-2:111122223333:secret:rds!cluster-`},
 		{"service_reads_master", CheckServiceRoles, `the execution role needs secretsmanager:GetSecretValue`},
 		{"viewer_allow_all", CheckViewerHTTPS, `viewer_protocol_policy "\"allow-all\""`},
-		{"waf_scope_removed", CheckEdgeWAF, `rate-based rule "rate-post-orders" has no scope_down_statement`},
-		{"waf_scope_removed", CheckEdgeWAF, `has no blocking rate-based rule per client address scoped to POST /api/orders`},
-		{"waf_rule_removed", CheckEdgeWAF, `aws_wafv2_web_acl.edge has no blocking rate-based rule per client address scoped to POST /api/orders`},
-		{"waf_not_attached", CheckEdgeWAF, `aws_cloudfront_distribution.this does not attach the web ACL (no web_acl_id)`},
-		{"waf_off_by_default", CheckEdgeWAF, `aws_wafv2_web_acl.edge is not created by default`},
-		{"waf_off_by_default", CheckEdgeWAF, `aws_cloudfront_distribution.this attaches no web ACL by default`},
-		{"waf_stack_off", CheckEdgeWAF, `stack "edge", module "edge" as called: testdata/waf_stack_off/modules/edge/main.tf:18: aws_wafv2_web_acl.edge is not created by default`},
 	}
 	for _, c := range cases {
 		t.Run(c.fixture, func(t *testing.T) {
