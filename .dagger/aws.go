@@ -33,8 +33,10 @@ type Aws struct {
 	OfflineValues *dagger.File
 }
 
-// Aws returns an AWS target to run single stages against, e.g.
-// `aws --access-key-id=env://AWS_ACCESS_KEY_ID --secret-access-key=env://AWS_SECRET_ACCESS_KEY stack --name=edge ... plan`.
+// Aws returns an AWS account to deploy to: its environments (`environment`,
+// which deploy, plan, drift, preflight, history, rollback and each stack act
+// on) and the stages that need only the account, e.g.
+// `aws --access-key-id=env://AWS_ACCESS_KEY_ID --secret-access-key=env://AWS_SECRET_ACCESS_KEY publish-backend --repository-url=…`.
 func (m *Eventmall) Aws(
 	// AWS access key id (short-lived credentials from OIDC preferred).
 	accessKeyId *dagger.Secret,

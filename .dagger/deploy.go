@@ -33,7 +33,7 @@ import (
 // new image, before the service runs it), the service stack with the image
 // digest and the data endpoints, a verified rollout (the new task definition
 // PRIMARY and COMPLETED; a rollback fails) and a read-only smoke test of the
-// shop through its public URL. Against an emulator (--aws-endpoint-url)
+// shop through its public URL. Against an emulator (aws --endpoint-url)
 // stand-ins play ECS, the data tier and the edge, running the service as its
 // task definition says. Each stage is reported in one Slack thread; a failed
 // stage stops the chain and is named in the error.
@@ -46,7 +46,7 @@ import (
 // too). Each stack's plan is held to the plan reviewed on the pull request
 // (plan parity) before it is applied; a stack whose code, inputs and state
 // are unchanged since the last deploy is skipped, the reason named; a history
-// record (dagger call history) is written next to the state at the end.
+// record (history) is written next to the state at the end.
 // When only the catalogue changed (the rest of the source is the last
 // successful deploy's, by digest), the deploy takes the catalogue's fast
 // path: no test, build, push, sync, db-release or rollout (each named as
@@ -57,58 +57,11 @@ import (
 // report can be read field by field: with +cache="never" each field read
 // would run it again (seen on v0.19.7, also through the report's ID).
 // +cache="session"
-func (m *Eventmall) Deploy(
+func (e *Environment) Deploy(
 	ctx context.Context,
-	// AWS access key id (short-lived credentials from OIDC preferred).
-	awsAccessKeyId *dagger.Secret,
-	// AWS secret access key.
-	awsSecretAccessKey *dagger.Secret,
-	// AWS session token, for temporary credentials.
-	// +optional
-	awsSessionToken *dagger.Secret,
-	// AWS region.
-	// +optional
-	// +default="us-east-1"
-	region string,
-	// S3 bucket holding Terraform state.
-	stateBucket string,
-	// DynamoDB table also locking Terraform state and holding the deploy
-	// lock (older setups); empty: state locks are S3 objects (use_lockfile)
-	// and the deploy lock is an S3 object next to the state.
-	// +optional
-	lockTable string,
-	// Environment: the state key prefix and a variable of every stack.
-	// +optional
-	// +default="prod"
-	environment string,
-	// Slack bot token; without it, no Slack messages are sent.
-	// +optional
-	slackToken *dagger.Secret,
-	// Slack channel for the deploy thread.
-	// +optional
-	slackChannel string,
-	// Slack Web API base URL; only for tests against a local recorder.
-	// +optional
-	slackApiUrl string,
-	// Endpoint URL for every AWS API; only for a rehearsal against an emulator.
-	// +optional
-	awsEndpointUrl string,
-	// Folder of the Terraform stacks.
-	// +optional
-	// +default="terraform/stacks"
-	stacksPath string,
 	// Deploy inside a freeze window anyway, for this reason (shown in the deploy's Slack thread).
 	// +optional
 	breakGlass string,
-	// The time the freeze is judged at, RFC 3339; only for rehearsals (default: now).
-	// +optional
-	now string,
-	// Schema version of the offline AWS provider (5.82.0 or 6.47.0) the stacks run against instead of the registry's; only for a rehearsal against an emulator.
-	// +optional
-	offlineAwsProvider string,
-	// JSON file of values the offline provider must agree on with the emulator (account id, ids of the resources it holds).
-	// +optional
-	offlineAwsValues *dagger.File,
 	// Protected resources this deploy may delete or replace, each as
 	// stack:address (e.g. data:module.database.aws_rds_cluster.this), as the
 	// refusing plan lists them.
@@ -137,14 +90,8 @@ func (m *Eventmall) Deploy(
 	if err != nil {
 		return nil, err
 	}
-	out, err := m.deploy(ctx, deployRun{
-		awsAccessKeyId: awsAccessKeyId, awsSecretAccessKey: awsSecretAccessKey, awsSessionToken: awsSessionToken,
-		region: region, stateBucket: stateBucket, lockTable: lockTable, environment: environment,
-		slackToken: slackToken, slackChannel: slackChannel, slackApiUrl: slackApiUrl,
-		awsEndpointUrl: awsEndpointUrl, stacksPath: stacksPath, breakGlass: breakGlass, now: now,
-		offlineAwsProvider: offlineAwsProvider, offlineAwsValues: offlineAwsValues,
-		options:       opts,
-		acceptNewPlan: acceptNewPlan, fullPlan: fullPlan,
+	out, err := e.deploy(ctx, deployRun{
+		breakGlass: breakGlass, options: opts, acceptNewPlan: acceptNewPlan, fullPlan: fullPlan,
 	})
 	if err != nil {
 		return nil, err
@@ -162,17 +109,12 @@ type deployOutcome struct {
 	screenshots *dagger.Directory
 }
 
-// deployRun is one call of Deploy's arguments (Rehearse builds one too).
+// deployRun is one call of Deploy's arguments beyond the environment's
+// (Rehearse and Rollback build one too).
 type deployRun struct {
-	awsAccessKeyId, awsSecretAccessKey, awsSessionToken   *dagger.Secret
-	region, stateBucket, lockTable, environment           string
-	slackToken                                            *dagger.Secret
-	slackChannel, slackApiUrl, awsEndpointUrl, stacksPath string
-	breakGlass, now                                       string
-	offlineAwsProvider                                    string
-	offlineAwsValues                                      *dagger.File
-	options                                               deployOptions
-	acceptNewPlan, fullPlan                               bool
+	breakGlass              string
+	options                 deployOptions
+	acceptNewPlan, fullPlan bool
 	// rollback: restore the recorded deploy rollbackTo (empty: the one
 	// before the running one) instead of deploying the source.
 	rollback   bool
@@ -213,16 +155,13 @@ func deployOptionsOf(allowDestroy []string, runID, lockWait, lockTTL string) (de
 }
 
 // deploy is Deploy, also returning each stage's result.
-func (m *Eventmall) deploy(ctx context.Context, r deployRun) (deployOutcome, error) {
-	clock, err := parseNow(r.now)
+func (e *Environment) deploy(ctx context.Context, r deployRun) (deployOutcome, error) {
+	clock, err := parseNow(e.Now)
 	if err != nil {
 		return deployOutcome{}, err
 	}
-	a := m.Aws(r.awsAccessKeyId, r.awsSecretAccessKey, r.awsSessionToken, r.region, r.awsEndpointUrl)
-	if r.offlineAwsProvider != "" {
-		a = a.WithOfflineProvider(r.offlineAwsProvider, r.offlineAwsValues)
-	}
-	notifier, err := newNotifier(ctx, r.slackToken, r.slackChannel, r.slackApiUrl)
+	m, a := e.module(), e.Aws
+	notifier, err := newNotifier(ctx, e.SlackToken, e.SlackChannel, e.SlackApiURL)
 	if err != nil {
 		return deployOutcome{}, err
 	}
@@ -230,20 +169,20 @@ func (m *Eventmall) deploy(ctx context.Context, r deployRun) (deployOutcome, err
 	if r.rollback {
 		kind = history.KindRollback
 	}
-	rel := newRelease(m, a, r.stateBucket, r.environment, kind, clock, r.breakGlass, r.acceptNewPlan)
+	rel := newRelease(m, a, e.StateBucket, e.Name, kind, clock, r.breakGlass, r.acceptNewPlan)
 	rel.rollback, rel.fullPlan = r.rollback, r.fullPlan
 	d := &deployment{
-		m: m, aws: a, stateBucket: r.stateBucket, lockTable: r.lockTable,
-		environment: r.environment, stacksPath: r.stacksPath, allowDestroy: r.options.allowDestroy,
+		m: m, aws: a, stateBucket: e.StateBucket, lockTable: e.LockTable,
+		environment: e.Name, stacksPath: e.StacksPath, allowDestroy: r.options.allowDestroy,
 		lock: r.options.lock, lockWait: r.options.lockWait,
 		run:        &pipeline.Runner{Notifier: notifier, LogTail: logTail, Logf: progress},
 		freeze:     rel.freezeStage,
 		rel:        rel,
 		rollbackTo: r.rollbackTo,
-		rehearsal:  r.awsEndpointUrl != "",
+		rehearsal:  a.EndpointURL != "",
 	}
 	revision := ""
-	info := notify.Deploy{Environment: r.environment, Region: r.region, AllowDestroy: r.options.allowDestroy}
+	info := notify.Deploy{Environment: e.Name, Region: a.Region, AllowDestroy: r.options.allowDestroy}
 	if r.rollback {
 		info.Action = "rollback"
 	} else {
@@ -268,11 +207,11 @@ func (m *Eventmall) deploy(ctx context.Context, r deployRun) (deployOutcome, err
 	}
 	results := d.run.Results()
 	report := renderReport(results, time.Since(start))
-	if r.offlineAwsProvider != "" {
-		report = "Terraform ran against the " + offlineLabel(r.offlineAwsProvider) + ", not AWS.\n" + report
+	if a.OfflineProvider != "" {
+		report = "Terraform ran against the " + offlineLabel(a.OfflineProvider) + ", not AWS.\n" + report
 	}
-	if e := resolvedEngineLabel(); e != "" {
-		report = "Stacks run by " + e + ".\n" + report
+	if label := resolvedEngineLabel(); label != "" {
+		report = "Stacks run by " + label + ".\n" + report
 	}
 	// The record is written whatever the outcome; one that cannot be written
 	// fails a run that otherwise succeeded (rollback and the skip read it).
@@ -766,7 +705,7 @@ func (d *deployment) stack(ctx context.Context, name string, inputs map[string]a
 	if err != nil {
 		return nil, err
 	}
-	s, err := d.aws.Stack(name, d.stateBucket, d.lockTable, d.environment, d.stacksPath).WithInputs(string(b))
+	s, err := d.aws.stack(name, d.stateBucket, d.lockTable, d.environment, d.stacksPath).WithInputs(string(b))
 	if err != nil {
 		return nil, err
 	}

@@ -23,7 +23,7 @@ import (
 	"dagger/eventmall/stackio"
 )
 
-// Drift reports where what runs differs from the last deploy, changing
+// Drift reports where what runs in the environment differs from the last deploy, changing
 // nothing: every stack of the graph planned with the deployed inputs (its
 // upstream stacks' outputs from their state, the image of the last
 // successful deploy; data source reads and output-only changes ignored) and
@@ -33,62 +33,14 @@ import (
 // time zone. One Slack message;
 // a non-zero exit when there is drift.
 // +cache="never"
-func (m *Eventmall) Drift(
-	ctx context.Context,
-	// AWS access key id (read-only credentials suffice).
-	awsAccessKeyId *dagger.Secret,
-	// AWS secret access key.
-	awsSecretAccessKey *dagger.Secret,
-	// AWS session token, for temporary credentials.
-	// +optional
-	awsSessionToken *dagger.Secret,
-	// AWS region.
-	// +optional
-	// +default="us-east-1"
-	region string,
-	// S3 bucket holding Terraform state (and the history).
-	stateBucket string,
-	// DynamoDB table also locking Terraform state (older setups); empty: the S3 lock objects only.
-	// +optional
-	lockTable string,
-	// Environment to check.
-	// +optional
-	// +default="prod"
-	environment string,
-	// Slack bot token; without it, no Slack message is sent.
-	// +optional
-	slackToken *dagger.Secret,
-	// Slack channel for the report.
-	// +optional
-	slackChannel string,
-	// Slack Web API base URL; only for tests against a local recorder.
-	// +optional
-	slackApiUrl string,
-	// Endpoint URL for every AWS API; only for an emulator.
-	// +optional
-	awsEndpointUrl string,
-	// Folder of the Terraform stacks.
-	// +optional
-	// +default="terraform/stacks"
-	stacksPath string,
-	// Schema version of the offline AWS provider (5.81.0 or 6.47.0) to plan against instead of the registry's; only for a rehearsal against an emulator.
-	// +optional
-	offlineAwsProvider string,
-	// JSON file of values the offline provider must agree on with the emulator.
-	// +optional
-	offlineAwsValues *dagger.File,
-) (string, error) {
-	a := m.Aws(awsAccessKeyId, awsSecretAccessKey, awsSessionToken, region, awsEndpointUrl)
-	if offlineAwsProvider != "" {
-		a = a.WithOfflineProvider(offlineAwsProvider, offlineAwsValues)
-	}
-	r, err := m.drift(ctx, a, stateBucket, lockTable, environment, stacksPath)
+func (e *Environment) Drift(ctx context.Context) (string, error) {
+	r, err := e.module().drift(ctx, e.Aws, e.StateBucket, e.LockTable, e.Name, e.StacksPath)
 	if err != nil {
 		return "", err
 	}
 	findings := r.findings
-	report := drift.Render(environment, findings, r.checked)
-	if err := postReport(ctx, slackToken, slackChannel, slackApiUrl, report); err != nil {
+	report := drift.Render(e.Name, findings, r.checked)
+	if err := e.postReport(ctx, report); err != nil {
 		progress("! %v", err)
 	}
 	if len(findings) > 0 {
@@ -169,7 +121,7 @@ func (m *Eventmall) drift(ctx context.Context, a *Aws, stateBucket, lockTable, e
 			return nil, err
 		}
 		in, _ := json.Marshal(inputs)
-		s, err := a.Stack(name, stateBucket, lockTable, environment, stacksPath).WithInputs(string(in))
+		s, err := a.stack(name, stateBucket, lockTable, environment, stacksPath).WithInputs(string(in))
 		if err != nil {
 			return nil, err
 		}

@@ -16,35 +16,14 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"dagger/eventmall/history"
-	"dagger/eventmall/internal/dagger"
 )
 
 // History lists the environment's deploys and rollbacks, newest first: id,
 // outcome, source revision, duration, image digest, and who ran it. The
 // records live next to the Terraform state, under <environment>/history/.
 // +cache="never"
-func (m *Eventmall) History(
+func (e *Environment) History(
 	ctx context.Context,
-	// AWS access key id (read access to the state bucket suffices).
-	awsAccessKeyId *dagger.Secret,
-	// AWS secret access key.
-	awsSecretAccessKey *dagger.Secret,
-	// AWS session token, for temporary credentials.
-	// +optional
-	awsSessionToken *dagger.Secret,
-	// AWS region.
-	// +optional
-	// +default="us-east-1"
-	region string,
-	// S3 bucket holding Terraform state (and the history).
-	stateBucket string,
-	// Environment whose history to list.
-	// +optional
-	// +default="prod"
-	environment string,
-	// Endpoint URL for every AWS API; only for an emulator.
-	// +optional
-	awsEndpointUrl string,
 	// At most this many records (0: all).
 	// +optional
 	// +default=20
@@ -53,8 +32,8 @@ func (m *Eventmall) History(
 	// +optional
 	asJson bool,
 ) (string, error) {
-	a := m.Aws(awsAccessKeyId, awsSecretAccessKey, awsSessionToken, region, awsEndpointUrl)
-	rs, err := a.records(ctx, stateBucket, environment)
+	stateBucket, environment := e.StateBucket, e.Name
+	rs, err := e.Aws.records(ctx, stateBucket, environment)
 	if err != nil {
 		return "", err
 	}

@@ -84,10 +84,10 @@ func (l deployLock) where() string {
 	return "s3://" + l.bucket + "/" + deploylock.ObjectKey(l.environment)
 }
 
-// store is unlock's argument naming where the lock lives.
+// store is the environment's arguments naming where the lock lives.
 func (l deployLock) store() string {
 	if l.table != "" {
-		return "--lock-table=" + l.table
+		return "--state-bucket=" + l.bucket + " --lock-table=" + l.table
 	}
 	return "--state-bucket=" + l.bucket
 }
@@ -195,29 +195,19 @@ func (a *Aws) heldDeployLock(ctx context.Context, l deployLock) (*deploylock.Hol
 	return h, nil
 }
 
-// Unlock releases the deploy lock of an environment that a dead deploy left
-// behind, and says whose it was. With --run-id, only that run's lock is
-// released. The lock is an item of --lock-table when the deploys pass one,
-// else an S3 object in --state-bucket.
+// Unlock releases the deploy lock of the environment that a dead deploy
+// left behind, and says whose it was. With --run-id, only that run's lock is
+// released. The lock is where the environment's deploys keep it: an item of
+// its lock table when it has one, else an S3 object in its state bucket.
 // +cache="never"
-func (a *Aws) Unlock(
+func (e *Environment) Unlock(
 	ctx context.Context,
-	// DynamoDB table of the Terraform state locks, when the deploys pass one (the deploy lock lives there).
-	// +optional
-	lockTable string,
-	// S3 bucket holding Terraform state: without a lock table the deploy lock is an object in it.
-	// +optional
-	stateBucket string,
-	// Environment whose deploy lock to release.
-	environment string,
 	// Release only if this run holds the lock (as the waiting deploy named it).
 	// +optional
 	runId string,
 ) (string, error) {
-	if (lockTable == "") == (stateBucket == "") {
-		return "", fmt.Errorf("unlock: give --lock-table (the deploys pass one) or --state-bucket (they do not), not both")
-	}
-	l := deployLock{table: lockTable, bucket: stateBucket, environment: environment}
+	a, environment := e.Aws, e.Name
+	l := deployLock{table: e.LockTable, bucket: e.StateBucket, environment: environment}
 	client, _, err := a.lockClient(ctx, l)
 	if err != nil {
 		return "", err

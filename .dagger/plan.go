@@ -8,12 +8,11 @@ import (
 	"time"
 
 	"dagger/eventmall/freeze"
-	"dagger/eventmall/internal/dagger"
 	"dagger/eventmall/parity"
 	"dagger/eventmall/stackio"
 )
 
-// Plan plans every stack against its live state, each fed with its
+// Plan plans every stack of the environment against its live state, each fed with its
 // upstream stacks' current outputs, and returns a Markdown summary for a
 // pull request. Nothing is applied. A stack whose upstream has never been
 // applied is reported as waiting for it. The summary warns when merging
@@ -22,46 +21,9 @@ import (
 // one write this needs; without it the summary says so) for deploy's plan
 // parity check.
 // +cache="never"
-func (m *Eventmall) Plan(
-	ctx context.Context,
-	// AWS access key id (the read-only plan role's credentials suffice).
-	awsAccessKeyId *dagger.Secret,
-	// AWS secret access key.
-	awsSecretAccessKey *dagger.Secret,
-	// AWS session token, for temporary credentials.
-	// +optional
-	awsSessionToken *dagger.Secret,
-	// AWS region.
-	// +optional
-	// +default="us-east-1"
-	region string,
-	// S3 bucket holding Terraform state.
-	stateBucket string,
-	// DynamoDB table also locking Terraform state (older setups); empty: the S3 lock objects only.
-	// +optional
-	lockTable string,
-	// Environment: the state key prefix.
-	// +optional
-	// +default="prod"
-	environment string,
-	// Endpoint URL for every AWS API; only for an emulator.
-	// +optional
-	awsEndpointUrl string,
-	// Folder of the Terraform stacks.
-	// +optional
-	// +default="terraform/stacks"
-	stacksPath string,
-	// The time the freeze warning is judged at, RFC 3339; only for rehearsals (default: now).
-	// +optional
-	now string,
-	// Schema version of the offline AWS provider (5.82.0 or 6.47.0) to plan against instead of the registry's; only for a rehearsal against an emulator.
-	// +optional
-	offlineAwsProvider string,
-	// JSON file of values the offline provider must agree on with the emulator.
-	// +optional
-	offlineAwsValues *dagger.File,
-) (string, error) {
-	clock, err := parseNow(now)
+func (e *Environment) Plan(ctx context.Context) (string, error) {
+	m, environment, stateBucket, region := e.module(), e.Name, e.StateBucket, e.Aws.Region
+	clock, err := parseNow(e.Now)
 	if err != nil {
 		return "", err
 	}
@@ -69,11 +31,7 @@ func (m *Eventmall) Plan(
 	if err != nil {
 		return "", err
 	}
-	a := m.Aws(awsAccessKeyId, awsSecretAccessKey, awsSessionToken, region, awsEndpointUrl)
-	if offlineAwsProvider != "" {
-		a = a.WithOfflineProvider(offlineAwsProvider, offlineAwsValues)
-	}
-	stack := func(name string) *Stack { return a.Stack(name, stateBucket, lockTable, environment, stacksPath) }
+	a, stack := e.Aws, e.Stack
 	graph, err := stackio.Load()
 	if err != nil {
 		return "", err

@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"dagger/eventmall/deploylock"
-	"dagger/eventmall/internal/dagger"
 	"dagger/eventmall/preflight"
 )
 
@@ -27,58 +26,15 @@ import (
 // lock or state lock held; a freeze window brackets the drop's midnight;
 // the running image is the last deploy record's. A table in Slack; a
 // non-zero exit on no-go, naming the failed lines. Against an emulator
-// (--aws-endpoint-url) the public URL is the edge stand-in's, in front of
+// (aws --endpoint-url) the public URL is the edge stand-in's, in front of
 // the service's task as its state says (started for the check).
 // +cache="never"
-func (m *Eventmall) Preflight(
+func (e *Environment) Preflight(
 	ctx context.Context,
-	// AWS access key id (read-only credentials suffice).
-	awsAccessKeyId *dagger.Secret,
-	// AWS secret access key.
-	awsSecretAccessKey *dagger.Secret,
-	// AWS session token, for temporary credentials.
-	// +optional
-	awsSessionToken *dagger.Secret,
-	// AWS region.
-	// +optional
-	// +default="us-east-1"
-	region string,
-	// S3 bucket holding Terraform state (and the history).
-	stateBucket string,
-	// DynamoDB table also locking Terraform state and holding the deploy
-	// lock (older setups); empty: the S3 lock objects only (state locks and
-	// the deploy lock, next to the state).
-	// +optional
-	lockTable string,
 	// Date of the drop to check, YYYY-MM-DD (the catalogue's drop date), or tonight: the drop of the next midnight in the environment's event_time_zone (for a scheduled run).
 	drop string,
-	// Environment to check.
-	// +optional
-	// +default="prod"
-	environment string,
-	// Slack bot token; without it, no Slack message is sent.
-	// +optional
-	slackToken *dagger.Secret,
-	// Slack channel for the table.
-	// +optional
-	slackChannel string,
-	// Slack Web API base URL; only for tests against a local recorder.
-	// +optional
-	slackApiUrl string,
-	// Endpoint URL for every AWS API; only for an emulator.
-	// +optional
-	awsEndpointUrl string,
-	// Folder of the Terraform stacks.
-	// +optional
-	// +default="terraform/stacks"
-	stacksPath string,
-	// Schema version of the offline AWS provider (5.81.0 or 6.47.0) to plan against instead of the registry's; only for a rehearsal against an emulator.
-	// +optional
-	offlineAwsProvider string,
-	// JSON file of values the offline provider must agree on with the emulator.
-	// +optional
-	offlineAwsValues *dagger.File,
 ) (string, error) {
+	m, environment := e.module(), e.Name
 	if drop == "tonight" {
 		settings, err := m.environmentSettings(ctx, environment)
 		if err != nil {
@@ -92,16 +48,12 @@ func (m *Eventmall) Preflight(
 	if _, err := time.Parse("2006-01-02", drop); err != nil {
 		return "", fmt.Errorf("--drop=%q: want a date YYYY-MM-DD (a drop date of the catalogue) or tonight", drop)
 	}
-	a := m.Aws(awsAccessKeyId, awsSecretAccessKey, awsSessionToken, region, awsEndpointUrl)
-	if offlineAwsProvider != "" {
-		a = a.WithOfflineProvider(offlineAwsProvider, offlineAwsValues)
-	}
-	table, err := m.preflight(ctx, a, stateBucket, lockTable, environment, stacksPath, drop)
+	table, err := m.preflight(ctx, e.Aws, e.StateBucket, e.LockTable, environment, e.StacksPath, drop)
 	if err != nil {
 		return "", err
 	}
 	report := table.Render(fmt.Sprintf("preflight %s, drop %s", environment, drop))
-	if err := postReport(ctx, slackToken, slackChannel, slackApiUrl, report); err != nil {
+	if err := e.postReport(ctx, report); err != nil {
 		progress("! %v", err)
 	}
 	if !table.Go() {

@@ -83,22 +83,18 @@ func (m *Eventmall) Rehearse(
 
 	// The administrator's step first: a deploy never applies base
 	// (docs/getting-started.md, "Bootstrap and change the base stack").
-	admin := m.Aws(creds.id, creds.key, creds.token, rehearsalRegion, awsURL).
+	env := m.Aws(creds.id, creds.key, creds.token, rehearsalRegion, awsURL).
 		WithOfflineProvider(rehearsalAwsSchema, setup.values).
-		Stack("base", rehearsalStateBucket, rehearsalLockTable, rehearsalEnvironment, rehearsalStacks)
-	basePlan, err := admin.Plan(ctx, false)
+		Environment(rehearsalEnvironment, rehearsalStateBucket, rehearsalLockTable, creds.slack, rehearsalChannel, rehearsalStacks).
+		WithSlackApi(slackURL + "/api/")
+	basePlan, err := env.Stack("base").Plan(ctx, false)
 	if err != nil {
 		return nil, fmt.Errorf("rehearsal: the administrator's plan of base: %w", err)
 	}
 	if _, err := basePlan.Apply(ctx); err != nil {
 		return nil, fmt.Errorf("rehearsal: the administrator's apply of base: %w", err)
 	}
-	outcome, deployErr := m.deploy(ctx, deployRun{
-		awsAccessKeyId: creds.id, awsSecretAccessKey: creds.key, awsSessionToken: creds.token,
-		region: rehearsalRegion, stateBucket: rehearsalStateBucket, lockTable: rehearsalLockTable,
-		environment: rehearsalEnvironment, slackToken: creds.slack, slackChannel: rehearsalChannel,
-		slackApiUrl: slackURL + "/api/", awsEndpointUrl: awsURL, stacksPath: rehearsalStacks,
-		offlineAwsProvider: rehearsalAwsSchema, offlineAwsValues: setup.values,
+	outcome, deployErr := env.deploy(ctx, deployRun{
 		// Every rehearsal starts from an empty emulator: nobody else holds the lock.
 		options: deployOptions{lock: deploylock.Holder{RunID: newRunID(), TTL: time.Hour}},
 	})

@@ -14,7 +14,6 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"dagger/eventmall/history"
-	"dagger/eventmall/internal/dagger"
 	"dagger/eventmall/rollback"
 )
 
@@ -33,59 +32,15 @@ import (
 // report can be read field by field: with +cache="never" each field read
 // would run it again (seen on v0.19.7, also through the report's ID).
 // +cache="session"
-func (m *Eventmall) Rollback(
+func (e *Environment) Rollback(
 	ctx context.Context,
-	// AWS access key id (short-lived credentials from OIDC preferred).
-	awsAccessKeyId *dagger.Secret,
-	// AWS secret access key.
-	awsSecretAccessKey *dagger.Secret,
-	// AWS session token, for temporary credentials.
-	// +optional
-	awsSessionToken *dagger.Secret,
-	// AWS region.
-	// +optional
-	// +default="us-east-1"
-	region string,
-	// S3 bucket holding Terraform state (and the history).
-	stateBucket string,
-	// DynamoDB table also locking Terraform state and holding the deploy
-	// lock (older setups); empty: S3 lock objects only, as for deploy.
-	// +optional
-	lockTable string,
-	// Environment to roll back.
-	// +optional
-	// +default="prod"
-	environment string,
-	// Id of the deploy to restore (dagger call history lists them); default: the one before the running one.
+	// Id of the deploy to restore (dagger call … history lists them); default: the successful deploy before the one running now.
 	// +optional
 	to string,
-	// Slack bot token; without it, no Slack messages are sent.
-	// +optional
-	slackToken *dagger.Secret,
-	// Slack channel for the rollback thread.
-	// +optional
-	slackChannel string,
-	// Slack Web API base URL; only for tests against a local recorder.
-	// +optional
-	slackApiUrl string,
-	// Endpoint URL for every AWS API; only for a rehearsal against an emulator.
-	// +optional
-	awsEndpointUrl string,
-	// Folder of the Terraform stacks.
-	// +optional
-	// +default="terraform/stacks"
-	stacksPath string,
-	// Schema version of the offline AWS provider (5.81.0 or 6.47.0) the stacks run against instead of the registry's; only for a rehearsal against an emulator.
-	// +optional
-	offlineAwsProvider string,
-	// JSON file of values the offline provider must agree on with the emulator.
-	// +optional
-	offlineAwsValues *dagger.File,
 	// Name of this run in the deploy lock (e.g. the CI run id); default: time and random.
 	// +optional
 	runId string,
-	// How long to wait for a deploy of the environment holding the deploy
-	// lock before giving up, e.g. 10m; 0s: refuse at once.
+	// How long to wait for another deploy or rollback holding the deploy lock, e.g. 10m; 0s: refuse at once.
 	// +optional
 	// +default="0s"
 	lockWait string,
@@ -98,14 +53,7 @@ func (m *Eventmall) Rollback(
 	if err != nil {
 		return nil, err
 	}
-	out, err := m.deploy(ctx, deployRun{
-		awsAccessKeyId: awsAccessKeyId, awsSecretAccessKey: awsSecretAccessKey, awsSessionToken: awsSessionToken,
-		region: region, stateBucket: stateBucket, lockTable: lockTable, environment: environment,
-		slackToken: slackToken, slackChannel: slackChannel, slackApiUrl: slackApiUrl,
-		awsEndpointUrl: awsEndpointUrl, stacksPath: stacksPath,
-		offlineAwsProvider: offlineAwsProvider, offlineAwsValues: offlineAwsValues,
-		options: opts, rollback: true, rollbackTo: to,
-	})
+	out, err := e.deploy(ctx, deployRun{options: opts, rollback: true, rollbackTo: to})
 	if err != nil {
 		return nil, err
 	}

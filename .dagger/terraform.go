@@ -41,25 +41,9 @@ type Stack struct {
 	Inputs string
 }
 
-// Stack returns a Terraform stack of the pipeline, its state kept in S3.
-func (a *Aws) Stack(
-	// Stack name: base, network, edge, data or service.
-	name string,
-	// S3 bucket holding Terraform state.
-	stateBucket string,
-	// DynamoDB table also locking Terraform state (older setups); empty: the
-	// S3 lock objects (use_lockfile) only.
-	// +optional
-	lockTable string,
-	// Environment, the prefix of the state key.
-	// +optional
-	// +default="prod"
-	environment string,
-	// Folder of the stacks, relative to the repository.
-	// +optional
-	// +default="terraform/stacks"
-	stacksPath string,
-) *Stack {
+// stack is one stack of the pipeline in this account, its state kept in
+// S3 under the environment's prefix (Environment.Stack is its API).
+func (a *Aws) stack(name, stateBucket, lockTable, environment, stacksPath string) *Stack {
 	return &Stack{Name: name, StacksPath: stacksPath, Environment: environment, Aws: a,
 		StateBucket: stateBucket, LockTable: lockTable, Inputs: "{}"}
 }

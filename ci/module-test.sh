@@ -54,18 +54,18 @@ dagger develop >"$LOGS/develop.log" 2>&1 || { tail -20 "$LOGS/develop.log"; die 
 (cd .dagger && go vet ./...) || die "go vet of the module"
 ok "dagger develop + go vet"
 dagger functions >"$LOGS/functions.out" 2>"$LOGS/functions.err" || { show functions; die "dagger functions"; }
-for fn in deploy plan check test-backend test-frontend build-frontend backend-image aws shop validate-catalog rollback history drift preflight; do
+for fn in check test-backend test-frontend build-frontend backend-image aws shop validate-catalog rehearse; do
   grep -qE "^$fn\b" "$LOGS/functions.out" || die "dagger functions lacks $fn"
 done
-grep -q "Deploy takes the shop from source to AWS" "$LOGS/functions.out" || grep -q "takes the shop from source" "$LOGS/functions.out" \
-  || die "dagger functions shows no doc comments"
-ok "dagger functions lists the stages with their docs"
+# What acts on an environment is reached through the account: aws … environment … deploy.
+dagger functions aws environment >"$LOGS/functions-environment.out" 2>"$LOGS/functions-environment.err" || { show functions-environment; die "dagger functions aws environment"; }
+for fn in deploy plan drift preflight history rollback unlock with-clock with-slack-api; do
+  grep -qE "^$fn\b" "$LOGS/functions-environment.out" || die "dagger functions aws environment lacks $fn"
+done
+grep -q "Deploy takes the shop from source" "$LOGS/functions-environment.out" || die "dagger functions shows no doc comments"
+ok "dagger functions lists the stages, and the environment's deploy, plan, drift, preflight, history, rollback, with their docs"
 
-echo "== stages, each alone"
-expect_ok test-backend test-backend
-ok "test-backend: npm test against MariaDB and memcached services"
-expect_ok test-frontend test-frontend
-ok "test-frontend"
+echo "== stages, each alone (test-backend, test-frontend and the other checks: the gate, dagger checks, runs each)"
 expect_ok build-frontend build-frontend export --path="$TMP/dist"
 [ -f "$TMP/dist/index.html" ] && ls "$TMP/dist/assets/"*.js >/dev/null || die "build-frontend exported no index.html/assets"
 ok "build-frontend exported $(find "$TMP/dist" -type f | wc -l) files"
@@ -138,21 +138,26 @@ AWS=(aws --access-key-id=env://AWS_ACCESS_KEY_ID --secret-access-key=env://AWS_S
 # by the same runs, never were).
 OFFLINE_AWS=6.47.0
 OFFLINE=(with-offline-provider --version="$OFFLINE_AWS" --values="$TMP/offline-values.json")
-STACK=(stack --state-bucket=eventmall-rehearsal-state --environment=rehearsal)
+# The rehearsal's environment: the account above, its state in moto's S3, Slack to the recorder.
+# The freeze is judged at a fixed time outside every window of the catalogue (with-clock), so the
+# rehearsal does not depend on the hour CI runs at; FROZEN is inside the window of drop nn-d1.
+CALM=2026-12-01T12:00:00+01:00
+FROZEN=2026-12-03T23:30:00+01:00
+WHERE=(environment --name=rehearsal --state-bucket=eventmall-rehearsal-state)
+STACK=("${WHERE[@]}" stack)
+SLACK=(--slack-token=env://SLACK_TOKEN --slack-channel=#drops with-slack-api --url="$REHEARSAL_SLACK_API")
+ENV=("${AWS[@]}" "${OFFLINE[@]}" "${WHERE[@]}" "${SLACK[@]}" with-clock --now="$CALM")
+ENV_TABLE=("${AWS[@]}" "${OFFLINE[@]}" "${WHERE[@]}" --lock-table=eventmall-rehearsal-locks "${SLACK[@]}" with-clock --now="$CALM")
+DEPLOY=("${ENV[@]}" deploy)
+DEPLOY_TABLE=("${ENV_TABLE[@]}" deploy)
+DEPLOY_FROZEN=("${AWS[@]}" "${OFFLINE[@]}" "${WHERE[@]}" "${SLACK[@]}" with-clock --now="$FROZEN" deploy)
+# What a deploy refused by the lock says to run (with the environment's arguments).
+UNLOCK_HINT='environment --name=rehearsal --state-bucket=eventmall-rehearsal-state unlock --run-id'
+UNLOCK_HINT_TABLE='environment --name=rehearsal --state-bucket=eventmall-rehearsal-state --lock-table=eventmall-rehearsal-locks unlock --run-id'
 
 echo "== a deploy before base is bootstrapped: refused"
-DEPLOY=(deploy --aws-access-key-id=env://AWS_ACCESS_KEY_ID --aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY
-        --aws-session-token=env://AWS_SESSION_TOKEN --region=us-east-1
-        --state-bucket=eventmall-rehearsal-state --environment=rehearsal
-        --slack-token=env://SLACK_TOKEN --slack-channel=#drops --slack-api-url="$REHEARSAL_SLACK_API"
-        --aws-endpoint-url="$REHEARSAL_AWS_ENDPOINT"
-        --offline-aws-provider="$OFFLINE_AWS" --offline-aws-values="$TMP/offline-values.json")
-DEPLOY_TABLE=("${DEPLOY[@]}" --lock-table=eventmall-rehearsal-locks)
-# The freeze is judged at a fixed time outside every window of the catalogue,
-# so the rehearsal does not depend on the hour CI runs at.
-CALM=2026-12-01T12:00:00+01:00
 # base is the administrator's (a deploy never applies it): bootstrap it first, as docs/getting-started.md says.
-if dc deploy-before-base "${DEPLOY[@]}" --now=$CALM; then die "deploy applied an unbootstrapped base"; fi
+if dc deploy-before-base "${DEPLOY[@]}"; then die "deploy applied an unbootstrapped base"; fi
 grep -q 'apply base as an administrator' "$LOGS/deploy-before-base.err" || { show deploy-before-base; die "deploy did not refuse base's changes by name"; }
 grep -qE '^apply base ' "$LOGS/deploy-before-base.out" && die "an apply of base ran"
 ok "deploy refused base's changes by name (apply base as an administrator); no apply of base ran"
@@ -215,7 +220,7 @@ ok "sync-frontend: everything uploaded, then nothing, then one changed file with
 
 echo "== deploy rehearsal: the whole chain against moto"
 : >"$REHEARSAL_SLACK_RECORD"
-expect_ok deploy "${DEPLOY[@]}" --now=$CALM
+expect_ok deploy "${DEPLOY[@]}"
 cat "$LOGS/deploy.out"
 grep -q "Terraform ran against the offline provider (schema of hashicorp/aws $OFFLINE_AWS)" "$LOGS/deploy.out" || die "the deploy report does not name the offline provider"
 grep -qxF "Stacks run by $ENGINE_LINE." "$LOGS/deploy.out" || die "the deploy report does not name the engine ($ENGINE_LINE)"
@@ -246,42 +251,42 @@ grep -qE '^smoke-test .*drops/current: event .*running the published image' "$LO
 probe slack-deploy-succeeded "$REHEARSAL_SLACK_RECORD" || die "Slack thread of the deploy is wrong"
 ok "deploy rehearsal green; Slack thread recorded"
 
-echo "== deploy lock: an S3 object next to the state (conditional writes), released after a deploy; a deploy while another holds it is refused naming the holder; unlock --state-bucket"
+echo "== deploy lock: an S3 object next to the state (conditional writes), released after a deploy; a deploy while another holds it is refused naming the holder; the environment's unlock"
 LOCK_OBJECT=s3://eventmall-rehearsal-state/rehearsal/eventmall-deploy.lock
 lock_object() { probe deploy-lock-object "$1"; } # put (a deploy running elsewhere) | absent
 lock_item() { probe deploy-lock-item "$1"; } # put (a deploy elsewhere that passes the table) | absent
 lock_object absent || die "the deploy lock was not released after the deploy"
 lock_item absent || die "a deploy without a lock table wrote the table's deploy lock"
 lock_object put
-if dc deploy-locked "${DEPLOY[@]}" --now=$CALM; then die "a deploy ran while another held the deploy lock"; fi
+if dc deploy-locked "${DEPLOY[@]}"; then die "a deploy ran while another held the deploy lock"; fi
 grep -q 'another deploy of rehearsal holds the deploy lock: run rehearsal-other by another-deploy@rehearsal' "$LOGS/deploy-locked.err" \
-  && grep -q 'unlock --state-bucket=eventmall-rehearsal-state --environment=rehearsal --run-id=rehearsal-other' "$LOGS/deploy-locked.err" \
+  && grep -q "$UNLOCK_HINT=rehearsal-other" "$LOGS/deploy-locked.err" \
   || { show deploy-locked; die "the refused deploy does not name the lock's holder and how to unlock it"; }
 grep -qE '^(plan|apply) ' "$LOGS/deploy-locked.out" && die "a terraform stage ran without the deploy lock"
-expect_ok unlock "${AWS[@]}" unlock --state-bucket=eventmall-rehearsal-state --environment=rehearsal --run-id=rehearsal-other
+expect_ok unlock "${ENV[@]}" unlock --run-id=rehearsal-other
 grep -qF "released the deploy lock of rehearsal held by run rehearsal-other (another-deploy@rehearsal)" "$LOGS/unlock.out" && grep -qF "($LOCK_OBJECT)" "$LOGS/unlock.out" \
   || { show unlock; die "unlock did not say whose lock it released"; }
 lock_object absent || die "unlock left the lock object"
-ok "deploy lock ($LOCK_OBJECT): released after the deploy; the second deploy refused naming run rehearsal-other; unlock --state-bucket released it"
+ok "deploy lock ($LOCK_OBJECT): released after the deploy; the second deploy refused naming run rehearsal-other; the environment's unlock released it"
 
-echo "== deploy lock in the optional DynamoDB table: refused while held, naming the holder; unlock --lock-table"
+echo "== deploy lock in the optional DynamoDB table: refused while held, naming the holder; unlock of the environment with the table"
 lock_item put
-if dc deploy-locked-table "${DEPLOY_TABLE[@]}" --now=$CALM; then die "a deploy with a lock table ran while another held the table's deploy lock"; fi
+if dc deploy-locked-table "${DEPLOY_TABLE[@]}"; then die "a deploy with a lock table ran while another held the table's deploy lock"; fi
 grep -q 'another deploy of rehearsal holds the deploy lock: run rehearsal-other by another-deploy@rehearsal' "$LOGS/deploy-locked-table.err" \
-  && grep -q 'unlock --lock-table=eventmall-rehearsal-locks --environment=rehearsal --run-id=rehearsal-other' "$LOGS/deploy-locked-table.err" \
+  && grep -q "$UNLOCK_HINT_TABLE=rehearsal-other" "$LOGS/deploy-locked-table.err" \
   || { show deploy-locked-table; die "the refused deploy (lock table) does not name the holder and how to unlock it"; }
 grep -qE '^(plan|apply) ' "$LOGS/deploy-locked-table.out" && die "a terraform stage ran without the deploy lock (lock table)"
-expect_ok unlock-table "${AWS[@]}" unlock --lock-table=eventmall-rehearsal-locks --environment=rehearsal --run-id=rehearsal-other
+expect_ok unlock-table "${ENV_TABLE[@]}" unlock --run-id=rehearsal-other
 grep -q 'released the deploy lock of rehearsal held by run rehearsal-other (another-deploy@rehearsal)' "$LOGS/unlock-table.out" \
   && grep -qF '(item eventmall-deploy/rehearsal of table eventmall-rehearsal-locks)' "$LOGS/unlock-table.out" \
-  || { show unlock-table; die "unlock --lock-table did not say whose lock it released"; }
-lock_item absent || die "unlock --lock-table left the lock"
-ok "deploy lock in the table: the deploy refused naming run rehearsal-other; unlock --lock-table released it"
+  || { show unlock-table; die "unlock (lock table) did not say whose lock it released"; }
+lock_item absent || die "unlock (lock table) left the lock"
+ok "deploy lock in the table: the deploy refused naming run rehearsal-other; unlock released it"
 
 echo "== two deploys of the unchanged source start together (--full-plan): one takes the deploy lock, the other refuses naming its holder"
 : >"$REHEARSAL_SLACK_RECORD"
-dc deploy-together-a "${DEPLOY[@]}" --now=$CALM --full-plan --run-id=rehearsal-together-a & PID_A=$!
-dc deploy-together-b "${DEPLOY[@]}" --now=$CALM --full-plan --run-id=rehearsal-together-b & PID_B=$!
+dc deploy-together-a "${DEPLOY[@]}" --full-plan --run-id=rehearsal-together-a & PID_A=$!
+dc deploy-together-b "${DEPLOY[@]}" --full-plan --run-id=rehearsal-together-b & PID_B=$!
 rc_a=0; wait "$PID_A" || rc_a=$?
 rc_b=0; wait "$PID_B" || rc_b=$?
 if [ "$rc_a" = 0 ] && [ "$rc_b" != 0 ]; then won=a lost=b
@@ -289,7 +294,7 @@ elif [ "$rc_b" = 0 ] && [ "$rc_a" != 0 ]; then won=b lost=a
 else show deploy-together-a; show deploy-together-b; die "two deploys started together: want exactly one to pass, exits $rc_a and $rc_b"; fi
 grep -q 'deploy failed at stage deploy-lock' "$LOGS/deploy-together-$lost.err" \
   && grep -q "another deploy of rehearsal holds the deploy lock: run rehearsal-together-$won by " "$LOGS/deploy-together-$lost.err" \
-  && grep -q "unlock --state-bucket=eventmall-rehearsal-state --environment=rehearsal --run-id=rehearsal-together-$won" "$LOGS/deploy-together-$lost.err" \
+  && grep -q "$UNLOCK_HINT=rehearsal-together-$won" "$LOGS/deploy-together-$lost.err" \
   || { show "deploy-together-$lost"; die "the second deploy does not refuse naming the holder (run rehearsal-together-$won)"; }
 grep -qE '^(plan|apply) [a-z]+ ' "$LOGS/deploy-together-$lost.err" && die "the refused deploy ran a terraform stage"
 grep -qE "^deploy-lock .*succeeded .*run rehearsal-together-$won \($LOCK_OBJECT\)" "$LOGS/deploy-together-$won.out" "$LOGS/deploy-together-$won.err" \
@@ -314,15 +319,15 @@ echo "== two deploys with the lock table start together: one takes the table's d
 # dynamodb_table), and that base change stops it at plan base (an environment's deploys all pass the
 # table or none do; switching is the administrator's apply of base). Nothing is applied.
 : >"$REHEARSAL_SLACK_RECORD"
-dc deploy-table-a "${DEPLOY_TABLE[@]}" --now=$CALM --full-plan --run-id=rehearsal-table-a & PID_A=$!
-dc deploy-table-b "${DEPLOY_TABLE[@]}" --now=$CALM --full-plan --run-id=rehearsal-table-b & PID_B=$!
+dc deploy-table-a "${DEPLOY_TABLE[@]}" --full-plan --run-id=rehearsal-table-a & PID_A=$!
+dc deploy-table-b "${DEPLOY_TABLE[@]}" --full-plan --run-id=rehearsal-table-b & PID_B=$!
 rc_a=0; wait "$PID_A" || rc_a=$?
 rc_b=0; wait "$PID_B" || rc_b=$?
 if grep -q 'deploy failed at stage deploy-lock' "$LOGS/deploy-table-b.err" && ! grep -q 'deploy failed at stage deploy-lock' "$LOGS/deploy-table-a.err"; then won=a lost=b
 elif grep -q 'deploy failed at stage deploy-lock' "$LOGS/deploy-table-a.err" && ! grep -q 'deploy failed at stage deploy-lock' "$LOGS/deploy-table-b.err"; then won=b lost=a
 else show deploy-table-a; show deploy-table-b; die "two deploys with the table started together: want exactly one refused at deploy-lock (exits $rc_a, $rc_b)"; fi
 grep -q "another deploy of rehearsal holds the deploy lock: run rehearsal-table-$won by " "$LOGS/deploy-table-$lost.err" \
-  && grep -q "unlock --lock-table=eventmall-rehearsal-locks --environment=rehearsal --run-id=rehearsal-table-$won" "$LOGS/deploy-table-$lost.err" \
+  && grep -q "$UNLOCK_HINT_TABLE=rehearsal-table-$won" "$LOGS/deploy-table-$lost.err" \
   || { show "deploy-table-$lost"; die "the second deploy (lock table) does not refuse naming the holder (run rehearsal-table-$won)"; }
 grep -qE '^(plan|apply) [a-z]+ ' "$LOGS/deploy-table-$lost.err" && die "the refused deploy (lock table) ran a terraform stage"
 grep -qE "^deploy-lock .*succeeded .*run rehearsal-table-$won \(item eventmall-deploy/rehearsal of table eventmall-rehearsal-locks\)" "$LOGS/deploy-table-$won.err" "$LOGS/deploy-table-$won.out" \
@@ -336,7 +341,7 @@ probe table-locks-free || die "a state lock of the table deploys is still held"
 ok "two deploys with the table: rehearsal-table-$won took the table's lock (then stopped at plan base: base lacks the table's grants), rehearsal-table-$lost refused at deploy-lock naming it; nothing held in the table"
 
 echo "== and again without --full-plan: every stack skipped, the reason named"
-expect_ok deploy-unchanged "${DEPLOY[@]}" --now=$CALM
+expect_ok deploy-unchanged "${DEPLOY[@]}"
 for st in base network edge data service; do
   grep -qE "^plan $st .*skipped: code, inputs and state unchanged since deploy [0-9TZ-]+" "$LOGS/deploy-unchanged.out" \
     || { show deploy-unchanged; die "an unchanged deploy re-planned $st instead of naming why it skipped it"; }
@@ -363,7 +368,7 @@ catalogue_objects() { probe catalogue-objects; }
 ecs_task_definition() { probe ecs-task-definition; }
 registry_tags() { curl -fsS "http://$EVENTMALL_REGISTRY/v2/rehearsal/eventmall-backend/tags/list"; }
 image_before=$(service_image); td_before=$(ecs_task_definition); tags_before=$(registry_tags); objects_before=$(catalogue_objects)
-expect_ok deploy-catalogue --source="$TMP/catalogue-only" "${DEPLOY[@]}" --now=$CALM
+expect_ok deploy-catalogue --source="$TMP/catalogue-only" "${DEPLOY[@]}"
 cat "$LOGS/deploy-catalogue.out"
 C="$LOGS/deploy-catalogue.out"
 grep -qE '^changes .*catalogue only: the code is that of deploy [0-9A-Za-z-]+, the catalogue changed' "$C" || { show deploy-catalogue; die "the changes stage did not choose the catalogue's fast path"; }
@@ -383,9 +388,7 @@ grep -qE "^smoke-test +succeeded .*through the edge stand-in: .*at the catalogue
 [ "$(service_image)" = "$image_before" ] && [ "$(ecs_task_definition)" = "$td_before" ] || die "the service's image or task definition changed"
 [ "$(registry_tags)" = "$tags_before" ] || die "an image was pushed by a catalogue-only deploy"
 probe catalogue-published "$TMP/catalogue-only/backend/catalog" || die "the published object is not the new catalogue named by its sha256"
-expect_ok history-catalogue history --aws-access-key-id=env://AWS_ACCESS_KEY_ID --aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY \
-  --aws-session-token=env://AWS_SESSION_TOKEN --region=us-east-1 --aws-endpoint-url="$REHEARSAL_AWS_ENDPOINT" \
-  --state-bucket=eventmall-rehearsal-state --environment=rehearsal --as-json
+expect_ok history-catalogue "${ENV[@]}" history --as-json
 "$REHEARSAL_PYTHON" -c 'import json,sys; r=json.load(open(sys.argv[1]))[0]; assert r["mode"]=="catalogue-only" and r["outcome"]=="succeeded" and r["catalogueObject"].startswith("s3://eventmall-rehearsal-state/rehearsal/catalogue/") and r["image"]==sys.argv[2] and r["site"]["indexVersionId"], r' \
   "$LOGS/history-catalogue.out" "$image_before" || { show history-catalogue; die "the history record of the catalogue-only deploy lacks its mode, object, image or site"; }
 ok "catalogue-only: validate-catalog, publish-catalogue, load-catalogue in the running image; no test, build, push, sync, db-release or rollout, each naming why; new prices live through the edge stand-in"
@@ -394,7 +397,7 @@ ok "catalogue-only: validate-catalog, publish-catalogue, load-catalogue in the r
 copy_source "$TMP/catalogue-bad"
 "$REHEARSAL_PYTHON" ci/rehearsal/edit_catalog.py "$TMP/catalogue-bad/backend/catalog" --set-price-cents=-5 >/dev/null
 objects_before=$(catalogue_objects)
-if dc deploy-catalogue-bad --source="$TMP/catalogue-bad" "${DEPLOY[@]}" --now=$CALM; then die "a catalogue-only deploy of an invalid catalogue passed"; fi
+if dc deploy-catalogue-bad --source="$TMP/catalogue-bad" "${DEPLOY[@]}"; then die "a catalogue-only deploy of an invalid catalogue passed"; fi
 grep -q 'deploy failed at stage validate-catalog' "$LOGS/deploy-catalogue-bad.err" && grep -q 'priceCents' "$LOGS/deploy-catalogue-bad.err" \
   || { show deploy-catalogue-bad; die "the invalid catalogue did not stop the deploy at validate-catalog naming priceCents"; }
 grep -qE '^(deploy-lock|plan [a-z]+|publish-catalogue|load-catalogue) +succeeded' "$LOGS/deploy-catalogue-bad.err" && die "a stage after validate-catalog ran"
@@ -403,7 +406,7 @@ lock_object absent || die "the invalid catalogue's deploy left a deploy lock"
 ok "an invalid catalogue stops at validate-catalog naming priceCents: nothing published, locked or planned"
 
 # And back to the source's own catalogue, the same way (the rest of this test deploys the source).
-expect_ok deploy-catalogue-back "${DEPLOY[@]}" --now=$CALM
+expect_ok deploy-catalogue-back "${DEPLOY[@]}"
 grep -qE '^changes .*catalogue only: ' "$LOGS/deploy-catalogue-back.out" && grep -qE '^load-catalogue +succeeded' "$LOGS/deploy-catalogue-back.out" \
   || { show deploy-catalogue-back; die "the source's catalogue did not go back the fast way"; }
 ok "the source's catalogue back, catalogue-only again"
@@ -414,19 +417,14 @@ echo "    cold $(wall deploy) s; unchanged $(wall deploy-unchanged) s ($(pct "$(
      "catalogue-only $(wall deploy-catalogue) s ($(pct "$(wall deploy-catalogue)" "$(wall deploy)") % of cold), and back $(wall deploy-catalogue-back) s"
 
 echo "== release safety: history, drift, preflight (plan parity and rollback: with the source copies below)"
-CREDS=(--aws-access-key-id=env://AWS_ACCESS_KEY_ID --aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY
-       --aws-session-token=env://AWS_SESSION_TOKEN --region=us-east-1 --aws-endpoint-url="$REHEARSAL_AWS_ENDPOINT")
-WHERE=(--state-bucket=eventmall-rehearsal-state --environment=rehearsal)
-TFARGS=(--offline-aws-provider="$OFFLINE_AWS" --offline-aws-values="$TMP/offline-values.json")
-SLACK=(--slack-token=env://SLACK_TOKEN --slack-channel=#drops --slack-api-url="$REHEARSAL_SLACK_API")
-expect_ok history-1 history "${CREDS[@]}" "${WHERE[@]}" --as-json
+expect_ok history-1 "${ENV[@]}" history --as-json
 FIRST_ID=$("$REHEARSAL_PYTHON" -c 'import json,sys; r=json.load(open(sys.argv[1]))[0]; assert r["kind"]=="deploy" and r["outcome"]=="succeeded", r; assert r["image"] and r["site"]["indexVersionId"] and r["revision"], r; assert any(s["name"]=="freeze" for s in r["stages"]) and all(st in r["plans"] for st in ("base","network","edge","data","service")), r; print(r["id"])' "$LOGS/history-1.out") \
   || { show history-1; die "the deploy left no complete history record"; }
 FIRST_IMAGE=$(service_image); site_index >"$TMP/index-1.html"
 grep -qF "\"image\": \"$FIRST_IMAGE\"" "$LOGS/history-1.out" || die "the history record's image is not the one the service stack holds ($FIRST_IMAGE)"
 ok "history: deploy $FIRST_ID recorded next to the state (image, index.html version, stages, a plan per graph stack)"
 
-DRIFT=(drift "${CREDS[@]}" "${WHERE[@]}" "${TFARGS[@]}" "${SLACK[@]}")
+DRIFT=("${ENV[@]}" drift)
 : >"$REHEARSAL_SLACK_RECORD"
 expect_ok drift-clean "${DRIFT[@]}"
 grep -q '^no drift in rehearsal' "$LOGS/drift-clean.out" || { show drift-clean; die "a clean environment reports drift"; }
@@ -440,7 +438,7 @@ grep -q 'drift in rehearsal: 2 finding' "$REHEARSAL_SLACK_RECORD" || die "drift'
 ok "drift: a clean run reports nothing; $EDITED edited behind the pipeline's back and the deleted scale-out are named (Slack too)"
 
 # preflight: on top of that drift, the alarm topic's subscriber gone and the deploy lock held.
-PREFLIGHT=(preflight "${CREDS[@]}" "${WHERE[@]}" "${TFARGS[@]}" "${SLACK[@]}" --drop=2026-12-04)
+PREFLIGHT=("${ENV[@]}" preflight --drop=2026-12-04)
 probe drop-alarm-subscribers
 lock_object put
 # and a state lock held as an S3 object (use_lockfile), as a run elsewhere planning network leaves it
@@ -458,7 +456,7 @@ grep -q 'NO-GO (visible publicly, scheduled scaling' "$REHEARSAL_SLACK_RECORD" |
 # The repairs: the site synced again, the action and the subscriber back, the lock released.
 expect_ok sync-restore "${AWS[@]}" sync-frontend --bucket=eventmall-rehearsal-site --distribution-id="$DIST" summary
 "$REHEARSAL_PYTHON" ci/rehearsal/moto_setup.py "$REHEARSAL_AWS_ENDPOINT" "$REHEARSAL_REGISTRY" "$ROOT" >/dev/null
-expect_ok unlock-preflight "${AWS[@]}" unlock --state-bucket=eventmall-rehearsal-state --environment=rehearsal --run-id=rehearsal-other
+expect_ok unlock-preflight "${ENV[@]}" unlock --run-id=rehearsal-other
 state_lock_object delete
 expect_ok preflight-go "${PREFLIGHT[@]}"
 cat "$LOGS/preflight-go.out"
@@ -468,7 +466,7 @@ ok "preflight: each no-go names its line (scaling, alarm subscriber, drift, depl
 
 echo "== freeze: a deploy inside a drop's freeze window stops before any terraform init"
 : >"$REHEARSAL_SLACK_RECORD"
-if dc deploy-frozen "${DEPLOY[@]}" --now=2026-12-03T23:30:00+01:00; then die "a deploy inside a freeze window passed"; fi
+if dc deploy-frozen "${DEPLOY_FROZEN[@]}"; then die "a deploy inside a freeze window passed"; fi
 grep -q 'deploy failed at stage freeze' "$LOGS/deploy-frozen.err" && grep -q 'deploys are frozen at 2026-12-03 23:30 CET: drop nn-d1 (2026-12-04)' "$LOGS/deploy-frozen.err" \
   || { show deploy-frozen; die "the refused deploy does not name the freeze stage and window"; }
 grep -q 'terraform init' "$LOGS/deploy-frozen.err" "$LOGS/deploy-frozen.out" && die "terraform init ran in a frozen deploy"
@@ -483,14 +481,14 @@ ok "freeze: refused at stage freeze, window named, nothing else ran, Slack told"
 # deploy ran what the copy does not hold; see docs/rehearsal.md.
 if [ "${MODULE_TEST_SOURCE_COPIES:-0}" = 1 ]; then
 echo "== plan parity (a copy with a changed environment value), a second release (a copy), rollback to the first"
-expect_ok plan-reviewed plan "${CREDS[@]}" "${WHERE[@]}" "${TFARGS[@]}" --now=$CALM
+expect_ok plan-reviewed "${ENV[@]}" plan
 grep -q 'Plan fingerprints stored' "$LOGS/plan-reviewed.out" || { show plan-reviewed; die "plan stored no fingerprints"; }
 copy_source "$TMP/changed-env"
 "$REHEARSAL_PYTHON" - "$TMP/changed-env/terraform/environments/rehearsal.json" <<'PY'
 import json, sys
 p = sys.argv[1]; d = json.load(open(p)); d.setdefault("extra_environment", {})["PARITY_PROBE"] = "changed after review"; json.dump(d, open(p, "w"), indent=2)
 PY
-if dc deploy-parity --source="$TMP/changed-env" "${DEPLOY[@]}" --now=$CALM; then die "a deploy whose plan differs from the reviewed one applied"; fi
+if dc deploy-parity --source="$TMP/changed-env" "${DEPLOY[@]}"; then die "a deploy whose plan differs from the reviewed one applied"; fi
 grep -q 'deploy failed at stage parity service' "$LOGS/deploy-parity.err" && grep -qE 'aws_ecs_task_definition\.[a-z_]+: [a-z,]+ with other values than reviewed' "$LOGS/deploy-parity.err" \
   || { show deploy-parity; die "plan parity did not stop the deploy naming the address"; }
 grep -qE '^apply service ' "$LOGS/deploy-parity.err" && die "the service was applied despite the parity failure"
@@ -500,7 +498,7 @@ ok "plan parity: $(grep -oE 'aws_ecs_task_definition\.[a-z_]+: [a-z,]+ with othe
 copy_source "$TMP/release-2"
 "$REHEARSAL_PYTHON" ci/rehearsal/edit_catalog.py "$TMP/release-2/backend/catalog" --add-cents=100 >/dev/null
 sed -i 's#</head>#<meta name="eventmall-release" content="2"></head>#' "$TMP/release-2/frontend/index.html"
-expect_ok deploy-release-2 --source="$TMP/release-2" "${DEPLOY[@]}" --now=2026-12-03T23:30:00+01:00 --break-glass="rehearsal: price fix during the rush"
+expect_ok deploy-release-2 --source="$TMP/release-2" "${DEPLOY_FROZEN[@]}" --break-glass="rehearsal: price fix during the rush"
 grep -qE '^parity service .*succeeded .*matches the reviewed plan' "$LOGS/deploy-release-2.out" || { show deploy-release-2; die "release 2's service plan does not match the reviewed one (only the image differs)"; }
 SECOND_IMAGE=$(service_image); site_index >"$TMP/index-2.html"
 [ "$SECOND_IMAGE" != "$FIRST_IMAGE" ] && ! cmp -s "$TMP/index-1.html" "$TMP/index-2.html" || die "release 2 did not change the image and index.html"
@@ -508,24 +506,24 @@ ok "release 2 ($SECOND_IMAGE, break glass inside a freeze): plan parity matched,
 
 # A rollback takes the deploy lock too: refused while another deploy holds it, before it reads the history.
 lock_object put
-if dc rollback-locked rollback "${CREDS[@]}" "${WHERE[@]}" "${TFARGS[@]}" "${SLACK[@]}"; then die "a rollback ran while another deploy held the deploy lock"; fi
+if dc rollback-locked "${ENV[@]}" rollback; then die "a rollback ran while another deploy held the deploy lock"; fi
 grep -q 'rollback failed at stage deploy-lock' "$LOGS/rollback-locked.err" \
   && grep -q 'another deploy of rehearsal holds the deploy lock: run rehearsal-other by another-deploy@rehearsal' "$LOGS/rollback-locked.err" \
   || { show rollback-locked; die "the rollback was not refused at deploy-lock naming the holder"; }
 grep -qE '^(rollback-target|outputs|plan|apply) ' "$LOGS/rollback-locked.err" && die "the refused rollback ran a stage after the lock"
 [ "$(service_image)" = "$SECOND_IMAGE" ] || die "the refused rollback changed the service stack"
-expect_ok unlock-rollback "${AWS[@]}" unlock --state-bucket=eventmall-rehearsal-state --environment=rehearsal --run-id=rehearsal-other
+expect_ok unlock-rollback "${ENV[@]}" unlock --run-id=rehearsal-other
 ok "rollback refused at deploy-lock while run rehearsal-other held it; nothing read or applied"
 
 : >"$REHEARSAL_SLACK_RECORD"
-expect_ok rollback rollback "${CREDS[@]}" "${WHERE[@]}" "${TFARGS[@]}" "${SLACK[@]}"
+expect_ok rollback "${ENV[@]}" rollback
 cat "$LOGS/rollback.out"
 grep -q "restoring $FIRST_ID" "$LOGS/rollback.out" || { show rollback; die "rollback did not pick the deploy before the running one"; }
 [ "$(service_image)" = "$FIRST_IMAGE" ] || die "rollback did not re-apply $FIRST_IMAGE to the service stack"
 grep -qE "^smoke-test .*succeeded .*running the published image" "$LOGS/rollback.out" || die "the rolled-back shop did not pass the smoke test"
 site_index >"$TMP/index-rolled.html"; cmp -s "$TMP/index-1.html" "$TMP/index-rolled.html" || die "rollback did not restore the previous index.html bytes"
 tail -1 "$REHEARSAL_SLACK_RECORD" | grep -q 'eventmall rollback to rehearsal' || die "no rollback thread in Slack"
-expect_ok history-2 history "${CREDS[@]}" "${WHERE[@]}"
+expect_ok history-2 "${ENV[@]}" history
 head -2 "$LOGS/history-2.out" | grep -qE "rollback +succeeded .*restored $FIRST_ID" || { show history-2; die "the rollback is not in the history"; }
 grep -q 'break glass: rehearsal: price fix during the rush' "$LOGS/history-2.out" && grep -q 'failed at parity service' "$LOGS/history-2.out" \
   || { show history-2; die "the history lacks the stopped or break-glass deploys"; }
@@ -537,7 +535,7 @@ copy_source "$TMP/crashing"
 # Starts only where the task definition says (EVENT_TIME_ZONE is set by the service stack alone),
 # so the gate's tests pass and the new task crashes: the stand-in plays ECS's circuit breaker.
 sed -i '1i if (process.env.EVENT_TIME_ZONE) { console.error("injected: the new image crashes at start"); process.exit(3); }' "$TMP/crashing/backend/src/server.js"
-if dc deploy-rollback --source="$TMP/crashing" "${DEPLOY[@]}" --now=$CALM; then die "a rolled-back deploy reported success"; fi
+if dc deploy-rollback --source="$TMP/crashing" "${DEPLOY[@]}"; then die "a rolled-back deploy reported success"; fi
 grep -q 'deploy failed at stage wait-service-stable' "$LOGS/deploy-rollback.err" || { show deploy-rollback; die "the rollback did not fail wait-service-stable"; }
 grep -qE 'rolled back: the service runs [a-z-]+:[0-9]+, not the new [a-z-]+:[0-9]+' "$LOGS/deploy-rollback.err" \
   || { show deploy-rollback; die "the failure does not name both task definitions"; }
@@ -568,7 +566,7 @@ inject = """  if (process.env.EVENT_TIME_ZONE) {
 """
 open(p, "w").write(s.replace(anchor, inject + anchor, 1))
 PY
-if dc deploy-nodb --source="$TMP/nodb" "${DEPLOY[@]}" --now=$CALM; then die "a deploy onto an empty database passed"; fi
+if dc deploy-nodb --source="$TMP/nodb" "${DEPLOY[@]}"; then die "a deploy onto an empty database passed"; fi
 grep -q 'deploy failed at stage smoke-test' "$LOGS/deploy-nodb.err" || { show deploy-nodb; die "the empty database was not caught by the smoke test"; }
 grep -q 'drops/current' "$LOGS/deploy-nodb.err" || { show deploy-nodb; die "the smoke test's failure does not name GET /api/drops/current"; }
 ok "empty database: $(grep -a 'deploy failed at stage smoke-test' "$LOGS/deploy-nodb.err" | head -1 | cut -c1-240)"
@@ -581,7 +579,7 @@ sed -i 's/module "registry"/module "images"/; s/module\.registry\./module.images
 grep -q 'module "images"' "$TMP/guard/terraform/stacks/data/main.tf" || die "the guard copy was not made"
 # The copy's docs follow its code (the gate's policy tests check the diagram and tables against it).
 (cd "$TMP/guard" && UPDATE_TF_DOCS=1 go test ./terraform/policy/ >/dev/null 2>&1 || true)
-if dc deploy-destroy --source="$TMP/guard" "${DEPLOY[@]}" --now=$CALM; then die "a plan deleting a protected resource was applied"; fi
+if dc deploy-destroy --source="$TMP/guard" "${DEPLOY[@]}"; then die "a plan deleting a protected resource was applied"; fi
 grep -q 'deploy failed at stage plan data' "$LOGS/deploy-destroy.err" \
   && grep -qF 'module.registry.aws_ecr_repository.this (delete)  --allow-destroy=data:module.registry.aws_ecr_repository.this' "$LOGS/deploy-destroy.err" \
   || { show deploy-destroy; die "the refusal does not name the repository and its --allow-destroy"; }
@@ -601,7 +599,7 @@ state_versions() { probe state-versions; }
 state_before=$(state_versions)
 tags_before=$(curl -fsS "http://$EVENTMALL_REGISTRY/v2/rehearsal/eventmall-backend/tags/list")
 : >"$REHEARSAL_SLACK_RECORD"
-if dc deploy-failing --source="$TMP/failing" "${DEPLOY[@]}" --now=$CALM; then die "deploy succeeded with a failing backend test"; fi
+if dc deploy-failing --source="$TMP/failing" "${DEPLOY[@]}"; then die "deploy succeeded with a failing backend test"; fi
 grep -q 'deploy failed at stage test-backend' "$LOGS/deploy-failing.err" || { show deploy-failing; die "the error does not name test-backend"; }
 grep -q 'injected failure: expected 10 units sold, got 11' "$LOGS/deploy-failing.err" || die "the error does not show the failing test's output"
 grep -qE '^(plan|apply) ' "$LOGS/deploy-failing.out" && die "a terraform stage ran after the failed test"
@@ -628,14 +626,14 @@ json.dump(v, open(sys.argv[2], "w"))
 PY
 FAULTY=()
 for a in "${DEPLOY[@]}"; do FAULTY+=("${a/offline-values.json/offline-values-faults.json}"); done
-if dc deploy-sibling "${FAULTY[@]}" --now=$CALM; then die "a deploy whose data apply failed passed"; fi
+if dc deploy-sibling "${FAULTY[@]}"; then die "a deploy whose data apply failed passed"; fi
 grep -q 'deploy failed at stage apply data' "$LOGS/deploy-sibling.err" && grep -q 'injected by the module test' "$LOGS/deploy-sibling.err" \
   || { show deploy-sibling; die "the deploy did not fail at apply data naming the refused call"; }
 grep -qE '^apply edge +succeeded .*\+1 ~0 -0 applied' "$LOGS/deploy-sibling.out" "$LOGS/deploy-sibling.err" \
   || { show deploy-sibling; die "edge's running apply did not finish when its sibling failed"; }
 grep -qE '^apply service +succeeded' "$LOGS/deploy-sibling.out" "$LOGS/deploy-sibling.err" && die "a stage after the failure ran"
 probe edge-applied-unlocked || die "edge's state or the locks are not as a finished apply leaves them"
-expect_ok deploy-after-sibling "${DEPLOY[@]}" --now=$CALM
+expect_ok deploy-after-sibling "${DEPLOY[@]}"
 grep -qE '^apply data +succeeded .*\+1 ~0 -0 applied' "$LOGS/deploy-after-sibling.out" || { show deploy-after-sibling; die "the next deploy did not apply data's remaining change"; }
 grep -qE '^plan edge .*(\+0 ~0 -0|skipped)' "$LOGS/deploy-after-sibling.out" || { show deploy-after-sibling; die "the next deploy found edge's finished apply undone"; }
 ok "sibling failure: apply data failed (injected), apply edge finished (+1) and kept its state, no lock held; the next deploy applied data's +1 and passed"

@@ -89,9 +89,9 @@ type HeldError struct {
 	Holder      Holder
 	Now         time.Time
 	Waited      time.Duration
-	// Store is the unlock argument naming where the lock lives, e.g.
-	// "--lock-table=acme-tflocks" or "--state-bucket=acme-tfstate"
-	// (empty: "--lock-table=<table>").
+	// Store is the environment's argument naming where the lock lives, e.g.
+	// "--state-bucket=acme-tfstate --lock-table=acme-tflocks" or
+	// "--state-bucket=acme-tfstate" (empty: "--state-bucket=<bucket>").
 	Store string
 }
 
@@ -105,7 +105,7 @@ func (e *HeldError) Error() string {
 	}
 	store := e.Store
 	if store == "" {
-		store = "--lock-table=<table>"
+		store = "--state-bucket=<bucket>"
 	}
-	return msg + fmt.Sprintf(". If that run is dead: dagger call aws <AWS arguments> unlock %s --environment=%s --run-id=%s", store, e.Environment, h.RunID)
+	return msg + fmt.Sprintf(". If that run is dead: dagger call aws <AWS arguments> environment --name=%s %s unlock --run-id=%s", e.Environment, store, h.RunID)
 }

@@ -32,7 +32,7 @@ func TestHeldErrorNamesTheHolder(t *testing.T) {
 	start := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	e := &HeldError{Environment: "prod", Holder: Holder{RunID: "gl-88", Owner: "gitlab:acme/eventmall@main", Started: start, TTL: time.Hour}, Now: start.Add(3 * time.Minute), Waited: 30 * time.Second}
 	msg := e.Error()
-	for _, w := range []string{"run gl-88 by gitlab:acme/eventmall@main", "started 2026-12-01T09:00:00Z (3m0s ago)", "expires 2026-12-01T10:00:00Z", "waited 30s", "unlock --lock-table=<table> --environment=prod --run-id=gl-88"} {
+	for _, w := range []string{"run gl-88 by gitlab:acme/eventmall@main", "started 2026-12-01T09:00:00Z (3m0s ago)", "expires 2026-12-01T10:00:00Z", "waited 30s", "environment --name=prod --state-bucket=<bucket> unlock --run-id=gl-88"} {
 		if !strings.Contains(msg, w) {
 			t.Errorf("message lacks %q: %s", w, msg)
 		}
@@ -57,7 +57,7 @@ func TestLockObjectRoundTrips(t *testing.T) {
 		}
 	}
 	e := &HeldError{Environment: "prod", Holder: h, Now: start.Add(time.Minute), Store: "--state-bucket=acme-tfstate"}
-	if !strings.Contains(e.Error(), "unlock --state-bucket=acme-tfstate --environment=prod --run-id=gh-4711") {
+	if !strings.Contains(e.Error(), "environment --name=prod --state-bucket=acme-tfstate unlock --run-id=gh-4711") {
 		t.Errorf("the S3 lock's holder message does not say how to unlock it: %s", e.Error())
 	}
 }

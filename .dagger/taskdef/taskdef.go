@@ -176,21 +176,6 @@ func (c Container) SecretNames() []string {
 	return names
 }
 
-// HealthCommand is the health check as an exec argv: ECS's CMD-SHELL runs
-// the rest through /bin/sh -c, CMD runs it as given.
-func (c Container) HealthCommand() ([]string, error) {
-	if len(c.HealthCheck) < 2 {
-		return nil, fmt.Errorf("container %s has no health check", c.Name)
-	}
-	switch c.HealthCheck[0] {
-	case "CMD-SHELL":
-		return []string{"/bin/sh", "-c", strings.Join(c.HealthCheck[1:], " ")}, nil
-	case "CMD":
-		return c.HealthCheck[1:], nil
-	}
-	return nil, fmt.Errorf("container %s: health check must start with CMD or CMD-SHELL, got %q", c.Name, c.HealthCheck[0])
-}
-
 // FromState finds the container definitions of the aws_ecs_task_definition
 // resources in `terraform show -json` output.
 func FromState(showJSON []byte) (map[string]string, error) {

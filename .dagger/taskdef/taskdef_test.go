@@ -39,10 +39,6 @@ func TestParse(t *testing.T) {
 	if got := c.SecretNames(); !reflect.DeepEqual(got, []string{"DB_PASSWORD", "DB_USER"}) {
 		t.Errorf("secret names %v", got)
 	}
-	h, err := c.HealthCommand()
-	if err != nil || h[0] != "/bin/sh" || h[1] != "-c" || !strings.HasPrefix(h[2], "node -e") {
-		t.Errorf("health %v %v", h, err)
-	}
 	// interval 15 given; retries 3 and startPeriod 0 are ECS's defaults
 	if c.HealthWindow != 45*time.Second {
 		t.Errorf("health window %v, want 45s", c.HealthWindow)

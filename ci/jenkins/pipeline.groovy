@@ -54,14 +54,16 @@ withEnv(["PATH+DAGGER=${env.HOME}/.local/bin"]) {
                         set +x
                         AWS_ROLE_SESSION_NAME="eventmall-plan-$BUILD_NUMBER"; export AWS_ROLE_SESSION_NAME
                         . ci/jenkins/aws-oidc.sh
-                        dagger call plan \
-                          --aws-access-key-id=env://AWS_ACCESS_KEY_ID \
-                          --aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY \
-                          --aws-session-token=env://AWS_SESSION_TOKEN \
+                        dagger call aws \
+                          --access-key-id=env://AWS_ACCESS_KEY_ID \
+                          --secret-access-key=env://AWS_SECRET_ACCESS_KEY \
+                          --session-token=env://AWS_SESSION_TOKEN \
                           --region="$AWS_REGION" \
+                          environment \
+                          --name="$EVENTMALL_ENVIRONMENT" \
                           --state-bucket="$TF_STATE_BUCKET" \
                           --lock-table="$TF_LOCK_TABLE" \
-                          --environment="$EVENTMALL_ENVIRONMENT" \
+                          plan \
                           > plan.md
                     '''
                   }
@@ -81,16 +83,18 @@ withEnv(["PATH+DAGGER=${env.HOME}/.local/bin"]) {
                         set +x
                         AWS_ROLE_SESSION_NAME="eventmall-drift-$BUILD_NUMBER"; export AWS_ROLE_SESSION_NAME
                         . ci/jenkins/aws-oidc.sh
-                        dagger call drift \
-                          --aws-access-key-id=env://AWS_ACCESS_KEY_ID \
-                          --aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY \
-                          --aws-session-token=env://AWS_SESSION_TOKEN \
+                        dagger call aws \
+                          --access-key-id=env://AWS_ACCESS_KEY_ID \
+                          --secret-access-key=env://AWS_SECRET_ACCESS_KEY \
+                          --session-token=env://AWS_SESSION_TOKEN \
                           --region="$AWS_REGION" \
+                          environment \
+                          --name="$EVENTMALL_ENVIRONMENT" \
                           --state-bucket="$TF_STATE_BUCKET" \
                           --lock-table="$TF_LOCK_TABLE" \
-                          --environment="$EVENTMALL_ENVIRONMENT" \
                           --slack-token=env://SLACK_BOT_TOKEN \
-                          --slack-channel="$SLACK_CHANNEL"
+                          --slack-channel="$SLACK_CHANNEL" \
+                          drift
                     '''
                   }
                 }
@@ -103,17 +107,19 @@ withEnv(["PATH+DAGGER=${env.HOME}/.local/bin"]) {
                     set +x
                     AWS_ROLE_SESSION_NAME="eventmall-preflight-$BUILD_NUMBER"; export AWS_ROLE_SESSION_NAME
                     . ci/jenkins/aws-oidc.sh
-                    dagger call preflight \
-                      --aws-access-key-id=env://AWS_ACCESS_KEY_ID \
-                      --aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY \
-                      --aws-session-token=env://AWS_SESSION_TOKEN \
+                    dagger call aws \
+                      --access-key-id=env://AWS_ACCESS_KEY_ID \
+                      --secret-access-key=env://AWS_SECRET_ACCESS_KEY \
+                      --session-token=env://AWS_SESSION_TOKEN \
                       --region="$AWS_REGION" \
+                      environment \
+                      --name="$EVENTMALL_ENVIRONMENT" \
                       --state-bucket="$TF_STATE_BUCKET" \
                       --lock-table="$TF_LOCK_TABLE" \
-                      --drop="$EVENTMALL_DROP" \
-                      --environment="$EVENTMALL_ENVIRONMENT" \
                       --slack-token=env://SLACK_BOT_TOKEN \
-                      --slack-channel="$SLACK_CHANNEL"
+                      --slack-channel="$SLACK_CHANNEL" \
+                      preflight \
+                      --drop="$EVENTMALL_DROP"
                 '''
               }
             }
@@ -127,16 +133,18 @@ withEnv(["PATH+DAGGER=${env.HOME}/.local/bin"]) {
                     set +x
                     AWS_ROLE_SESSION_NAME="eventmall-deploy-$BUILD_NUMBER"; export AWS_ROLE_SESSION_NAME
                     . ci/jenkins/aws-oidc.sh
-                    dagger call deploy \
-                      --aws-access-key-id=env://AWS_ACCESS_KEY_ID \
-                      --aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY \
-                      --aws-session-token=env://AWS_SESSION_TOKEN \
+                    dagger call aws \
+                      --access-key-id=env://AWS_ACCESS_KEY_ID \
+                      --secret-access-key=env://AWS_SECRET_ACCESS_KEY \
+                      --session-token=env://AWS_SESSION_TOKEN \
                       --region="$AWS_REGION" \
+                      environment \
+                      --name="$EVENTMALL_ENVIRONMENT" \
                       --state-bucket="$TF_STATE_BUCKET" \
                       --lock-table="$TF_LOCK_TABLE" \
-                      --environment="$EVENTMALL_ENVIRONMENT" \
                       --slack-token=env://SLACK_BOT_TOKEN \
                       --slack-channel="$SLACK_CHANNEL" \
+                      deploy \
                       summary
                 '''
               }

@@ -35,42 +35,109 @@ func truth(t *testing.T) *Truth {
 
 func TestCallsTxtIsTheContract(t *testing.T) {
 	tr := truth(t)
-	if got := strings.Join(tr.Order, ","); got != "check,plan,deploy,drift,preflight" {
-		t.Fatalf("calls.txt functions = %s, want check,plan,deploy,drift,preflight", got)
+	order := "check,aws environment plan,aws environment deploy,aws environment drift,aws environment preflight"
+	if got := strings.Join(tr.Order, ","); got != order {
+		t.Fatalf("calls.txt functions = %s, want %s", got, order)
 	}
 	if tr.Version != "0.19.7" {
 		t.Errorf("dagger.json pins %q; the CI files were written for 0.19.7", tr.Version)
 	}
-	// The deploy call of the CLI contract, word for word.
-	want := []string{"call", "deploy",
-		"--aws-access-key-id=env://AWS_ACCESS_KEY_ID",
-		"--aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY",
-		"--aws-session-token=env://AWS_SESSION_TOKEN",
-		"--region=${AWS_REGION}",
+	// The deploy call of the CLI contract, word for word: the account, the environment
+	// in it, the action.
+	aws := []string{"aws",
+		"--access-key-id=env://AWS_ACCESS_KEY_ID",
+		"--secret-access-key=env://AWS_SECRET_ACCESS_KEY",
+		"--session-token=env://AWS_SESSION_TOKEN",
+		"--region=${AWS_REGION}"}
+	env := []string{"environment",
+		"--name=${EVENTMALL_ENVIRONMENT}",
 		"--state-bucket=${TF_STATE_BUCKET}",
-		"--lock-table=${TF_LOCK_TABLE}",
-		"--environment=${EVENTMALL_ENVIRONMENT}",
-		"--slack-token=env://SLACK_BOT_TOKEN",
-		"--slack-channel=${SLACK_CHANNEL}",
-		// deploy returns a report; CI logs print its stage table.
-		"summary"}
-	if got := strings.Join(tr.Calls["deploy"].Words, " "); got != strings.Join(want, " ") {
-		t.Errorf("deploy in calls.txt:\n got %s\nwant %s", got, strings.Join(want, " "))
+		"--lock-table=${TF_LOCK_TABLE}"}
+	slack := []string{"--slack-token=env://SLACK_BOT_TOKEN", "--slack-channel=${SLACK_CHANNEL}"}
+	call := func(parts ...[]string) string {
+		words := []string{"call"}
+		for _, p := range parts {
+			words = append(words, p...)
+		}
+		return strings.Join(words, " ")
 	}
-	// plan takes the deploy call's AWS/state/environment arguments, without Slack.
-	var planWant []string
-	for _, w := range want[2:] {
-		if strings.HasPrefix(w, "--") && !strings.HasPrefix(w, "--slack-") {
-			planWant = append(planWant, w)
+	for _, c := range []struct{ function, want string }{
+		// deploy returns a report; CI logs print its stage table.
+		{"aws environment deploy", call(aws, env, slack, []string{"deploy", "summary"})},
+		// plan takes the deploy call's account and environment, without Slack.
+		{"aws environment plan", call(aws, env, []string{"plan"})},
+		{"aws environment drift", call(aws, env, slack, []string{"drift"})},
+		{"aws environment preflight", call(aws, env, slack, []string{"preflight", "--drop=${EVENTMALL_DROP}"})},
+	} {
+		if got := strings.Join(tr.Calls[c.function].Words, " "); got != c.want {
+			t.Errorf("%s in calls.txt:\n got %s\nwant %s", c.function, got, c.want)
 		}
 	}
-	if got := strings.Join(tr.Calls["plan"].Words[2:], " "); got != strings.Join(planWant, " ") {
-		t.Errorf("plan in calls.txt:\n got %s\nwant %s", got, strings.Join(planWant, " "))
+	// Each object's flags belong to it; deploy chains summary.
+	deploy := tr.Calls["aws environment deploy"]
+	var segs []string
+	for _, s := range deploy.Path() {
+		segs = append(segs, s.Name+":"+strings.Join(s.Flags, ","))
+	}
+	if got, want := strings.Join(segs, " "), "aws:"+strings.Join(aws[1:], ",")+" environment:"+strings.Join(append(env[1:], slack...), ",")+" deploy:"; got != want {
+		t.Errorf("deploy's path:\n got %s\nwant %s", got, want)
+	}
+	if got := strings.Join(deploy.Chain(), " "); got != "summary" {
+		t.Errorf("deploy chains %q, want summary", got)
 	}
 	for _, s := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "SLACK_BOT_TOKEN"} {
 		if !tr.SecretEnv[s] {
 			t.Errorf("secret %s not passed as env:// in calls.txt", s)
 		}
+	}
+}
+
+// TestCallPath: a call's function path runs through the module's objects (Objects) to its
+// action; Args are the flags of every function of the path, each with the function it is
+// given to; Chain is what follows the action's flags.
+func TestCallPath(t *testing.T) {
+	for _, c := range []struct {
+		src, function, args, chain string
+	}{
+		{`dagger call check`, "check", "", ""},
+		{`dagger call aws --region="$R" environment --name=prod deploy --run-id=7 summary`,
+			"aws environment deploy", "aws:--region=${R} environment:--name=prod deploy:--run-id=7", "summary"},
+		{`dagger call aws --region="$R" environment plan > plan.md`, "aws environment plan", "aws:--region=${R}", ""},
+		{`dagger call aws environment preflight --drop=tonight`, "aws environment preflight", "preflight:--drop=tonight", ""},
+		// The flat functions that came before: an action of their own, not in calls.txt.
+		{`dagger call deploy --aws-access-key-id=env://K --environment=prod summary`,
+			"deploy", "deploy:--aws-access-key-id=env://K deploy:--environment=prod", "summary"},
+		// A rehearsal-only step between the objects and the action is not an object.
+		{`dagger call aws --endpoint-url=http://moto environment with-clock --now=2026-12-24T23:30:00Z deploy`,
+			"aws environment with-clock", "aws:--endpoint-url=http://moto with-clock:--now=2026-12-24T23:30:00Z", "deploy"},
+	} {
+		f, err := ScanScript(Script{Where: "t", Text: c.src}, nil)
+		if err != nil || len(f.Calls) != 1 {
+			t.Fatalf("%q: %v (calls %+v)", c.src, err, f.Calls)
+		}
+		call := f.Calls[0]
+		args, err := call.Args()
+		if err != nil {
+			t.Fatalf("%q: %v", c.src, err)
+		}
+		var as []string
+		for _, a := range args {
+			as = append(as, a.On+":"+a.Name+"="+a.Value)
+		}
+		if call.Function != c.function || strings.Join(as, " ") != c.args || strings.Join(call.Chain(), " ") != c.chain {
+			t.Errorf("%q:\n got function %q, args %q, chain %q\nwant function %q, args %q, chain %q",
+				c.src, call.Function, strings.Join(as, " "), strings.Join(call.Chain(), " "), c.function, c.args, c.chain)
+		}
+	}
+	// An object's flag written `--name value`: the value is the flag's, not the next
+	// function, and Args refuses the spelling.
+	src := `dagger call aws environment --lock-table "$T" deploy`
+	f, err := ScanScript(Script{Where: "t", Text: src}, nil)
+	if err != nil || len(f.Calls) != 1 || f.Calls[0].Function != "aws environment deploy" {
+		t.Fatalf("%q: %v (calls %+v)", src, err, f.Calls)
+	}
+	if args, err := f.Calls[0].Args(); err == nil || !strings.Contains(err.Error(), "is not written --name=value") {
+		t.Errorf("%q: Args() = %v, %v; want the spelling refused", src, args, err)
 	}
 }
 
@@ -117,20 +184,22 @@ func TestDriftIsCaught(t *testing.T) {
 		{"github-action-by-tag.yml", "github", "uses actions/checkout@v4 by a tag or branch, which can be moved to other code; pin the action by its full commit SHA"},
 		{"github-echo-secret.yml", "github", "echo prints the secret $AWS_SECRET_ACCESS_KEY"},
 		{"github-space-separated.yml", "github", `is not written --name=value`},
-		{"gitlab-other-function.yml", "gitlab", "`dagger call deploy-all` is not in ci/calls.txt"},
-		{"gitlab-other-function.yml", "gitlab", "no `dagger call deploy`"},
+		{"gitlab-other-function.yml", "gitlab", "`dagger call aws environment deploy-all` is not in ci/calls.txt"},
+		{"gitlab-other-function.yml", "gitlab", "no `dagger call aws environment deploy`"},
 		{"gitlab-install-latest.yml", "gitlab", "installed without a version"},
 		{"gitlab-wrong-version.yml", "gitlab", `Dagger version "0.19.8"`},
 		{"gitlab-missing-include.yml", "gitlab", "includes ci/gitlab/nowhere.yml"},
 		{"circleci-secret-as-value.yml", "circleci", "--slack-token=${SLACK_BOT_TOKEN} passes the secret as a value"},
-		{"circleci-no-plan.yml", "circleci", "no `dagger call plan`"},
+		{"circleci-no-plan.yml", "circleci", "no `dagger call aws environment plan`"},
 		{"circleci-no-install.yml", "circleci", "calls dagger without installing the pinned CLI"},
 		{"jenkins-region-literal.groovy", "jenkins", "--region=eu-west-1, want ${AWS_REGION}"},
 		{"jenkins-gstring.groovy", "jenkins", "Groovy would interpolate it"},
 		{"jenkins-unbalanced.groovy", "jenkins", "is never closed"},
 		{"jenkins-extra-arg.groovy", "jenkins", "has --debug=true, which ci/calls.txt does not"},
 		{"jenkins-order.groovy", "jenkins", "another order"},
-		{"gitlab-deploy-unchained.yml", "gitlab", "`dagger call deploy` chains nothing; ci/calls.txt chains `summary`"},
+		{"gitlab-deploy-unchained.yml", "gitlab", "`dagger call aws environment deploy` chains nothing; ci/calls.txt chains `summary`"},
+		// Each object takes its own flags: the region is the account's, not the environment's.
+		{"github-flag-on-wrong-object.yml", "github", "`dagger call aws environment deploy` gives --region to `environment`; ci/calls.txt gives it to `aws`"},
 		{"jenkins-command-substitution.groovy", "jenkins", "is not allowed"},
 		// Supply chain: no download run as a script, however it is spelled.
 		{"gitlab-curl-pipe-sh.yml", "gitlab", "pipes a download (curl) into sh"},
@@ -138,15 +207,15 @@ func TestDriftIsCaught(t *testing.T) {
 		{"circleci-sh-c-curl.yml", "circleci", "pipes a download (curl) into sh"},
 		{"github-dagger-for-github.yml", "github", "dagger/dagger-for-github installs the CLI by piping Dagger's install script into sh"},
 		// The scheduled checks change nothing: the read-only plan role, never the deployer.
-		{"github-scheduled-as-deployer.yml", "github", "`dagger call drift` runs as the deployer (${{ vars.AWS_DEPLOYER_ROLE_ARN }}); the scheduled checks use the read-only plan role, never the deployer"},
-		{"gitlab-scheduled-no-role.yml", "gitlab", "`dagger call preflight` assumes no AWS role"},
-		{"circleci-scheduled-deploy-context.yml", "circleci", "`dagger call drift` runs as the deployer (context eventmall-deploy)"},
-		{"jenkins-scheduled-deployer.groovy", "jenkins", "`dagger call preflight` runs as the deployer (${env.AWS_DEPLOYER_ROLE_ARN})"},
+		{"github-scheduled-as-deployer.yml", "github", "`dagger call aws environment drift` runs as the deployer (${{ vars.AWS_DEPLOYER_ROLE_ARN }}); the scheduled checks use the read-only plan role, never the deployer"},
+		{"gitlab-scheduled-no-role.yml", "gitlab", "`dagger call aws environment preflight` assumes no AWS role"},
+		{"circleci-scheduled-deploy-context.yml", "circleci", "`dagger call aws environment drift` runs as the deployer (context eventmall-deploy)"},
+		{"jenkins-scheduled-deployer.groovy", "jenkins", "`dagger call aws environment preflight` runs as the deployer (${env.AWS_DEPLOYER_ROLE_ARN})"},
 		// A pull/merge request's plan runs unreviewed code: the read-only plan role, never the deployer.
-		{"github-plan-as-deployer.yml", "github", "`dagger call plan` runs as the deployer (${{ vars.AWS_DEPLOYER_ROLE_ARN }}); a pull/merge request's plan uses the read-only plan role, never the deployer"},
-		{"gitlab-plan-as-deployer.yml", "gitlab", "`dagger call plan` runs as the deployer ($AWS_DEPLOYER_ROLE_ARN)"},
-		{"circleci-plan-deploy-context.yml", "circleci", "`dagger call plan` runs as the deployer (context eventmall-deploy)"},
-		{"jenkins-plan-as-deployer.groovy", "jenkins", "`dagger call plan` runs as the deployer (${env.AWS_DEPLOYER_ROLE_ARN})"},
+		{"github-plan-as-deployer.yml", "github", "`dagger call aws environment plan` runs as the deployer (${{ vars.AWS_DEPLOYER_ROLE_ARN }}); a pull/merge request's plan uses the read-only plan role, never the deployer"},
+		{"gitlab-plan-as-deployer.yml", "gitlab", "`dagger call aws environment plan` runs as the deployer ($AWS_DEPLOYER_ROLE_ARN)"},
+		{"circleci-plan-deploy-context.yml", "circleci", "`dagger call aws environment plan` runs as the deployer (context eventmall-deploy)"},
+		{"jenkins-plan-as-deployer.groovy", "jenkins", "`dagger call aws environment plan` runs as the deployer (${env.AWS_DEPLOYER_ROLE_ARN})"},
 	}
 	for _, c := range cases {
 		t.Run(c.file+"/"+c.want, func(t *testing.T) {
@@ -351,10 +420,10 @@ func TestJenkinsStructure(t *testing.T) {
 
 func TestShellCanonicalForm(t *testing.T) {
 	for _, c := range []struct{ src, want string }{
-		{`dagger call plan --region="$AWS_REGION"`, "call plan --region=${AWS_REGION}"},
-		{`dagger call plan --region=$AWS_REGION`, "call plan --region=${AWS_REGION}"},
-		{`dagger call plan '--region='"${AWS_REGION}"`, "call plan --region=${AWS_REGION}"},
-		{"dagger call plan \\\n  --region=\"$AWS_REGION\" > plan.md", "call plan --region=${AWS_REGION}"},
+		{`dagger call aws --region="$AWS_REGION" environment plan`, "call aws --region=${AWS_REGION} environment plan"},
+		{`dagger call aws --region=$AWS_REGION environment plan`, "call aws --region=${AWS_REGION} environment plan"},
+		{`dagger call aws '--region='"${AWS_REGION}" environment plan`, "call aws --region=${AWS_REGION} environment plan"},
+		{"dagger call aws \\\n  --region=\"$AWS_REGION\" \\\n  environment plan > plan.md", "call aws --region=${AWS_REGION} environment plan"},
 		{"x=1; if true; then dagger call check | tee out; fi", "call check"},
 	} {
 		f, err := ScanScript(Script{Where: "t", Text: c.src}, nil)
@@ -365,7 +434,7 @@ func TestShellCanonicalForm(t *testing.T) {
 			t.Errorf("%q: calls %+v, want %q", c.src, f.Calls, c.want)
 		}
 	}
-	for _, bad := range []string{`dagger call plan --region="$(cat region)"`, `dagger call plan --region="${AWS_REGION:-eu-west-1}"`} {
+	for _, bad := range []string{`dagger call aws --region="$(cat region)" environment plan`, `dagger call aws --region="${AWS_REGION:-eu-west-1}" environment plan`} {
 		if _, err := ScanScript(Script{Where: "t", Text: bad}, nil); err == nil {
 			t.Errorf("%q: accepted", bad)
 		}

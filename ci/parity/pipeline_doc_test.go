@@ -65,7 +65,7 @@ func TestPipelineDiagramMatchesDeploy(t *testing.T) {
 	if block == nil {
 		t.Fatal("docs/pipeline.md has no mermaid block")
 	}
-	framing := map[string]bool{"dagger call deploy": true, "gate: all at once, all must pass": true, "report + Slack thread closed": true}
+	framing := map[string]bool{"dagger call aws … environment … deploy": true, "gate: all at once, all must pass": true, "report + Slack thread closed": true}
 	diagram := map[string]bool{}
 	for _, m := range regexp.MustCompile(`\w+(?:\[|\(\[|\s*\[)"?([^"\]<)]+)`).FindAllStringSubmatch(block[1], -1) {
 		label := strings.TrimSpace(m[1])

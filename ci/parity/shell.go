@@ -11,57 +11,108 @@ import (
 	"mvdan.cc/sh/v3/syntax"
 )
 
+// Objects are the module's functions that return an object instead of acting: a call
+// goes through them to its action, and the flags written after each belong to it
+// (`dagger call aws --region=… environment --name=… deploy summary`). They are part of
+// the call's function path (Call.Function), and their flags part of its arguments.
+var Objects = map[string]string{
+	"aws":         "the AWS account: credentials and region",
+	"environment": "one environment in that account: its state, lock table and Slack channel",
+}
+
 // Call is one `dagger call` found in a script.
 type Call struct {
-	Where    string   // vendor file and job/step, for messages
-	Words    []string // canonical words after `dagger` ("call", "deploy", "--region=${AWS_REGION}", ...)
-	Function string   // first word after `call` that is not a flag
+	Where string   // vendor file and job/step, for messages
+	Words []string // canonical words after `dagger` ("call", "aws", "--region=${AWS_REGION}", ...)
+	// Function is the call's function path: the object functions (Objects) it goes
+	// through and the action after them, joined by spaces ("aws environment deploy";
+	// "check" for a function of the module itself).
+	Function string
 	// Role is the AWS identity the job assumes for this call, as the vendor file writes it
 	// (a role ARN variable, a CircleCI context); "" when it assumes none.
 	Role string
 }
 
-// Arg is one --name=value argument of a call.
-type Arg struct{ Name, Value string }
+// Arg is one --name=value argument of a call, and the function of the path it is given
+// to (On: "aws", "environment", "deploy").
+type Arg struct{ Name, Value, On string }
 
-// split divides the words after `call` and the function into the function's
-// arguments (flags) and what the call chains after them, from the first bare word.
-func (c Call) split() (args, chain []string) {
+// Segment is one function of a call's path and the flags written right after it.
+type Segment struct {
+	Name  string
+	Flags []string
+}
+
+// split divides the words after `call` into the function path, each function with the
+// flags right after it (objects first, then the action), and what the call chains
+// after the action's flags.
+func (c Call) split() (path []Segment, chain []string) {
+	if len(c.Words) == 0 {
+		return nil, nil
+	}
 	rest := c.Words[1:]
 	for len(rest) > 0 && strings.HasPrefix(rest[0], "-") {
 		rest = rest[1:] // flags before the function
 	}
-	if len(rest) == 0 {
-		return nil, nil
+	for len(rest) > 0 {
+		name := rest[0]
+		rest = rest[1:]
+		_, object := Objects[name]
+		n := 0
+		for n < len(rest) && strings.HasPrefix(rest[n], "-") {
+			if object && !strings.Contains(rest[n], "=") && n+1 < len(rest) && !strings.HasPrefix(rest[n+1], "-") {
+				// `--flag value`: every flag of an object takes a value, so the next word
+				// is this one's, as the CLI reads it, not the next function (Args
+				// refuses the spelling).
+				n++
+			}
+			n++
+		}
+		path = append(path, Segment{Name: name, Flags: rest[:n]})
+		rest = rest[n:]
+		if !object {
+			break // the action
+		}
 	}
-	rest = rest[1:] // the function
-	n := 0
-	for n < len(rest) && strings.HasPrefix(rest[n], "-") {
-		n++
-	}
-	return rest[:n], rest[n:]
+	return path, rest
 }
 
-// Args returns the call's arguments after the function name, up to the
-// function it chains (Chain).
+// Path returns the call's function path with each function's flags.
+func (c Call) Path() []Segment {
+	path, _ := c.split()
+	return path
+}
+
+// functionPath is the names of the path joined by spaces (Call.Function).
+func functionPath(path []Segment) string {
+	names := make([]string, len(path))
+	for i, s := range path {
+		names[i] = s.Name
+	}
+	return strings.Join(names, " ")
+}
+
+// Args returns the arguments of every function of the call's path, in order (the
+// objects' first, then the action's), up to what the call chains (Chain).
 func (c Call) Args() ([]Arg, error) {
-	words, _ := c.split()
 	var out []Arg
-	for _, w := range words {
-		if !strings.HasPrefix(w, "--") {
-			return nil, fmt.Errorf("%s: argument %q of `dagger call %s` is not written --name=value", c.Where, w, c.Function)
+	for _, seg := range c.Path() {
+		for _, w := range seg.Flags {
+			if !strings.HasPrefix(w, "--") {
+				return nil, fmt.Errorf("%s: argument %q of `dagger call %s` is not written --name=value", c.Where, w, c.Function)
+			}
+			name, value, ok := strings.Cut(w, "=")
+			if !ok {
+				return nil, fmt.Errorf("%s: argument %q of `dagger call %s` is not written --name=value", c.Where, w, c.Function)
+			}
+			out = append(out, Arg{Name: name, Value: value, On: seg.Name})
 		}
-		name, value, ok := strings.Cut(w, "=")
-		if !ok {
-			return nil, fmt.Errorf("%s: argument %q of `dagger call %s` is not written --name=value", c.Where, w, c.Function)
-		}
-		out = append(out, Arg{name, value})
 	}
 	return out, nil
 }
 
-// Chain returns what the call chains after the function's arguments (e.g.
-// deploy's "summary": the report's stage table), words as written.
+// Chain returns what the call chains after the action's arguments (e.g. deploy's
+// "summary": the report's stage table), words as written.
 func (c Call) Chain() []string {
 	_, chain := c.split()
 	return chain
@@ -312,12 +363,7 @@ func daggerCall(where string, ce *syntax.CallExpr) (Call, bool, error) {
 		return Call{}, false, fmt.Errorf("%s: variables assigned on the dagger call line; set them in the vendor's environment instead", where)
 	}
 	c := Call{Where: where, Words: words}
-	for _, w := range words[1:] {
-		if !strings.HasPrefix(w, "-") {
-			c.Function = w
-			break
-		}
-	}
+	c.Function = functionPath(c.Path())
 	return c, true, nil
 }
 

@@ -11,11 +11,12 @@ import (
 	"golang.org/x/mod/modfile"
 )
 
-// Truth is ci/calls.txt parsed: one canonical call per function, and the Dagger
-// version every vendor must install (dagger.json's engineVersion without the "v").
+// Truth is ci/calls.txt parsed: one canonical call per function path ("check",
+// "aws environment deploy", ...), and the Dagger version every vendor must install
+// (dagger.json's engineVersion without the "v").
 type Truth struct {
 	Calls     map[string]Call
-	Order     []string // functions in calls.txt order
+	Order     []string // function paths in calls.txt order
 	SecretEnv map[string]bool
 	Version   string
 	// BuildVersion is the release the build module requires (without the "v"):
@@ -65,6 +66,14 @@ func LoadTruth(root string) (*Truth, error) {
 		args, err := c.Args()
 		if err != nil {
 			return nil, err
+		}
+		// Arguments are matched by name across the whole path: a name may appear once.
+		seen := map[string]string{}
+		for _, a := range args {
+			if on, dup := seen[a.Name]; dup {
+				return nil, fmt.Errorf("ci/calls.txt: %s gives %s to `%s` and to `%s`; a name may appear once in a call", c.Function, a.Name, on, a.On)
+			}
+			seen[a.Name] = a.On
 		}
 		for _, a := range args {
 			switch {
@@ -172,18 +181,19 @@ func diffCall(got, want Call, secretEnv map[string]bool) []string {
 		return []string{err.Error()}
 	}
 	wa, _ := want.Args()
-	gm, wm := map[string]string{}, map[string]string{}
+	gm, wm := map[string]Arg{}, map[string]Arg{}
 	for _, a := range ga {
 		if _, dup := gm[a.Name]; dup {
 			probs = append(probs, fmt.Sprintf("%s: %s given twice", got.Where, a.Name))
 		}
-		gm[a.Name] = a.Value
+		gm[a.Name] = a
 	}
 	for _, a := range wa {
-		wm[a.Name] = a.Value
+		wm[a.Name] = a
 	}
 	for _, a := range wa {
-		g, ok := gm[a.Name]
+		given, ok := gm[a.Name]
+		g := given.Value
 		switch {
 		case !ok:
 			probs = append(probs, fmt.Sprintf("%s: `dagger call %s` lacks %s=%s", got.Where, got.Function, a.Name, a.Value))
@@ -193,6 +203,10 @@ func diffCall(got, want Call, secretEnv map[string]bool) []string {
 			probs = append(probs, fmt.Sprintf("%s: %s=%s passes the secret as a value; want the reference %s", got.Where, a.Name, g, a.Value))
 		case g != a.Value:
 			probs = append(probs, fmt.Sprintf("%s: %s=%s, want %s", got.Where, a.Name, g, a.Value))
+		}
+		// Each object takes its own flags: --region belongs to aws, --name to environment.
+		if ok && given.On != a.On {
+			probs = append(probs, fmt.Sprintf("%s: `dagger call %s` gives %s to `%s`; ci/calls.txt gives it to `%s`", got.Where, got.Function, a.Name, given.On, a.On))
 		}
 	}
 	var extra []string
@@ -215,13 +229,13 @@ func diffCall(got, want Call, secretEnv map[string]bool) []string {
 	return probs
 }
 
-// Scheduled are the functions a vendor runs on a schedule; they change nothing, so they run
-// as the read-only plan role, never the deployer.
-var Scheduled = map[string]bool{"drift": true, "preflight": true}
+// Scheduled are the function paths a vendor runs on a schedule; they change nothing, so they
+// run as the read-only plan role, never the deployer.
+var Scheduled = map[string]bool{"aws environment drift": true, "aws environment preflight": true}
 
-// ReviewOnly are the functions a pull or merge request runs: unreviewed code, so they run as the
-// read-only plan role, never the deployer (issue 16, finding 2).
-var ReviewOnly = map[string]bool{"plan": true}
+// ReviewOnly are the function paths a pull or merge request runs: unreviewed code, so they run
+// as the read-only plan role, never the deployer (issue 16, finding 2).
+var ReviewOnly = map[string]bool{"aws environment plan": true}
 
 // readOnly checks the role a scheduled or pull/merge request call runs as.
 func readOnly(c Call) []string {

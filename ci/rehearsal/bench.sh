@@ -54,27 +54,25 @@ mkdir -p "$T/src"
 tar -C "$ROOT" --exclude=node_modules --exclude=.git --exclude=dist --exclude=.terraform \
   --exclude=.test-logs --exclude=test-results --exclude=.dagger/internal -cf - . | tar -C "$T/src" -xf -
 
+# The rehearsal's account and environment (as ci/module-test.sh calls them).
+ENV=(aws --access-key-id=env://AWS_ACCESS_KEY_ID --secret-access-key=env://AWS_SECRET_ACCESS_KEY
+     --session-token=env://AWS_SESSION_TOKEN --region=us-east-1 --endpoint-url="$REHEARSAL_AWS_ENDPOINT"
+     with-offline-provider --version=6.47.0 --values="$T/offline-values.json"
+     environment --name=rehearsal --state-bucket=eventmall-rehearsal-state
+     --slack-token=env://SLACK_TOKEN --slack-channel=#bench with-slack-api --url="$REHEARSAL_SLACK_API"
+     with-clock --now=2026-12-01T12:00:00+01:00)
+
 run() { # run NAME: one deploy of the copy, wall time to $OUT/NAME.seconds
   local t0
   t0=$(date +%s.%N)
-  dagger --progress=plain call --source="$T/src" deploy \
-    --aws-access-key-id=env://AWS_ACCESS_KEY_ID --aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY \
-    --aws-session-token=env://AWS_SESSION_TOKEN --region=us-east-1 \
-    --state-bucket=eventmall-rehearsal-state --environment=rehearsal \
-    --slack-token=env://SLACK_TOKEN --slack-channel=#bench --slack-api-url="$REHEARSAL_SLACK_API" \
-    --aws-endpoint-url="$REHEARSAL_AWS_ENDPOINT" \
-    --offline-aws-provider=6.47.0 --offline-aws-values="$T/offline-values.json" \
-    --now=2026-12-01T12:00:00+01:00 summary \
+  dagger --progress=plain call --source="$T/src" "${ENV[@]}" deploy summary \
     >"$OUT/$1.report" 2>"$OUT/$1.log" || { tail -40 "$OUT/$1.log"; echo "bench: the $1 deploy failed" >&2; exit 1; }
   awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f\n", b-a}' >"$OUT/$1.seconds"
 }
 
 # base is the administrator's (a deploy never applies it): bootstrapped first, as in
 # docs/getting-started.md; not part of any timed run.
-dagger --progress=plain call --source="$T/src" aws --access-key-id=env://AWS_ACCESS_KEY_ID --secret-access-key=env://AWS_SECRET_ACCESS_KEY \
-  --session-token=env://AWS_SESSION_TOKEN --region=us-east-1 --endpoint-url="$REHEARSAL_AWS_ENDPOINT" \
-  with-offline-provider --version=6.47.0 --values="$T/offline-values.json" \
-  stack --state-bucket=eventmall-rehearsal-state --environment=rehearsal --name=base \
+dagger --progress=plain call --source="$T/src" "${ENV[@]}" stack --name=base \
   plan apply >"$OUT/base.out" 2>"$OUT/base.log" || { tail -30 "$OUT/base.log"; echo "bootstrapping base failed" >&2; exit 1; }
 
 run cold

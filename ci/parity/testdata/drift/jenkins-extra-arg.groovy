@@ -8,28 +8,33 @@ node('docker') {
     }
     stage('Plan') {
         sh '''
-            dagger call plan \
-              --aws-access-key-id=env://AWS_ACCESS_KEY_ID \
-              --aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY \
-              --aws-session-token=env://AWS_SESSION_TOKEN \
+            dagger call aws \
+              --access-key-id=env://AWS_ACCESS_KEY_ID \
+              --secret-access-key=env://AWS_SECRET_ACCESS_KEY \
+              --session-token=env://AWS_SESSION_TOKEN \
               --region="$AWS_REGION" \
+              environment \
+              --name="$EVENTMALL_ENVIRONMENT" \
               --state-bucket="$TF_STATE_BUCKET" \
               --lock-table="$TF_LOCK_TABLE" \
-              --environment="$EVENTMALL_ENVIRONMENT" > plan.md
+              plan > plan.md
         '''
     }
     stage('Deploy') {
         sh '''
-            dagger call deploy --debug=true \
-              --aws-access-key-id=env://AWS_ACCESS_KEY_ID \
-              --aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY \
-              --aws-session-token=env://AWS_SESSION_TOKEN \
+            dagger call aws \
+              --access-key-id=env://AWS_ACCESS_KEY_ID \
+              --secret-access-key=env://AWS_SECRET_ACCESS_KEY \
+              --session-token=env://AWS_SESSION_TOKEN \
               --region="$AWS_REGION" \
+              environment \
+              --name="$EVENTMALL_ENVIRONMENT" \
               --state-bucket="$TF_STATE_BUCKET" \
               --lock-table="$TF_LOCK_TABLE" \
-              --environment="$EVENTMALL_ENVIRONMENT" \
               --slack-token=env://SLACK_BOT_TOKEN \
               --slack-channel="$SLACK_CHANNEL" \
+              deploy \
+              --debug=true \
               summary
         '''
     }

@@ -22,14 +22,16 @@ pipeline {
             }
             steps {
                 sh('''\
-                  dagger call plan \\
-                    --aws-access-key-id=env://AWS_ACCESS_KEY_ID \\
-                    --aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY \\
-                    --aws-session-token=env://AWS_SESSION_TOKEN \\
+                  dagger call aws \\
+                    --access-key-id=env://AWS_ACCESS_KEY_ID \\
+                    --secret-access-key=env://AWS_SECRET_ACCESS_KEY \\
+                    --session-token=env://AWS_SESSION_TOKEN \\
                     --region="$AWS_REGION" \\
+                    environment \\
+                    --name="$EVENTMALL_ENVIRONMENT" \\
                     --state-bucket="$TF_STATE_BUCKET" \\
                     --lock-table="$TF_LOCK_TABLE" \\
-                    --environment="$EVENTMALL_ENVIRONMENT" > plan.md
+                    plan > plan.md
                 ''')
             }
         }
@@ -38,16 +40,18 @@ pipeline {
             steps {
                 /* a comment with a brace { and a 'quote */
                 sh '''
-                    dagger call deploy \
-                      --aws-access-key-id=env://AWS_ACCESS_KEY_ID \
-                      --aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY \
-                      --aws-session-token=env://AWS_SESSION_TOKEN \
+                    dagger call aws \
+                      --access-key-id=env://AWS_ACCESS_KEY_ID \
+                      --secret-access-key=env://AWS_SECRET_ACCESS_KEY \
+                      --session-token=env://AWS_SESSION_TOKEN \
                       --region="$AWS_REGION" \
+                      environment \
+                      --name="$EVENTMALL_ENVIRONMENT" \
                       --state-bucket="$TF_STATE_BUCKET" \
                       --lock-table="$TF_LOCK_TABLE" \
-                      --environment="$EVENTMALL_ENVIRONMENT" \
                       --slack-token=env://SLACK_BOT_TOKEN \
                       --slack-channel="$SLACK_CHANNEL" \
+                      deploy \
                       summary
                 '''
             }
@@ -59,27 +63,31 @@ pipeline {
             }
             steps {
                 sh '''
-                    dagger call drift \
-                      --aws-access-key-id=env://AWS_ACCESS_KEY_ID \
-                      --aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY \
-                      --aws-session-token=env://AWS_SESSION_TOKEN \
+                    dagger call aws \
+                      --access-key-id=env://AWS_ACCESS_KEY_ID \
+                      --secret-access-key=env://AWS_SECRET_ACCESS_KEY \
+                      --session-token=env://AWS_SESSION_TOKEN \
                       --region="$AWS_REGION" \
+                      environment \
+                      --name="$EVENTMALL_ENVIRONMENT" \
                       --state-bucket="$TF_STATE_BUCKET" \
                       --lock-table="$TF_LOCK_TABLE" \
-                      --environment="$EVENTMALL_ENVIRONMENT" \
                       --slack-token=env://SLACK_BOT_TOKEN \
-                      --slack-channel="$SLACK_CHANNEL"
-                    dagger call preflight \
-                      --aws-access-key-id=env://AWS_ACCESS_KEY_ID \
-                      --aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY \
-                      --aws-session-token=env://AWS_SESSION_TOKEN \
+                      --slack-channel="$SLACK_CHANNEL" \
+                      drift
+                    dagger call aws \
+                      --access-key-id=env://AWS_ACCESS_KEY_ID \
+                      --secret-access-key=env://AWS_SECRET_ACCESS_KEY \
+                      --session-token=env://AWS_SESSION_TOKEN \
                       --region="$AWS_REGION" \
+                      environment \
+                      --name="$EVENTMALL_ENVIRONMENT" \
                       --state-bucket="$TF_STATE_BUCKET" \
                       --lock-table="$TF_LOCK_TABLE" \
-                      --drop="$EVENTMALL_DROP" \
-                      --environment="$EVENTMALL_ENVIRONMENT" \
                       --slack-token=env://SLACK_BOT_TOKEN \
-                      --slack-channel="$SLACK_CHANNEL"
+                      --slack-channel="$SLACK_CHANNEL" \
+                      preflight \
+                      --drop="$EVENTMALL_DROP"
                 '''
             }
         }
